@@ -1,0 +1,55 @@
+/**
+ * The one inject -> wait -> revert loop every fault shares. A fault only says how to inject
+ * itself into one target and what undoing it means (as data, for crash recovery); scheduling,
+ * fault windows in the journal and reverting live here, once.
+ */
+import type { z } from 'zod';
+import type { Change } from '../core/changes.ts';
+import { formatDuration } from '../core/duration.ts';
+import { sleep } from '../core/proc.ts';
+import type { Step } from '../scenarios/model.ts';
+import { registerStep, type StepContext } from '../scenarios/registry.ts';
+
+export interface FaultKind<P> {
+  kind: string;
+  summary: string;
+  params: z.ZodType<P>;
+  /** Human name of what the fault hits, for plans and the journal. */
+  describeTarget(params: P): string;
+  /** Inject: return the change (with its revert data) and the function that makes it. */
+  inject(ctx: StepContext<P>): Promise<{ change: Change; make: () => Promise<void> }>;
+  /** Extra dry-run lines. */
+  plan?(step: Step<P>): string[];
+}
+
+export function registerFault<P>(fault: FaultKind<P>): void {
+  registerStep<P>({
+    kind: fault.kind,
+    sections: ['faults'],
+    summary: fault.summary,
+    params: fault.params,
+    plan(step) {
+      const when = `at ${formatDuration(step.at)}${step.every ? `, every ${formatDuration(step.every)}` : ''}`;
+      const held = step.duration !== undefined ? `held ${formatDuration(step.duration)} then reverted` : 'held until the scenario ends, then reverted';
+      return [`${fault.kind} on ${fault.describeTarget(step.params)} ${when}, ${held}`, ...(fault.plan?.(step) ?? [])];
+    },
+    async run(ctx) {
+      const target = fault.describeTarget(ctx.step.params);
+      const { change, make } = await fault.inject(ctx);
+      ctx.journal.append({ type: 'fault.start', step: ctx.step.id, kind: fault.kind, target });
+      ctx.progress(`fault ${ctx.step.id}: ${change.description}`);
+      let id: string | undefined;
+      try {
+        await ctx.changes.apply(ctx.step.id, change, make);
+        id = ctx.changes.outstanding.at(-1);
+        await sleep(ctx.deadline - ctx.clock.now(), ctx.signal);
+      } finally {
+        // A failed revert stays outstanding and is reported by the runner (exit 4).
+        const failed = id ? await ctx.changes.revertOne(id) : undefined;
+        ctx.journal.append({ type: 'fault.end', step: ctx.step.id });
+        ctx.progress(`fault ${ctx.step.id}: ${failed ? `REVERT FAILED: ${failed.error}` : 'reverted'}`);
+        if (failed) throw new Error(`revert failed: ${failed.error}`);
+      }
+    },
+  });
+}

@@ -1,0 +1,6 @@
+/** Every CLI command, in `--help` order. Adding a command is adding a file and a line. */
+import type { CommandSpec } from './types.ts';
+import { plan, run, validate } from './scenario.ts';
+import { recover, report } from './runs.ts';
+
+export const commands: CommandSpec<any>[] = [run, validate, plan, report, recover];

@@ -1,0 +1,50 @@
+/** report and recover: commands that work from a run directory's journal alone. */
+import { join } from 'node:path';
+import { defineCommand } from './types.ts';
+import { emit, optionsFromArgs } from '../context.ts';
+
+const FORMATS = ['html', 'md', 'junit', 'json', 'text'] as const;
+
+export const report = defineCommand<{ runDir: string; format: (typeof FORMATS)[number]; out?: string }>({
+  command: 'report <run-dir>',
+  describe: 'rebuild a report from the run journal alone',
+  builder: (y) =>
+    y
+      .positional('run-dir', { type: 'string', demandOption: true, describe: 'a run directory (holds journal.ndjson)' })
+      .option('format', { alias: 'f', choices: FORMATS, default: 'md' as const, describe: 'report format' })
+      .option('out', { type: 'string', describe: 'write to this file instead of stdout' })
+      .example('$0 report runs/20261121T120000Z-probe-ab12 --format html --out report.html', 'self-contained HTML report'),
+  async handler(a) {
+    const o = optionsFromArgs(a);
+    const { readJournal } = await import('../../core/journal.ts');
+    const { renderReport } = await import('../../reports/index.ts');
+    const events = readJournal(join(a.runDir, 'journal.ndjson'));
+    const text = renderReport(events, a.format, { color: o.color && !a.out });
+    if (a.out) {
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(a.out, text);
+      o.progress(`wrote ${a.out}`);
+    } else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    return 0;
+  },
+});
+
+export const recover = defineCommand<{ runDir: string }>({
+  command: 'recover <run-dir>',
+  describe: 'undo every change a crashed or abandoned run left behind, from its journal',
+  builder: (y) =>
+    y
+      .positional('run-dir', { type: 'string', demandOption: true, describe: 'the run directory of the crashed run' })
+      .example('$0 recover runs/20261121T120000Z-chaos-ab12', 'revert what the journal says is still applied'),
+  async handler(a) {
+    const o = optionsFromArgs(a);
+    const { recoverRun } = await import('../../scenarios/recover.ts');
+    const r = await recoverRun(a.runDir, o);
+    emit(o, r, () =>
+      r.reverted.length + r.failed.length === 0
+        ? `${a.runDir}: nothing to recover`
+        : [...r.reverted.map((c) => `reverted ${c.id}: ${c.description}`), ...r.failed.map((c) => `FAILED ${c.id}: ${c.description} (${c.error})`)].join('\n'),
+    );
+    return r.failed.length ? 4 : 0;
+  },
+});

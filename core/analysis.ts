@@ -1,0 +1,187 @@
+/**
+ * Figures derived from the journal: fault windows, phases, aggregates and per-second series.
+ * Gates and every report format use these functions, so a number means the same everywhere.
+ *
+ * Definitions (also printed in reports):
+ * - error rate = failed requests / requests (a request fails when it got no response or the
+ *   step's success check rejected it, e.g. a status outside 2xx/3xx).
+ * - latency percentiles come from 1%-precision histograms of every request in the selection.
+ * - phase of a sample = where its timestamp falls: before the first fault starts, during any
+ *   fault window, or after a fault ended. A 1 s load window belongs to the phase of its midpoint.
+ */
+import type { FigureEvent, JournalEvent, Labels, SampleEvent, WindowEvent } from './events.ts';
+import { Histogram } from './histogram.ts';
+
+export type Phase = 'before' | 'during' | 'after';
+export const PHASES: readonly Phase[] = ['before', 'during', 'after'];
+
+export interface FaultWindow {
+  step: string;
+  kind: string;
+  target: string;
+  start: number;
+  end: number;
+}
+
+export interface Selection {
+  step?: string;
+  phase?: Phase | 'all';
+  where?: Labels;
+}
+
+export interface Aggregate {
+  requests: number;
+  failures: number;
+  /** failures / requests; undefined when no requests. */
+  errorRate: number | undefined;
+  latency: Histogram;
+  /** Seconds of run time the selection covers (for rates). */
+  seconds: number;
+  /** Iterations the load generator could not start. */
+  dropped: number;
+  /** Requests the profile asked for (sum of target rate x window length), when known. */
+  targetRequests: number;
+}
+
+export function runBounds(events: readonly JournalEvent[]): { start: number; end: number } {
+  let end = 0;
+  for (const e of events) if (e.t > end) end = e.t;
+  return { start: 0, end };
+}
+
+export function faultWindows(events: readonly JournalEvent[]): FaultWindow[] {
+  const open = new Map<string, FaultWindow>();
+  const done: FaultWindow[] = [];
+  const { end } = runBounds(events);
+  for (const e of events) {
+    if (e.type === 'fault.start') {
+      open.set(e.step, { step: e.step, kind: e.kind, target: e.target, start: e.t, end });
+    } else if (e.type === 'fault.end') {
+      const w = open.get(e.step);
+      if (w) {
+        w.end = e.t;
+        done.push(w);
+        open.delete(e.step);
+      }
+    }
+  }
+  return [...done, ...open.values()].sort((a, b) => a.start - b.start);
+}
+
+export function phaseAt(t: number, windows: readonly FaultWindow[]): Phase {
+  let afterAny = false;
+  for (const w of windows) {
+    if (t >= w.start && t <= w.end) return 'during';
+    if (t > w.end) afterAny = true;
+  }
+  return afterAny ? 'after' : 'before';
+}
+
+function labelsMatch(labels: Labels | undefined, where: Labels | undefined): boolean {
+  if (!where) return true;
+  for (const [k, v] of Object.entries(where)) if (labels?.[k] !== v) return false;
+  return true;
+}
+
+/** Aggregate every sample and load window matching the selection. */
+export function aggregate(events: readonly JournalEvent[], sel: Selection = {}, windows = faultWindows(events)): Aggregate {
+  const agg: Aggregate = { requests: 0, failures: 0, errorRate: undefined, latency: new Histogram(), seconds: 0, dropped: 0, targetRequests: 0 };
+  const phase = sel.phase && sel.phase !== 'all' ? sel.phase : undefined;
+  let first = Infinity;
+  let last = -Infinity;
+  for (const e of events) {
+    if (e.type !== 'sample' && e.type !== 'window') continue;
+    if (sel.step && e.step !== sel.step) continue;
+    if (!labelsMatch(e.labels, sel.where)) continue;
+    if (e.type === 'sample') {
+      if (phase && phaseAt(e.t, windows) !== phase) continue;
+      agg.requests++;
+      if (!e.ok) agg.failures++;
+      agg.latency.record(e.ms);
+      first = Math.min(first, e.t);
+      last = Math.max(last, e.t);
+    } else {
+      if (phase && phaseAt((e.start + e.end) / 2, windows) !== phase) continue;
+      agg.requests += e.requests;
+      agg.failures += e.failures;
+      agg.latency.merge(e.latency);
+      agg.dropped += e.dropped ?? 0;
+      if (e.targetRate !== undefined) agg.targetRequests += (e.targetRate * (e.end - e.start)) / 1000;
+      agg.seconds += (e.end - e.start) / 1000;
+    }
+  }
+  if (agg.seconds === 0 && last > first) agg.seconds = (last - first) / 1000;
+  agg.errorRate = agg.requests ? agg.failures / agg.requests : undefined;
+  return agg;
+}
+
+export function figures(events: readonly JournalEvent[], sel: Selection = {}, windows = faultWindows(events)): FigureEvent[] {
+  const phase = sel.phase && sel.phase !== 'all' ? sel.phase : undefined;
+  return events.filter(
+    (e): e is FigureEvent =>
+      e.type === 'figure' &&
+      (!sel.step || e.step === sel.step) &&
+      labelsMatch(e.labels, sel.where) &&
+      (!phase || phaseAt(e.t, windows) === phase),
+  );
+}
+
+export interface SeriesPoint {
+  /** Second of the run (bucket start, s). */
+  s: number;
+  requests: number;
+  failures: number;
+  p50?: number;
+  p95?: number;
+  p99?: number;
+  targetRate?: number;
+}
+
+/** Per-second request rate, error count and latency percentiles, for charts. */
+export function perSecondSeries(events: readonly JournalEvent[], sel: Omit<Selection, 'phase'> = {}): SeriesPoint[] {
+  const buckets = new Map<number, { requests: number; failures: number; h: Histogram; target?: number }>();
+  const get = (s: number) => {
+    let b = buckets.get(s);
+    if (!b) buckets.set(s, (b = { requests: 0, failures: 0, h: new Histogram() }));
+    return b;
+  };
+  for (const e of events) {
+    if (e.type !== 'sample' && e.type !== 'window') continue;
+    if (sel.step && e.step !== sel.step) continue;
+    if (!labelsMatch(e.labels, sel.where)) continue;
+    if (e.type === 'sample') {
+      const b = get(Math.floor(e.t / 1000));
+      b.requests++;
+      if (!e.ok) b.failures++;
+      b.h.record(e.ms);
+    } else {
+      const b = get(Math.floor(e.start / 1000));
+      b.requests += e.requests;
+      b.failures += e.failures;
+      b.h.merge(e.latency);
+      if (e.targetRate !== undefined) b.target = (b.target ?? 0) + e.targetRate;
+    }
+  }
+  return [...buckets.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([s, b]) => ({
+      s,
+      requests: b.requests,
+      failures: b.failures,
+      p50: b.h.quantile(0.5),
+      p95: b.h.quantile(0.95),
+      p99: b.h.quantile(0.99),
+      ...(b.target !== undefined ? { targetRate: b.target } : {}),
+    }));
+}
+
+/** Distinct values of a label across samples and windows (e.g. every `version` seen). */
+export function labelValues(events: readonly JournalEvent[], key: string): string[] {
+  const seen = new Set<string>();
+  for (const e of events) {
+    if ((e.type === 'sample' || e.type === 'window') && e.labels?.[key] !== undefined) seen.add(e.labels[key]!);
+  }
+  return [...seen].sort();
+}
+
+export type { SampleEvent, WindowEvent };

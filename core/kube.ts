@@ -1,0 +1,256 @@
+/**
+ * The one Kubernetes adapter. Everything Gauntlet does to a cluster goes through here:
+ * kubectl's kubeconfig precedence, an object-parameter API, retries with backoff on 429/5xx and
+ * timeouts, watches that resume from their resourceVersion, and errors that say which verb on
+ * which resource failed and why.
+ */
+import {
+  ApiException,
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  Watch,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { InfraError, UsageError } from './errors.ts';
+import type { GauntletOptions } from './options.ts';
+import { sleep } from './proc.ts';
+
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+export interface ListQuery {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export type WatchEvent<T> = { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'; object: T };
+
+export interface Kube {
+  context: string;
+  server: string;
+  namespace: string;
+  config: KubeConfig;
+  get<T extends KubernetesObject>(ref: ObjectRef): Promise<T | undefined>;
+  list<T extends KubernetesObject>(q: ListQuery): Promise<{ items: T[]; resourceVersion: string }>;
+  create<T extends KubernetesObject>(obj: T): Promise<T>;
+  patch<T extends KubernetesObject>(obj: T, how?: 'merge' | 'strategic' | 'json'): Promise<T>;
+  /** 'absent' when it was already gone (deleting twice is safe). */
+  delete(ref: ObjectRef, opts?: { gracePeriodSeconds?: number }): Promise<'deleted' | 'absent'>;
+  /** Evict through the Eviction API; 'blocked' when a PodDisruptionBudget forbids it (HTTP 429). */
+  evict(pod: { name: string; namespace: string }): Promise<'evicted' | 'blocked' | 'absent'>;
+  /** Watch until the signal aborts; resumes after drops, re-lists after 410 Gone. */
+  watch<T extends KubernetesObject>(q: ListQuery, onEvent: (e: WatchEvent<T>) => void, signal: AbortSignal): Promise<void>;
+}
+
+/** kubectl's precedence: --kubeconfig, then $KUBECONFIG (merged, first wins), then ~/.kube/config. */
+export function loadKubeConfig(o: Pick<GauntletOptions, 'kubeconfig' | 'kubeconfigEnv' | 'env'>): KubeConfig {
+  const kc = new KubeConfig();
+  const files = o.kubeconfig
+    ? [o.kubeconfig]
+    : o.kubeconfigEnv
+      ? o.kubeconfigEnv.split(delimiter).filter(Boolean)
+      : [join(o.env.HOME ?? '', '.kube', 'config')];
+  const present = files.filter((f) => existsSync(f));
+  if (o.kubeconfig && present.length === 0) throw new UsageError(`--kubeconfig ${o.kubeconfig}: file not found`);
+  if (present.length === 0) {
+    throw new InfraError(`no kubeconfig found (looked at ${files.join(', ')})`, { hint: 'pass --kubeconfig, set KUBECONFIG, or start the local lab: gauntlet lab up' });
+  }
+  kc.loadFromFile(present[0]!);
+  for (const f of present.slice(1)) {
+    const more = new KubeConfig();
+    more.loadFromFile(f);
+    kc.mergeConfig(more, true);
+  }
+  return kc;
+}
+
+const RETRYABLE = new Set([429, 500, 502, 503, 504]);
+const NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
+
+function netCode(e: unknown): string | undefined {
+  let cur = e as { code?: string; cause?: unknown } | undefined;
+  for (let i = 0; cur && i < 5; i++) {
+    if (cur.code && NET_CODES.has(cur.code)) return cur.code;
+    cur = cur.cause as typeof cur;
+  }
+  return undefined;
+}
+
+function statusMessage(e: ApiException<unknown>): string {
+  const body = e.body as { message?: string } | string | undefined;
+  if (typeof body === 'string') {
+    try {
+      return (JSON.parse(body) as { message?: string }).message ?? body;
+    } catch {
+      return body;
+    }
+  }
+  return body?.message ?? e.message;
+}
+
+export interface CallInfo {
+  verb: string;
+  resource: string;
+  namespace?: string;
+}
+
+/** Retry transient failures with capped exponential backoff, then explain the failure. */
+export async function withRetry<T>(info: CallInfo, server: string, fn: () => Promise<T>, attempts = 5): Promise<T> {
+  let delay = 200;
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      const code = e instanceof ApiException ? e.code : undefined;
+      const net = netCode(e);
+      const transient = (code !== undefined && RETRYABLE.has(code)) || net !== undefined;
+      if (transient && i < attempts) {
+        await sleep(delay + Math.random() * delay * 0.2);
+        delay = Math.min(delay * 2, 5000);
+        continue;
+      }
+      throw explain(e, info, server);
+    }
+  }
+}
+
+function explain(e: unknown, info: CallInfo, server: string): unknown {
+  const where = `${info.resource}${info.namespace ? ` in namespace ${info.namespace}` : ''}`;
+  const net = netCode(e);
+  if (net) return new InfraError(`cluster unreachable at ${server} (${net}) while trying to ${info.verb} ${where}`, { hint: 'check the context (--context), or start the local lab: gauntlet lab up', cause: e });
+  if (e instanceof ApiException) {
+    if (e.code === 403) return new InfraError(`RBAC denies ${info.verb} on ${where}: ${statusMessage(e)}`, { hint: `grant the verb "${info.verb}" on ${info.resource} to your user`, cause: e });
+    if (e.code === 401) return new InfraError(`unauthorized at ${server}: credentials rejected`, { hint: 'refresh your kubeconfig credentials', cause: e });
+    return new InfraError(`${info.verb} ${where} failed (HTTP ${e.code}): ${statusMessage(e)}`, { cause: e });
+  }
+  return e;
+}
+
+function resourceOf(kind: string): string {
+  const k = kind.toLowerCase();
+  return k.endsWith('y') ? `${k.slice(0, -1)}ies` : k.endsWith('s') ? `${k}es` : `${k}s`;
+}
+
+/** Connect to the cluster in the resolved context; fails fast if the context does not exist. */
+export function connect(o: Pick<GauntletOptions, 'kubeconfig' | 'kubeconfigEnv' | 'env' | 'context' | 'namespace'>): Kube {
+  const kc = loadKubeConfig(o);
+  if (o.context) {
+    if (!kc.getContexts().some((c) => c.name === o.context)) {
+      throw new UsageError(`context "${o.context}" not found in kubeconfig (have: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`);
+    }
+    kc.setCurrentContext(o.context);
+  }
+  const ctx = kc.getContextObject(kc.getCurrentContext());
+  if (!ctx) throw new InfraError('kubeconfig has no current context', { hint: 'pass --context' });
+  const server = kc.getCurrentCluster()?.server ?? '(unknown server)';
+  const namespace = o.namespace ?? ctx.namespace ?? 'default';
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  const core = kc.makeApiClient(CoreV1Api);
+  const ns = (x?: string) => x ?? namespace;
+  const call = <T>(verb: string, kind: string, namespace: string | undefined, fn: () => Promise<T>) =>
+    withRetry({ verb, resource: resourceOf(kind), namespace }, server, fn);
+
+  const kube: Kube = {
+    context: kc.getCurrentContext(),
+    server,
+    namespace,
+    config: kc,
+    async get(ref) {
+      try {
+        const header = { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } };
+        return (await call('get', ref.kind, ref.namespace, () => objects.read(header))) as Awaited<ReturnType<Kube['get']>> as never;
+      } catch (e) {
+        if (e instanceof InfraError && e.cause instanceof ApiException && e.cause.code === 404) return undefined;
+        throw e;
+      }
+    },
+    async list(q) {
+      const items: any[] = [];
+      let cont: string | undefined;
+      let rv = '';
+      do {
+        const page = await call('list', q.kind, q.namespace, () =>
+          objects.list(q.apiVersion, q.kind, q.namespace, undefined, undefined, undefined, q.fieldSelector, q.labelSelector, 500, cont),
+        );
+        items.push(...page.items);
+        cont = page.metadata?._continue || undefined;
+        rv = page.metadata?.resourceVersion ?? rv;
+      } while (cont);
+      return { items, resourceVersion: rv };
+    },
+    create: (obj) => call('create', obj.kind!, obj.metadata?.namespace, () => objects.create({ ...obj, metadata: { ...obj.metadata, namespace: obj.metadata?.namespace } })),
+    patch: (obj, how = 'merge') =>
+      call('patch', obj.kind!, obj.metadata?.namespace, () =>
+        objects.patch(obj, undefined, undefined, 'gauntlet', undefined, how === 'merge' ? PatchStrategy.MergePatch : how === 'json' ? PatchStrategy.JsonPatch : PatchStrategy.StrategicMergePatch),
+      ),
+    async delete(ref, opts = {}) {
+      try {
+        await call('delete', ref.kind, ref.namespace, () =>
+          objects.delete({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } }, undefined, undefined, opts.gracePeriodSeconds),
+        );
+        return 'deleted';
+      } catch (e) {
+        if (e instanceof InfraError && e.cause instanceof ApiException && e.cause.code === 404) return 'absent';
+        throw e;
+      }
+    },
+    async evict(pod) {
+      try {
+        // 429 here means "a PDB forbids it", not "slow down": do not retry it as transient.
+        await core.createNamespacedPodEviction({ name: pod.name, namespace: pod.namespace, body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod.name, namespace: pod.namespace } } });
+        return 'evicted';
+      } catch (e) {
+        if (e instanceof ApiException && e.code === 429) return 'blocked';
+        if (e instanceof ApiException && e.code === 404) return 'absent';
+        throw explain(e, { verb: 'create', resource: 'pods/eviction', namespace: pod.namespace }, server);
+      }
+    },
+    async watch(q, onEvent, signal) {
+      const w = new Watch(kc);
+      let rv = (await kube.list(q)).resourceVersion;
+      const path = watchPath(q.apiVersion, q.kind, q.namespace);
+      while (!signal.aborted) {
+        const err = await new Promise<unknown>((resolve) => {
+          let ctl: AbortController | undefined;
+          const onAbort = () => ctl?.abort();
+          signal.addEventListener('abort', onAbort, { once: true });
+          w.watch(
+            path,
+            { resourceVersion: rv, allowWatchBookmarks: true, labelSelector: q.labelSelector, fieldSelector: q.fieldSelector },
+            (type, obj) => {
+              const v = (obj as KubernetesObject).metadata?.resourceVersion;
+              if (v) rv = v;
+              if (type === 'ERROR') return;
+              onEvent({ type: type as WatchEvent<never>['type'], object: obj });
+            },
+            (e) => {
+              signal.removeEventListener('abort', onAbort);
+              resolve(e);
+            },
+          ).then((c) => (ctl = c), resolve);
+        });
+        if (signal.aborted) return;
+        const gone = (err as { code?: number; statusCode?: number } | undefined)?.statusCode === 410 || String(err).includes('410');
+        if (gone) rv = (await kube.list(q)).resourceVersion;
+        else await sleep(500, signal);
+      }
+    },
+  };
+  return kube;
+}
+
+function watchPath(apiVersion: string, kind: string, namespace?: string): string {
+  const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  return `${base}${namespace ? `/namespaces/${namespace}` : ''}/${resourceOf(kind)}`;
+}

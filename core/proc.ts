@@ -1,0 +1,69 @@
+/** The one door to child processes: bounded in time, never inheriting stdin. */
+import { spawn } from 'node:child_process';
+import { InfraError } from './errors.ts';
+
+export interface ExecResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ExecOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  input?: string;
+}
+
+/** Run argv to completion. A missing program is an InfraError; a non-zero exit is a result. */
+export function exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  const [cmd, ...args] = argv;
+  if (!cmd) return Promise.reject(new Error('exec: empty command'));
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: opts.env as NodeJS.ProcessEnv | undefined,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: opts.timeoutMs ?? 120_000,
+      signal: opts.signal,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') reject(new InfraError(`${cmd}: command not found`, { hint: `install ${cmd} or put it on PATH` }));
+      else if (e.name === 'AbortError') resolve({ code: null, signal: 'SIGTERM', stdout, stderr });
+      else reject(e);
+    });
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** Run and require exit 0; the error carries stderr's last lines. */
+export async function execOk(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  const r = await exec(argv, opts);
+  if (r.code !== 0) {
+    const tail = r.stderr.trim().split('\n').slice(-3).join(' | ');
+    throw new Error(`${argv.join(' ')} exited ${r.code ?? r.signal}${tail ? `: ${tail}` : ''}`);
+  }
+  return r;
+}
+
+/** Sleep that ends early (resolving false) when the signal aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(ok);
+    };
+    const onAbort = () => done(false);
+    const timer = setTimeout(() => done(true), Math.max(0, ms));
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,48 @@
+/**
+ * What a scenario author writes in TypeScript:
+ *
+ *   import { defineScenario } from 'gauntlet/scenario';
+ *   export default defineScenario({ name: 'checkout-probe', duration: '1m', checks: [...], gates: [...] });
+ *
+ * The file is loaded at run time with no build step (Node strips the types) and validated by the
+ * same schema as YAML scenarios.
+ */
+
+export type DurationText = `${number}${'ms' | 's' | 'm' | 'h'}` | (string & {});
+
+export interface StepInput {
+  kind: string;
+  name?: string;
+  at?: DurationText;
+  every?: DurationText;
+  duration?: DurationText;
+  [field: string]: unknown;
+}
+
+export interface GateInput {
+  name?: string;
+  metric: 'error_rate' | 'latency_p50' | 'latency_p90' | 'latency_p95' | 'latency_p99' | 'latency_max' | 'rps' | 'requests' | 'dropped_ratio' | (string & {});
+  step?: string;
+  phase?: 'before' | 'during' | 'after' | 'all';
+  where?: Record<string, string>;
+  max?: number | string;
+  min?: number | string;
+  abortOnFail?: boolean;
+}
+
+export interface ScenarioInput {
+  name: string;
+  description?: string;
+  target?: { context?: string; namespace?: string; workload?: string | { kind: string; name: string }; url?: string };
+  duration: DurationText;
+  seed?: number;
+  load?: StepInput | StepInput[];
+  release?: StepInput | StepInput[];
+  faults?: StepInput[];
+  checks?: StepInput[];
+  gates?: GateInput[];
+}
+
+export function defineScenario<const S extends ScenarioInput>(scenario: S): S {
+  return scenario;
+}

@@ -1,0 +1,3 @@
+/** Every built-in step kind, registered by importing its file. Adding a kind is adding a line. */
+import './steps/http-probe.ts';
+import '../chaos/faults/command.ts';

@@ -1,0 +1,46 @@
+/**
+ * The normalized scenario: what the runner uses, whatever the user wrote (TS, YAML or JSON).
+ */
+import type { GateSpec } from '../core/gates.ts';
+
+/** Where a step is declared in the scenario file. */
+export type Section = 'load' | 'release' | 'faults' | 'checks';
+export const SECTIONS: readonly Section[] = ['load', 'release', 'faults', 'checks'];
+
+export interface Target {
+  context?: string;
+  namespace?: string;
+  /** The workload under test, e.g. { kind: 'Deployment', name: 'chat-api' }. */
+  workload?: { kind: string; name: string };
+  /** Base URL of the service under test, when steps reach it over HTTP. */
+  url?: string;
+}
+
+export interface Step<P = Record<string, unknown>> {
+  /** Unique id: the user's `name`, or `<section>[<i>]-<kind>`. */
+  id: string;
+  kind: string;
+  section: Section;
+  /** Start offset on the run clock, ms. */
+  at: number;
+  /** How long the step (or one occurrence of it) lasts, ms; undefined = until the run ends. */
+  duration?: number;
+  /** Repeat period, ms (faults on a schedule). */
+  every?: number;
+  /** Kind-specific fields, already validated by the kind's schema. */
+  params: P;
+  /** Where the step was declared, for messages. */
+  source: { file: string; line?: number; column?: number };
+}
+
+export interface Scenario {
+  name: string;
+  description?: string;
+  file: string;
+  target: Target;
+  /** Maximum run time, ms: the runner stops everything (and reverts) at this point. */
+  duration: number;
+  seed: number;
+  steps: Step[];
+  gates: GateSpec[];
+}

@@ -1,0 +1,64 @@
+/** The dry run: what would be done, to what, and when. Touches nothing. */
+import { formatDuration } from '../core/duration.ts';
+import { describeSelection, describeThreshold } from '../core/gates.ts';
+import type { GauntletOptions } from '../core/options.ts';
+import type { Scenario } from './model.ts';
+import { stepKind } from './registry.ts';
+import { occurrences } from './runner.ts';
+
+export interface PlanStep {
+  id: string;
+  kind: string;
+  section: string;
+  /** Occurrence windows, ms on the run clock. */
+  windows: Array<[number, number]>;
+  actions: string[];
+  changesCluster: boolean;
+}
+
+export interface Plan {
+  scenario: string;
+  file: string;
+  target: Scenario['target'] & { context?: string; namespace?: string };
+  durationMs: number;
+  seed: number;
+  steps: PlanStep[];
+  gates: string[];
+}
+
+export function planScenario(s: Scenario, o: Pick<GauntletOptions, 'context' | 'namespace'>): Plan {
+  return {
+    scenario: s.name,
+    file: s.file,
+    target: { ...s.target, context: s.target.context ?? o.context, namespace: s.target.namespace ?? o.namespace },
+    durationMs: s.duration,
+    seed: s.seed,
+    steps: s.steps.map((st) => ({
+      id: st.id,
+      kind: st.kind,
+      section: st.section,
+      windows: occurrences(st, s.duration),
+      actions: stepKind(st.kind)!.plan(st, s),
+      changesCluster: st.section === 'faults' || st.section === 'release',
+    })),
+    gates: s.gates.map((g) => `${g.name}: ${g.metric}${describeSelection(g)} ${describeThreshold(g)}${g.abortOnFail ? ' (aborts the run)' : ''}`),
+  };
+}
+
+export function formatPlan(p: Plan, color: boolean): string {
+  const b = (x: string) => (color ? `\x1b[1m${x}\x1b[22m` : x);
+  const lines = [
+    b(`plan for ${p.scenario}`) + ` (${p.file}), up to ${formatDuration(p.durationMs)}, seed ${p.seed}`,
+    `target: ${[p.target.context && `context ${p.target.context}`, p.target.namespace && `namespace ${p.target.namespace}`, p.target.workload && `${p.target.workload.kind}/${p.target.workload.name}`, p.target.url].filter(Boolean).join(', ') || '(none)'}`,
+    '',
+  ];
+  for (const st of p.steps) {
+    const w = st.windows.map(([a, z]) => `${formatDuration(a)}–${formatDuration(z)}`);
+    lines.push(`${b(st.id)} [${st.section}/${st.kind}] ${w.slice(0, 4).join(', ')}${w.length > 4 ? ` … (${w.length} times)` : ''}`);
+    for (const a of st.actions) lines.push(`  ${a}`);
+    if (st.changesCluster) lines.push('  (changes are journaled first and reverted at the end, on Ctrl-C, or by `gauntlet recover`)');
+  }
+  lines.push('', b('gates'), ...(p.gates.length ? p.gates.map((g) => `  ${g}`) : ['  (none: the verdict is pass only if something was measured)']));
+  lines.push('', 'dry run: nothing was changed.');
+  return lines.join('\n');
+}

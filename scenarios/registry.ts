@@ -1,0 +1,68 @@
+/**
+ * Step kinds register themselves here, keyed by `kind`, so load, chaos, canary and policy
+ * modules plug in without touching the runner. Adding a step kind is adding a file.
+ */
+import type { z } from 'zod';
+import type { ChangeLedger } from '../core/changes.ts';
+import type { Journal, RunClock } from '../core/journal.ts';
+import type { GauntletOptions } from '../core/options.ts';
+import type { Scenario, Section, Step } from './model.ts';
+
+export interface StepContext<P = Record<string, unknown>> {
+  step: Step<P>;
+  scenario: Scenario;
+  journal: Journal;
+  clock: RunClock;
+  /** Aborted when the run stops: Ctrl-C, max duration, a hard gate failing. Steps must return promptly. */
+  signal: AbortSignal;
+  /** Run-clock ms by which this step must have finished. */
+  deadline: number;
+  options: GauntletOptions;
+  changes: ChangeLedger;
+  runDir: string;
+  /** Lazily connected Kubernetes adapter (core/kube.ts), for steps that need the cluster. */
+  kube: () => Promise<import('../core/kube.ts').Kube>;
+  progress: (line: string) => void;
+}
+
+export interface StepKind<P = Record<string, unknown>> {
+  kind: string;
+  /** Sections this kind may be declared in. */
+  sections: readonly Section[];
+  /** One line for `--help` and error messages. */
+  summary: string;
+  /** Schema of the kind's own fields (besides kind, name, at, every, duration). */
+  params: z.ZodType<P>;
+  /** Whether the step talks to a Kubernetes cluster (validate never does; run/plan resolve context). */
+  needsCluster?: boolean;
+  /** Dry-run lines: what would be done, to what, when. Never touches anything. */
+  plan(step: Step<P>, scenario: Scenario): string[];
+  /** Do it. Record observations in the journal; make changes only through ctx.changes. */
+  run(ctx: StepContext<P>): Promise<void>;
+}
+
+const kinds = new Map<string, StepKind<any>>();
+
+/** Kinds designed but not shipped yet: `validate` names them instead of calling them unknown. */
+export const PLANNED_KINDS: Record<string, string> = {
+  flagger: 'canary releases through Flagger',
+  'canary-weighted': 'weighted canary releases',
+  'pod-kill': 'pod faults',
+  'pod-failure': 'pod faults',
+  'node-drain': 'node faults',
+  'node-stop': 'node faults',
+  'spot-interruption': 'spot interruption faults',
+};
+
+export function registerStep<P>(kind: StepKind<P>): void {
+  if (kinds.has(kind.kind)) throw new Error(`step kind ${kind.kind} registered twice`);
+  kinds.set(kind.kind, kind as StepKind<any>);
+}
+
+export function stepKind(kind: string): StepKind | undefined {
+  return kinds.get(kind);
+}
+
+export function stepKinds(): StepKind[] {
+  return [...kinds.values()];
+}

@@ -1,0 +1,197 @@
+/**
+ * The one schema every scenario goes through, whatever it was written in. Errors come back as
+ * InputIssues naming file:line:column and the field path.
+ */
+import { z } from 'zod';
+import { InputError, type InputIssue } from '../core/errors.ts';
+import { LATENCY_METRICS, type GateSpec } from '../core/gates.ts';
+import type { PathSegment } from '../core/source.ts';
+import { duration, labels, threshold, url } from './fields.ts';
+import { SECTIONS, type Scenario, type Section, type Step } from './model.ts';
+import { PLANNED_KINDS, stepKind, stepKinds } from './registry.ts';
+
+/** Locates a field path in the file the user wrote. */
+export interface Locator {
+  file: string;
+  issue(path: readonly PathSegment[], message: string): InputIssue;
+}
+
+const NAME_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+
+const targetSchema = z.strictObject({
+  context: z.string().min(1).optional(),
+  namespace: z.string().regex(NAME_RE, 'expected a Kubernetes namespace name').optional(),
+  workload: z
+    .union([
+      z.string().regex(/^[A-Za-z]+\/[a-z0-9][a-z0-9.-]*$/, 'expected kind/name, e.g. deployment/chat-api'),
+      z.strictObject({ kind: z.string().min(1), name: z.string().min(1) }),
+    ])
+    .optional(),
+  url: url.optional(),
+});
+
+const gateSchema = z.strictObject({
+  name: z.string().min(1).optional(),
+  metric: z.string().min(1, 'expected a metric name such as error_rate or latency_p99'),
+  step: z.string().optional(),
+  phase: z.enum(['before', 'during', 'after', 'all']).optional(),
+  where: labels.optional(),
+  max: threshold.optional(),
+  min: threshold.optional(),
+  abortOnFail: z.boolean().optional(),
+});
+
+const topSchema = z.strictObject({
+  name: z.string().regex(NAME_RE, 'expected a lowercase name like chat-canary'),
+  description: z.string().optional(),
+  target: targetSchema.default({}),
+  duration,
+  seed: z.number().int().nonnegative().optional(),
+  load: z.unknown().optional(),
+  release: z.unknown().optional(),
+  faults: z.unknown().optional(),
+  checks: z.unknown().optional(),
+  gates: z.array(gateSchema).default([]),
+});
+
+const COMMON_STEP_KEYS = ['kind', 'name', 'at', 'every', 'duration'] as const;
+const commonStep = z.object({
+  kind: z.string({ error: 'expected a step kind' }),
+  name: z.string().regex(NAME_RE, 'expected a lowercase name like kill-one-pod').optional(),
+  at: duration.optional(),
+  every: duration.optional(),
+  duration: duration.optional(),
+});
+
+function zodIssues(loc: Locator, prefix: readonly PathSegment[], error: z.ZodError): InputIssue[] {
+  return error.issues.map((i) => {
+    const path = [...prefix, ...(i.path as PathSegment[])];
+    let message = i.message;
+    if (i.code === 'unrecognized_keys') message = `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+    if (i.code === 'unrecognized_keys' && i.keys.length === 1) return loc.issue([...path, i.keys[0]!], 'unknown field');
+    if (i.code === 'invalid_type' && /received undefined/.test(message)) message = 'required';
+    return loc.issue(path, message);
+  });
+}
+
+function kindList(section: Section): string {
+  return stepKinds()
+    .filter((k) => k.sections.includes(section))
+    .map((k) => k.kind)
+    .join(', ') || '(none yet)';
+}
+
+function normalizeStep(loc: Locator, section: Section, raw: unknown, path: PathSegment[], index: number, issues: InputIssue[]): Step | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    issues.push(loc.issue(path, 'expected an object with a kind'));
+    return undefined;
+  }
+  const obj = raw as Record<string, unknown>;
+  const common = commonStep.safeParse(obj);
+  if (!common.success) {
+    issues.push(...zodIssues(loc, path, common.error));
+    return undefined;
+  }
+  const { kind, name, at, every, duration: dur } = common.data;
+  const impl = stepKind(kind);
+  if (!impl) {
+    const planned = PLANNED_KINDS[kind];
+    issues.push(
+      loc.issue(
+        [...path, 'kind'],
+        planned
+          ? `"${kind}" (${planned}) is not available in this version of gauntlet; available in ${section}: ${kindList(section)}`
+          : `unknown kind "${kind}"; available in ${section}: ${kindList(section)}`,
+      ),
+    );
+    return undefined;
+  }
+  if (!impl.sections.includes(section)) {
+    issues.push(loc.issue([...path, 'kind'], `"${kind}" cannot be used in ${section} (it belongs in ${impl.sections.join(' or ')})`));
+    return undefined;
+  }
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) if (!(COMMON_STEP_KEYS as readonly string[]).includes(k)) rest[k] = v;
+  const params = impl.params.safeParse(rest);
+  if (!params.success) {
+    issues.push(...zodIssues(loc, path, params.error));
+    return undefined;
+  }
+  if (every !== undefined && dur !== undefined && dur > every) {
+    issues.push(loc.issue([...path, 'duration'], `must not exceed every (${every} ms) or occurrences would overlap`));
+  }
+  const pos = loc.issue(path, '');
+  return {
+    id: name ?? `${section}-${index}-${kind}`,
+    kind,
+    section,
+    at: at ?? 0,
+    ...(dur !== undefined ? { duration: dur } : {}),
+    ...(every !== undefined ? { every } : {}),
+    params: params.data as Record<string, unknown>,
+    source: { file: pos.file, line: pos.line, column: pos.column },
+  };
+}
+
+function normalizeGate(raw: z.infer<typeof gateSchema>, i: number): GateSpec {
+  // Thresholds written as durations are ms for latency, seconds for *Seconds figures.
+  const seconds = /seconds$/i.test(raw.metric);
+  const conv = (x: { n: number; duration: boolean } | undefined) => (x === undefined ? undefined : x.duration && seconds ? x.n / 1000 : x.n);
+  return {
+    name: raw.name ?? `${raw.metric}${raw.phase && raw.phase !== 'all' ? `-${raw.phase}` : ''}${i ? `-${i}` : ''}`,
+    metric: raw.metric,
+    ...(raw.step ? { step: raw.step } : {}),
+    ...(raw.phase ? { phase: raw.phase } : {}),
+    ...(raw.where ? { where: raw.where } : {}),
+    ...(raw.max !== undefined ? { max: conv(raw.max) } : {}),
+    ...(raw.min !== undefined ? { min: conv(raw.min) } : {}),
+    ...(raw.abortOnFail ? { abortOnFail: true } : {}),
+  };
+}
+
+/** Validate and normalize a scenario's plain value. Throws InputError listing every issue. */
+export function normalizeScenario(value: unknown, loc: Locator, opts: { seed?: number } = {}): Scenario {
+  const issues: InputIssue[] = [];
+  const top = topSchema.safeParse(value);
+  if (!top.success) throw new InputError(zodIssues(loc, [], top.error));
+  const s = top.data;
+  const steps: Step[] = [];
+  for (const section of SECTIONS) {
+    const raw = s[section];
+    if (raw === undefined) continue;
+    const list = Array.isArray(raw) ? raw : [raw];
+    list.forEach((item, i) => {
+      const path: PathSegment[] = Array.isArray(raw) ? [section, i] : [section];
+      const step = normalizeStep(loc, section, item, path, i, issues);
+      if (step) steps.push(step);
+    });
+  }
+  const ids = new Map<string, number>();
+  for (const st of steps) ids.set(st.id, (ids.get(st.id) ?? 0) + 1);
+  for (const [id, n] of ids) if (n > 1) issues.push(loc.issue([], `step name "${id}" is used ${n} times; names must be unique`));
+  for (const st of steps) {
+    if (st.at >= s.duration) issues.push(loc.issue([st.section], `step ${st.id} starts at ${st.at} ms, after the scenario ends (duration ${s.duration} ms)`));
+  }
+  const gates = s.gates.map(normalizeGate);
+  gates.forEach((g, i) => {
+    if (g.max === undefined && g.min === undefined) issues.push(loc.issue(['gates', i], 'a gate needs max or min'));
+    if (g.step && !ids.has(g.step)) issues.push(loc.issue(['gates', i, 'step'], `no step named "${g.step}" (steps: ${[...ids.keys()].join(', ') || 'none'})`));
+  });
+  if (steps.length === 0) issues.push(loc.issue([], 'a scenario needs at least one step in load, release, faults or checks'));
+  if (issues.length) throw new InputError(issues);
+  return {
+    name: s.name,
+    ...(s.description ? { description: s.description } : {}),
+    file: loc.file,
+    target: {
+      ...s.target,
+      workload: typeof s.target.workload === 'string'
+        ? { kind: s.target.workload.split('/')[0]!, name: s.target.workload.split('/')[1]! }
+        : s.target.workload,
+    },
+    duration: s.duration,
+    seed: s.seed ?? opts.seed ?? Math.floor(Math.random() * 2 ** 31),
+    steps,
+    gates,
+  };
+}
