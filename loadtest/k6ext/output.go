@@ -71,17 +71,21 @@ type Line struct {
 
 // Output implements output.Output.
 type Output struct {
-	path          string
-	durationName  string
-	failedName    string
-	mu            sync.Mutex
-	windows       map[key]*window
-	lastWritten   int64
-	file          *os.File
-	w             *bufio.Writer
-	stop          chan struct{}
-	done          chan struct{}
-	now           func() time.Time
+	path         string
+	durationName string
+	failedName   string
+	mu           sync.Mutex
+	windows      map[key]*window
+	lastWritten  int64
+	// Time of the first sample k6 produced (the test's start, after VU initialisation), unix ms;
+	// written once, before the first window.
+	startMs      int64
+	startWritten bool
+	file         *os.File
+	w            *bufio.Writer
+	stop         chan struct{}
+	done         chan struct{}
+	now          func() time.Time
 }
 
 // New builds the output; the argument is the file to write (Gauntlet passes /dev/fd/3).
@@ -109,10 +113,6 @@ func (o *Output) Start() error {
 		return err
 	}
 	o.file, o.w = f, bufio.NewWriterSize(f, 64*1024)
-	fmt.Fprintf(o.w, "{\"start\":%d}\n", o.now().UnixMilli())
-	if err := o.w.Flush(); err != nil {
-		return err
-	}
 	o.stop, o.done = make(chan struct{}), make(chan struct{})
 	go o.loop()
 	return nil
@@ -149,6 +149,9 @@ func (o *Output) AddMetricSamples(containers []metrics.SampleContainer) {
 	defer o.mu.Unlock()
 	for _, c := range containers {
 		for _, s := range c.GetSamples() {
+			if ms := s.Time.UnixMilli(); o.startMs == 0 || ms < o.startMs && !o.startWritten {
+				o.startMs = ms
+			}
 			name := s.Metric.Name
 			switch name {
 			case o.durationName, o.failedName, "dropped_iterations":
@@ -208,7 +211,14 @@ func (o *Output) flush(upTo int64) {
 	if upTo > o.lastWritten {
 		o.lastWritten = upTo
 	}
+	start := int64(0)
+	if o.startMs != 0 && !o.startWritten {
+		start, o.startWritten = o.startMs, true
+	}
 	o.mu.Unlock()
+	if start != 0 {
+		fmt.Fprintf(o.w, "{\"start\":%d}\n", start)
+	}
 	enc := json.NewEncoder(o.w)
 	for i := range lines {
 		_ = enc.Encode(&lines[i])

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import type { WindowEvent } from '../core/events.ts';
+import { Histogram } from '../core/histogram.ts';
+import { profileSchema, stagesOf } from './profiles.ts';
+import { BreachWatcher, capacityVerdict, surgeVerdict } from './verdict.ts';
+
+/** One fake second of load: `n` requests at `ms` each, `fail` of them failed. */
+function win(sec: number, stage: string, n: number, ms: number, o: { fail?: number; target?: number; dropped?: number } = {}): WindowEvent {
+  const h = new Histogram();
+  h.record(ms, n);
+  return {
+    v: 1, seq: sec, t: sec * 1000 + 1500, wall: '', type: 'window', step: 'load',
+    start: sec * 1000, end: sec * 1000 + 1000, labels: { stage },
+    requests: n, failures: o.fail ?? 0, latency: h.toJSON(), targetRate: o.target ?? n, ...(o.dropped ? { dropped: o.dropped } : {}),
+  };
+}
+
+const surge = profileSchema.parse({ kind: 'surge', baseline: 100, warmup: '2s', rampUp: '4s', hold: '4s', rampDown: '0s' });
+const stages = stagesOf(surge);
+
+describe('surge verdict', () => {
+  it('held: every second within the SLO, the hold at 3x', () => {
+    const w = [win(0, 'baseline', 100, 10), win(1, 'baseline', 100, 10), ...[150, 200, 250, 300].map((r, i) => win(2 + i, 'ramp-up', r, 12)), ...[6, 7, 8, 9].map((s) => win(s, 'hold', 300, 15))];
+    const v = surgeVerdict(w, stages, 100, { p99Ms: 100, maxErrorRate: 0.01 });
+    expect(v.verdict).toBe('held');
+    expect(v.summary).toBe('held 3.0x for 4s: p99 15 ms, errors 0%');
+  });
+
+  it('broke: names the multiple and the time of the first lasting breach', () => {
+    const w = [win(0, 'baseline', 100, 10), win(1, 'baseline', 100, 10), win(2, 'ramp-up', 150, 10), win(3, 'ramp-up', 200, 400), win(4, 'ramp-up', 250, 900), win(5, 'ramp-up', 300, 2000)];
+    const v = surgeVerdict(w, stages, 100, { p99Ms: 250, maxErrorRate: 0.01 });
+    expect(v.verdict).toBe('broke');
+    expect(v.breach?.multiple).toBe(2);
+    expect(v.summary).toMatch(/^broke at 2\.0x: first SLO breach at t=3s \(p99 40\d(\.\d)? ms > 250 ms\)$/);
+  });
+
+  it('one slow second is not a breach', () => {
+    const w = [win(0, 'baseline', 100, 10), win(1, 'baseline', 100, 900), ...[2, 3, 4, 5].map((s) => win(s, 'ramp-up', 200, 10)), ...[6, 7, 8, 9].map((s) => win(s, 'hold', 300, 10))];
+    expect(surgeVerdict(w, stages, 100, { p99Ms: 100, maxErrorRate: 0.01 }).verdict).toBe('held');
+  });
+
+  it('a generator that fell short is inconclusive, never held', () => {
+    const w = [win(0, 'baseline', 100, 10), ...[6, 7, 8, 9].map((s) => win(s, 'hold', 200, 10, { target: 300, dropped: 100 }))];
+    const v = surgeVerdict(w, stages, 100, { p99Ms: 100, maxErrorRate: 0.01 });
+    expect(v.verdict).toBe('inconclusive');
+    expect(v.summary).toContain('dropped');
+  });
+});
+
+describe('capacity verdict', () => {
+  const steps = stagesOf(profileSchema.parse({ kind: 'steps', from: 100, step: 100, steps: 4, stepDuration: '2s' }));
+  it('reports the highest step held and where it broke', () => {
+    const w = [win(0, 'step-1', 100, 5), win(1, 'step-1', 100, 5), win(2, 'step-2', 200, 5), win(3, 'step-2', 200, 5), win(4, 'step-3', 300, 5, { fail: 30 }), win(5, 'step-3', 300, 5, { fail: 40 })];
+    const v = capacityVerdict(w, steps, { p99Ms: 100, maxErrorRate: 0.05 });
+    expect(v).toMatchObject({ verdict: 'found', highestSustainedRps: 200, brokeAt: { rate: 300 } });
+    expect(v.summary).toBe('highest sustained rate 200 req/s; broke at 300 req/s (errors 10% > 5%)');
+  });
+});
+
+describe('live breach watcher', () => {
+  it('fires once, after the breach lasted two seconds', () => {
+    const seen: number[] = [];
+    const watch = new BreachWatcher({ p99Ms: 100, maxErrorRate: 0.01 }, (b) => seen.push(b.at));
+    for (const [s, ms] of [[0, 10], [1, 500], [2, 500], [3, 500], [4, 10]] as const) watch.add(win(s, 'x', 50, ms));
+    expect(seen).toEqual([1000]);
+  });
+});
