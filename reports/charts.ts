@@ -1,0 +1,80 @@
+/**
+ * The three charts of the HTML report (request rate, error rate, latency percentiles), built
+ * from the report's per-second series, with fault windows shaded and release marks drawn.
+ *
+ * Long runs are drawn at one point per `bucketSeconds` (at most MAX_POINTS points): rate is the
+ * mean over the bucket, error rate is failures / requests in it, and latency is the worst 1 s
+ * percentile in it, so a spike is never averaged away.
+ */
+import { formatValue } from '../core/gates.ts';
+import type { Report } from './model.ts';
+import { clock, lineChart, type ChartMarker, type ChartSeries } from './svg.ts';
+
+const MAX_POINTS = 720;
+export const PALETTE = ['#2563eb', '#ea580c', '#059669', '#9333ea', '#0891b2', '#ca8a04'];
+const LATENCY_COLORS = { p50: '#0ea5e9', p95: '#6366f1', p99: '#db2777' } as const;
+
+export interface Charts {
+  rate: string;
+  errors: string;
+  latency: string;
+  /** Seconds each point covers (1 for runs up to MAX_POINTS seconds). */
+  bucketSeconds: number;
+}
+
+interface Bucket {
+  requests: number;
+  failures: number;
+  p50?: number;
+  p95?: number;
+  p99?: number;
+  target?: number;
+}
+
+export function reportCharts(r: Report, width = 920): Charts {
+  const last = r.series.at(-1)?.s ?? 0;
+  const span = Math.max(r.provenance?.durationSeconds ?? 0, last + 1, 1);
+  const k = Math.max(1, Math.ceil(span / MAX_POINTS));
+  const n = Math.ceil(span / k);
+  const xDomain: [number, number] = [0, span];
+  const at = (i: number) => i * k;
+
+  const bucketize = (points: ReadonlyArray<{ s: number; requests: number; failures: number; p50?: number; p95?: number; p99?: number; targetRate?: number }>) => {
+    const out: Bucket[] = Array.from({ length: n }, () => ({ requests: 0, failures: 0 }));
+    for (const p of points) {
+      const b = out[Math.min(n - 1, Math.floor(p.s / k))]!;
+      b.requests += p.requests;
+      b.failures += p.failures;
+      for (const q of ['p50', 'p95', 'p99'] as const) if (p[q] !== undefined) b[q] = Math.max(b[q] ?? 0, p[q]);
+      if (p.targetRate !== undefined) b.target = (b.target ?? 0) + p.targetRate / k;
+    }
+    return out;
+  };
+  const all = bucketize(r.series);
+  const versions = r.labelSeries.map((ls, i) => ({ name: `${ls.label}=${ls.value}`, color: PALETTE[(i + 1) % PALETTE.length]!, buckets: bucketize(ls.points) }));
+
+  const bands = r.faults.map((f) => ({ from: f.startSeconds, to: f.endSeconds, label: `${f.kind} (${f.target})` }));
+  const markers: ChartMarker[] = r.timeline.filter((e) => e.kind === 'mark').map((e) => ({ x: e.offsetSeconds, label: e.text }));
+  const common = { width, xDomain, bands, markers, formatX: clock };
+  const has = r.series.length > 0;
+  const errPct = (b: Bucket) => (b.requests ? b.failures / b.requests : undefined);
+
+  const rateSeries: ChartSeries[] = has ? [{ name: 'all', color: PALETTE[0]!, area: true, points: all.map((b, i) => [at(i), b.requests / k]) }] : [];
+  for (const v of versions) rateSeries.push({ name: v.name, color: v.color, points: v.buckets.map((b, i) => [at(i), b.requests / k]) });
+  if (all.some((b) => b.target !== undefined)) rateSeries.push({ name: 'target', color: '#64748b', dashed: true, points: all.map((b, i) => [at(i), b.target]) });
+
+  const errorSeries: ChartSeries[] = has ? [{ name: 'all', color: '#dc2626', area: true, points: all.map((b, i) => [at(i), errPct(b)]) }] : [];
+  for (const v of versions) errorSeries.push({ name: v.name, color: v.color, points: v.buckets.map((b, i) => [at(i), errPct(b)]) });
+
+  const latencySeries: ChartSeries[] = has
+    ? (['p50', 'p95', 'p99'] as const).map((q) => ({ name: q, color: LATENCY_COLORS[q], points: all.map((b, i) => [at(i), b[q]] as const) }))
+    : [];
+
+  const per = k === 1 ? '' : ` (${k} s buckets)`;
+  return {
+    bucketSeconds: k,
+    rate: lineChart({ ...common, title: `Request rate, req/s${per}`, series: rateSeries, yMinTop: 1, formatY: (y) => formatValue(y, '') }),
+    errors: lineChart({ ...common, title: `Error rate${per}`, series: errorSeries, yMinTop: 0.01, formatY: (y) => formatValue(y, 'ratio') }),
+    latency: lineChart({ ...common, title: `Latency p50 / p95 / p99${k === 1 ? '' : `, worst per ${k} s`}`, series: latencySeries, yMinTop: 1, formatY: (y) => formatValue(y, 'ms') }),
+  };
+}

@@ -1,0 +1,13 @@
+export { buildReport, REPORT_SCHEMA_VERSION, type BuildOptions, type Report } from './model.ts';
+export type * from './model.ts';
+export { REPORT_FORMATS, type RenderOptions, type Renderer, type ReportFormat } from './renderer.ts';
+export { renderers, renderReport } from './registry.ts';
+export { JOURNAL_FILE, REPORT_FILES, writeReports, type WriteReportsOptions, type WrittenReports } from './write.ts';
+export { redact, redactString } from './redact.ts';
+export { renderGithub, GITHUB_SUMMARY_MAX_BYTES } from './formats/github.ts';
+export { renderHtml } from './formats/html.ts';
+export { renderJson } from './formats/json.ts';
+export { renderJunit } from './formats/junit.ts';
+export { renderMarkdown } from './formats/md.ts';
+export { renderText } from './formats/text.ts';
+export { lineChart, niceTicks, timeTicks } from './svg.ts';

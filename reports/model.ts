@@ -1,0 +1,391 @@
+/**
+ * The report model: everything any report format shows, derived from the run journal alone.
+ * `Report` is exactly what report.json holds; every renderer reads a `Report`, never the journal,
+ * so a number means the same in the terminal, the HTML and the JUnit file.
+ */
+import { aggregate, faultWindows, perSecondSeries, phaseAt, PHASES, type Aggregate, type FaultWindow, type Phase, type Selection } from '../core/analysis.ts';
+import type { JournalEvent, Labels, Provenance, RunStart, RunStatus } from '../core/events.ts';
+import { evaluateGates, type GateResult, type GateSpec, type RunVerdict } from '../core/gates.ts';
+import { redact } from './redact.ts';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+/** The label whose values get their own chart lines (canary vs stable). */
+export const CHART_LABEL = 'version';
+/** A label with more distinct values than this (pod names, ...) is left out of the breakdown. */
+const MAX_LABEL_VALUES = 20;
+
+export interface Stats {
+  requests: number;
+  failures: number;
+  /** failures / requests; absent when there were no requests. */
+  errorRate?: number;
+  /** Requests per second of run time covered. */
+  rps?: number;
+  p50?: number;
+  p95?: number;
+  p99?: number;
+  max?: number;
+  /** Iterations the load generator could not start. */
+  dropped: number;
+}
+
+export interface PhaseStats extends Stats {
+  phase: Phase;
+}
+
+export interface LabelBreakdown {
+  label: string;
+  rows: Array<Stats & { value: string }>;
+}
+
+export interface ReportFault {
+  step: string;
+  kind: string;
+  target: string;
+  startSeconds: number;
+  endSeconds: number;
+}
+
+export interface ReportFigure {
+  step: string;
+  name: string;
+  value: number;
+  unit: string;
+  offsetSeconds: number;
+  phase: Phase;
+  labels?: Labels;
+  definition?: string;
+}
+
+export type TimelineKind = 'run' | 'step' | 'fault' | 'mark' | 'change' | 'log';
+
+export interface TimelineEntry {
+  /** Seconds since run start. */
+  offsetSeconds: number;
+  wall: string;
+  kind: TimelineKind;
+  severity: 'info' | 'warn' | 'error';
+  step?: string;
+  text: string;
+}
+
+export interface SeriesPoint {
+  /** Second of the run (bucket start). */
+  s: number;
+  requests: number;
+  failures: number;
+  p50?: number;
+  p95?: number;
+  p99?: number;
+  targetRate?: number;
+}
+
+export interface LabelSeries {
+  label: string;
+  value: string;
+  points: Array<{ s: number; requests: number; failures: number }>;
+}
+
+export interface ReportProvenance extends Provenance {
+  startedAt: string;
+  endedAt: string;
+  durationSeconds: number;
+}
+
+export interface ScenarioSummary {
+  name: string;
+  file?: string;
+  description?: string;
+  target?: Record<string, unknown>;
+  steps: Array<{ id: string; kind: string; section?: string; atSeconds?: number; durationSeconds?: number; everySeconds?: number; params?: unknown }>;
+}
+
+export interface Definition {
+  term: string;
+  definition: string;
+}
+
+export interface Report {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  runId: string;
+  /** How the run ended; `unfinished` when the journal has no run.end (crash, or still running). */
+  status: RunStatus | 'unfinished';
+  statusReason?: string;
+  verdict: RunVerdict;
+  /** Why the verdict is not a plain pass (empty when it is). */
+  reasons: string[];
+  /** True when the journal holds at least one sample, load window or figure. */
+  measured: boolean;
+  provenance?: ReportProvenance;
+  scenario?: ScenarioSummary;
+  gates: GateResult[];
+  totals: Stats;
+  phases: PhaseStats[];
+  labels: LabelBreakdown[];
+  faults: ReportFault[];
+  figures: ReportFigure[];
+  timeline: TimelineEntry[];
+  series: SeriesPoint[];
+  labelSeries: LabelSeries[];
+  definitions: Definition[];
+}
+
+export interface BuildOptions {
+  /** Gates to evaluate instead of the scenario's own (`scenario.gates` in run.start). */
+  gates?: GateSpec[];
+}
+
+export function buildReport(events: readonly JournalEvent[], opts: BuildOptions = {}): Report {
+  const start = events.find((e): e is RunStart => e.type === 'run.start');
+  const end = events.findLast((e) => e.type === 'run.end');
+  const windows = faultWindows(events);
+  const gates = opts.gates ?? scenarioGates(start?.scenario);
+  const verdict = evaluateGates(events, gates);
+  const measured = events.some((e) => e.type === 'sample' || e.type === 'window' || e.type === 'figure');
+
+  const report: Report = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    runId: start?.runId ?? 'unknown',
+    status: end?.type === 'run.end' ? end.status : 'unfinished',
+    ...(end?.type === 'run.end' && end.reason ? { statusReason: end.reason } : {}),
+    verdict: verdict.verdict,
+    reasons: verdict.reasons,
+    measured,
+    ...(start ? { provenance: provenanceOf(start, events) } : {}),
+    ...(start ? { scenario: scenarioSummary(start.scenario) } : {}),
+    gates: verdict.gates,
+    totals: stats(aggregate(events, {}, windows), coveredSeconds(events, {}, windows)),
+    phases: PHASES.map((phase) => ({ phase, ...stats(aggregate(events, { phase }, windows), coveredSeconds(events, { phase }, windows)) })),
+    labels: labelBreakdowns(events, windows),
+    faults: windows.map(faultOf),
+    figures: figuresOf(events, windows),
+    timeline: timelineOf(events),
+    series: perSecondSeries(events),
+    labelSeries: labelSeriesOf(events),
+    definitions: [],
+  };
+  report.definitions = definitionsFor(report);
+  return redact(report);
+}
+
+const seconds = (ms: number) => Math.round(ms) / 1000;
+
+function stats(a: Aggregate, covered: number | undefined): Stats {
+  const s: Stats = { requests: a.requests, failures: a.failures, dropped: a.dropped };
+  if (a.errorRate !== undefined) s.errorRate = a.errorRate;
+  const secs = covered ?? a.seconds;
+  if (secs > 0 && a.requests > 0) s.rps = a.requests / secs;
+  const q = (x: number) => a.latency.quantile(x);
+  if (a.latency.n > 0) Object.assign(s, { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: a.latency.max });
+  return s;
+}
+
+/**
+ * Seconds of run time the selection's load windows cover, counting parallel windows (one per
+ * version) once. core's Aggregate.seconds sums window lengths, which halves the rate when two
+ * versions are loaded side by side. Undefined when the selection has no windows (samples only).
+ */
+function coveredSeconds(events: readonly JournalEvent[], sel: Selection, windows: FaultWindow[]): number | undefined {
+  const spans: Array<[number, number]> = [];
+  const phase = sel.phase && sel.phase !== 'all' ? sel.phase : undefined;
+  for (const e of events) {
+    if (e.type !== 'window') continue;
+    if (sel.where && Object.entries(sel.where).some(([k, v]) => e.labels?.[k] !== v)) continue;
+    if (phase && phaseAt((e.start + e.end) / 2, windows) !== phase) continue;
+    spans.push([e.start, e.end]);
+  }
+  if (!spans.length) return undefined;
+  spans.sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let [from, to] = spans[0]!;
+  for (const [a, b] of spans) {
+    if (a > to) {
+      total += to - from;
+      from = a;
+      to = b;
+    } else to = Math.max(to, b);
+  }
+  return (total + to - from) / 1000;
+}
+
+function scenarioGates(scenario: unknown): GateSpec[] {
+  const g = (scenario as { gates?: unknown } | undefined)?.gates;
+  return Array.isArray(g) ? (g as GateSpec[]) : [];
+}
+
+function provenanceOf(start: RunStart, events: readonly JournalEvent[]): ReportProvenance {
+  const last = events.at(-1)!;
+  const endMs = Math.max(...events.map((e) => e.t));
+  return {
+    ...start.provenance,
+    startedAt: start.wall ?? new Date(start.epochMs).toISOString(),
+    endedAt: last.type === 'run.end' ? last.wall : new Date(start.epochMs + endMs).toISOString(),
+    durationSeconds: seconds(endMs - start.t),
+  };
+}
+
+function scenarioSummary(raw: unknown): ScenarioSummary {
+  const s = (raw ?? {}) as Record<string, unknown>;
+  const steps = Array.isArray(s.steps) ? (s.steps as Array<Record<string, unknown>>) : [];
+  const num = (x: unknown) => (typeof x === 'number' ? seconds(x) : undefined);
+  return {
+    name: typeof s.name === 'string' ? s.name : 'unnamed',
+    ...(typeof s.file === 'string' ? { file: s.file } : {}),
+    ...(typeof s.description === 'string' ? { description: s.description } : {}),
+    ...(s.target && typeof s.target === 'object' ? { target: s.target as Record<string, unknown> } : {}),
+    steps: steps.map((st) => {
+      const out: ScenarioSummary['steps'][number] = { id: String(st.id ?? '?'), kind: String(st.kind ?? '?') };
+      if (typeof st.section === 'string') out.section = st.section;
+      if (num(st.at) !== undefined) out.atSeconds = num(st.at);
+      if (num(st.duration) !== undefined) out.durationSeconds = num(st.duration);
+      if (num(st.every) !== undefined) out.everySeconds = num(st.every);
+      if (st.params !== undefined) out.params = st.params;
+      return out;
+    }),
+  };
+}
+
+function faultOf(w: FaultWindow): ReportFault {
+  return { step: w.step, kind: w.kind, target: w.target, startSeconds: seconds(w.start), endSeconds: seconds(w.end) };
+}
+
+function figuresOf(events: readonly JournalEvent[], windows: FaultWindow[]): ReportFigure[] {
+  const out: ReportFigure[] = [];
+  for (const e of events) {
+    if (e.type !== 'figure') continue;
+    out.push({
+      step: e.step,
+      name: e.name,
+      value: e.value,
+      unit: e.unit,
+      offsetSeconds: seconds(e.t),
+      phase: phaseAt(e.t, windows),
+      ...(e.labels ? { labels: e.labels } : {}),
+      ...(e.definition ? { definition: e.definition } : {}),
+    });
+  }
+  return out;
+}
+
+/** Label keys with a manageable number of values, each broken down into its own rows. */
+function labelBreakdowns(events: readonly JournalEvent[], windows: FaultWindow[]): LabelBreakdown[] {
+  const seen = new Map<string, Set<string>>();
+  for (const e of events) {
+    if ((e.type !== 'sample' && e.type !== 'window') || !e.labels) continue;
+    for (const [k, v] of Object.entries(e.labels)) {
+      let s = seen.get(k);
+      if (!s) seen.set(k, (s = new Set()));
+      if (s.size <= MAX_LABEL_VALUES) s.add(v);
+    }
+  }
+  const out: LabelBreakdown[] = [];
+  for (const [label, values] of [...seen].sort((a, b) => a[0].localeCompare(b[0]))) {
+    if (values.size > MAX_LABEL_VALUES) continue;
+    const rows = [...values].sort().map((value) => {
+      const sel: Selection = { where: { [label]: value } };
+      return { value, ...stats(aggregate(events, sel, windows), coveredSeconds(events, sel, windows)) };
+    });
+    out.push({ label, rows });
+  }
+  return out;
+}
+
+function labelSeriesOf(events: readonly JournalEvent[]): LabelSeries[] {
+  const values = new Set<string>();
+  for (const e of events) if ((e.type === 'sample' || e.type === 'window') && e.labels?.[CHART_LABEL] !== undefined) values.add(e.labels[CHART_LABEL]!);
+  if (values.size < 2 || values.size > 6) return [];
+  return [...values].sort().map((value) => ({
+    label: CHART_LABEL,
+    value,
+    points: perSecondSeries(events, { where: { [CHART_LABEL]: value } }).map(({ s, requests, failures }) => ({ s, requests, failures })),
+  }));
+}
+
+/** The moments a postmortem needs: run bounds, faults, marks, changes, step ends, warnings. */
+function timelineOf(events: readonly JournalEvent[]): TimelineEntry[] {
+  const out: TimelineEntry[] = [];
+  const intents = new Map<string, string>();
+  const applied = new Set<string>();
+  for (const e of events) if (e.type === 'change.applied') applied.add(e.id);
+  const add = (e: JournalEvent, kind: TimelineKind, text: string, severity: TimelineEntry['severity'] = 'info', step?: string) =>
+    out.push({ offsetSeconds: seconds(e.t), wall: e.wall, kind, severity, ...(step ? { step } : {}), text });
+  for (const e of events) {
+    switch (e.type) {
+      case 'run.start':
+        add(e, 'run', `run ${e.runId} started`);
+        break;
+      case 'run.end':
+        add(e, 'run', `run ${e.status}${e.reason ? `: ${e.reason}` : ''}`, e.status === 'completed' ? 'info' : 'warn');
+        break;
+      case 'step.end':
+        add(e, 'step', e.ok ? `step ${e.step} finished` : `step ${e.step} failed: ${e.error ?? 'unknown error'}`, e.ok ? 'info' : 'error', e.step);
+        break;
+      case 'fault.start':
+        add(e, 'fault', `fault ${e.kind} on ${e.target} started`, 'warn', e.step);
+        break;
+      case 'fault.end':
+        add(e, 'fault', `fault ${e.step} ended`, 'info', e.step);
+        break;
+      case 'mark':
+        add(e, 'mark', e.data ? `${e.label} ${compact(e.data)}` : e.label, 'info', e.step);
+        break;
+      case 'change.intent':
+        intents.set(e.id, e.description);
+        // A change never confirmed may still have half-happened: show it.
+        if (!applied.has(e.id)) add(e, 'change', `change ${e.id} attempted: ${e.description}`, 'warn', e.step);
+        break;
+      case 'change.applied':
+        add(e, 'change', `change ${e.id} applied: ${intents.get(e.id) ?? ''}`.trimEnd());
+        break;
+      case 'change.reverted':
+        add(e, 'change', `change ${e.id} reverted${e.noop ? ' (nothing left to undo)' : ''}: ${intents.get(e.id) ?? ''}`.trimEnd());
+        break;
+      case 'change.revert-failed':
+        add(e, 'change', `change ${e.id} could NOT be reverted: ${e.error}`, 'error');
+        break;
+      case 'log':
+        if (e.level !== 'info') add(e, 'log', e.msg, e.level, e.step);
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
+function compact(data: Record<string, unknown>): string {
+  const s = JSON.stringify(data);
+  return s.length > 200 ? `${s.slice(0, 197)}...` : s;
+}
+
+/** Known figure names and what they mean, for figures recorded without a definition. */
+const FIGURE_DEFINITIONS: Record<string, string> = {
+  rollbackSeconds: 'rollback time: seconds from fault onset until 100% of traffic is served by the stable version',
+};
+
+function definitionsFor(r: Report): Definition[] {
+  const defs: Definition[] = [
+    { term: 'request', definition: 'one HTTP request made by the load generator or a probe; every number below is computed from these, as recorded in the run journal' },
+    {
+      term: 'error rate',
+      definition: 'failed requests / requests. A request fails when no response arrived or the step rejected it (e.g. a status outside 2xx/3xx)',
+    },
+    {
+      term: 'p50 / p95 / p99',
+      definition:
+        'latency percentiles (time to full response) from log-bucketed histograms with 1% relative precision, merged exactly across 1 s windows; never averages of averages',
+    },
+    { term: 'rate (req/s)', definition: 'requests / seconds of run time the selection covers' },
+    {
+      term: 'phases',
+      definition:
+        'before = until the first fault starts; during = inside any fault window; after = after a fault ended. A 1 s load window belongs to the phase of its midpoint',
+    },
+    { term: 'verdict', definition: 'PASS only when every gate passed on real measurements; FAIL when any gate failed; INCONCLUSIVE when a gate had no data, nothing was measured, the run did not complete, a step failed or the load generator dropped more than 1% of iterations' },
+  ];
+  const named = new Map<string, string>();
+  for (const f of r.figures) if (!named.has(f.name)) named.set(f.name, f.definition ?? FIGURE_DEFINITIONS[f.name] ?? `recorded by step ${f.step}`);
+  for (const [name, definition] of named) defs.push({ term: name, definition });
+  return defs;
+}

@@ -1,0 +1,104 @@
+/**
+ * Presentation helpers shared by the renderers, so "1.2%" or "+1:05" reads the same in every
+ * format. Number formatting itself is core/gates.ts `formatValue`.
+ */
+import type { Phase } from '../core/analysis.ts';
+import { formatValue, type GateResult, type GateVerdict } from '../core/gates.ts';
+import type { Report, Stats } from './model.ts';
+
+export const DASH = '—';
+
+export function fmtRatio(x: number | undefined): string {
+  return x === undefined ? DASH : formatValue(x, 'ratio');
+}
+
+export function fmtMs(x: number | undefined): string {
+  return x === undefined ? DASH : formatValue(x, 'ms');
+}
+
+export function fmtCount(x: number): string {
+  return Math.round(x).toLocaleString('en-US');
+}
+
+export function fmtRps(x: number | undefined): string {
+  return x === undefined ? DASH : formatValue(x, 'req/s');
+}
+
+/** Run-clock offset as +m:ss or +h:mm:ss. */
+export function fmtOffset(seconds: number): string {
+  const total = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, '0');
+  return h ? `+${h}:${String(m).padStart(2, '0')}:${s}` : `+${m}:${s}`;
+}
+
+/** A duration in words: 1h 2m 3s, 2m 0s, 4.5s. */
+export function fmtDuration(seconds: number): string {
+  if (seconds < 60) return `${Number(seconds.toFixed(1))}s`;
+  const total = Math.round(seconds);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  return h ? `${h}h ${m}m ${s}s` : `${m}m ${s}s`;
+}
+
+export function observed(g: GateResult): string {
+  return g.observed === undefined ? 'no data' : formatValue(g.observed, g.unit);
+}
+
+export const GATE_LABEL: Record<GateVerdict, string> = { pass: 'pass', fail: 'FAIL', 'no-data': 'NO DATA' };
+
+/** The headline. Never PASS unless something was measured and every gate passed. */
+export function verdictLabel(r: Report): string {
+  if (r.verdict === 'pass' && r.measured) return 'PASS';
+  if (r.verdict === 'fail') return 'FAIL';
+  return r.measured ? 'INCONCLUSIVE' : 'INCONCLUSIVE: nothing measured';
+}
+
+/** One sentence under the headline. */
+export function verdictSummary(r: Report): string {
+  const n = r.gates.length;
+  const passed = r.gates.filter((g) => g.verdict === 'pass').length;
+  const failed = r.gates.filter((g) => g.verdict === 'fail').length;
+  const noData = n - passed - failed;
+  if (!r.measured) return 'The journal holds no requests, load windows or figures, so nothing could be judged.';
+  if (n === 0) return 'No gates were defined: the numbers below were measured but nothing was checked against a threshold.';
+  const parts = [`${passed} of ${n} gates passed`];
+  if (failed) parts.push(`${failed} failed`);
+  if (noData) parts.push(`${noData} had no data`);
+  return `${parts.join(', ')}.`;
+}
+
+export const PHASE_LABEL: Record<Phase, string> = { before: 'before fault', during: 'during fault', after: 'after fault' };
+
+export const STATS_HEADER = ['requests', 'errors', 'error rate', 'rate', 'p50', 'p95', 'p99'];
+
+export function statsCells(s: Stats): string[] {
+  return [fmtCount(s.requests), fmtCount(s.failures), fmtRatio(s.errorRate), fmtRps(s.rps), fmtMs(s.p50), fmtMs(s.p95), fmtMs(s.p99)];
+}
+
+export function provenanceLines(r: Report): Array<[string, string]> {
+  const p = r.provenance;
+  if (!p) return [['provenance', 'unknown: the journal has no run.start event']];
+  const git = p.scenario.git ? `${p.scenario.git.commit}${p.scenario.git.dirty ? ' (dirty)' : ''}` : 'not in git';
+  const tools = Object.entries(p.tools).map(([k, v]) => `${k} ${v}`).join(', ');
+  return [
+    ['run', r.runId],
+    ['scenario', `${p.scenario.name} (${p.scenario.file})`],
+    ['scenario commit', git],
+    ['scenario sha256', p.scenario.sha256],
+    ['gauntlet', `${p.tool.version} on node ${p.node}`],
+    ['tools', tools || 'none recorded'],
+    ['kube context', p.kube ? `${p.kube.context} (${p.kube.server}, namespace ${p.kube.namespace})` : 'none'],
+    ['random seed', String(p.seed)],
+    ['host', p.host],
+    ['started', p.startedAt],
+    ['ended', `${p.endedAt} (${fmtDuration(p.durationSeconds)}, ${r.status}${r.statusReason ? `: ${r.statusReason}` : ''})`],
+  ];
+}
+
+/** Figures worth a headline tile (everything a step measured). */
+export function figureValue(f: { value: number; unit: string }): string {
+  return formatValue(f.value, f.unit === 's' ? 's' : f.unit);
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { isSecretKey, redact, redactString, REDACTED } from './redact.ts';
+
+describe('redact', () => {
+  it('blanks values under secret-named keys, however deep', () => {
+    const out = redact({ headers: { Authorization: 'Basic dXNlcjpwYXNz', 'X-Api-Key': 'k1' }, db: { password: 'p', user: 'u' }, list: [{ token: 't' }], secret: { a: 'x', b: 2 } });
+    expect(out).toEqual({ headers: { Authorization: REDACTED, 'X-Api-Key': REDACTED }, db: { password: REDACTED, user: 'u' }, list: [{ token: REDACTED }], secret: { a: REDACTED, b: REDACTED } });
+  });
+
+  it('keeps keys that only name or point at a secret', () => {
+    expect(isSecretKey('secretName')).toBe(false);
+    expect(isSecretKey('tokenFile')).toBe(false);
+    expect(isSecretKey('client_secret')).toBe(true);
+    expect(isSecretKey('apiKey')).toBe(true);
+  });
+
+  it('scrubs secrets inside free text', () => {
+    expect(redactString('GET failed: Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl')).not.toMatch(/eyJ/);
+    expect(redactString('curl https://admin:hunter2@example.com/x')).toBe('curl https://[redacted]@example.com/x');
+    expect(redactString('password=hunter2 user=bob')).toBe(`password=${REDACTED} user=bob`);
+    expect(redactString('{"api_key": "abc123", "n": 1}')).toBe(`{"api_key": "${REDACTED}", "n": 1}`);
+    expect(redactString('https://x.test/cb?access_token=abc&ok=1')).toBe(`https://x.test/cb?access_token=${REDACTED}&ok=1`);
+    expect(redactString('pushed with ghp_abcdefghijklmnopqrstuvwxyz0123')).toBe(`pushed with ${REDACTED}`);
+  });
+
+  it('leaves ordinary text alone', () => {
+    for (const s of ['p99 latency 412 ms', 'password-reset error rate', 'canary weight 10%', 'https://checkout.shop.svc/health']) expect(redactString(s)).toBe(s);
+  });
+});
