@@ -25,7 +25,7 @@ export function exec(argv: readonly string[], opts: ExecOptions = {}): Promise<E
     const child = spawn(cmd, args, {
       cwd: opts.cwd,
       env: opts.env as NodeJS.ProcessEnv | undefined,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       timeout: opts.timeoutMs ?? 120_000,
       signal: opts.signal,
     });
@@ -39,7 +39,10 @@ export function exec(argv: readonly string[], opts: ExecOptions = {}): Promise<E
       else reject(e);
     });
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    child.stdin.end(opts.input ?? '');
+    if (opts.input !== undefined && child.stdin) {
+      child.stdin.on('error', () => {}); // the child may exit before reading its input
+      child.stdin.end(opts.input);
+    }
   });
 }
 

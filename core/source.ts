@@ -38,7 +38,7 @@ export class SourceDoc {
   }
 
   /** Locate `path`, falling back to the nearest ancestor that exists. */
-  locate(path: readonly PathSegment[]): { line: number; column: number } {
+  locate(path: readonly PathSegment[], atKey = false): { line: number; column: number } {
     let node: unknown = this.doc.contents;
     let best = this.pos(node as Node | null) ?? { line: 1, column: 1 };
     for (const seg of path) {
@@ -48,7 +48,7 @@ export class SourceDoc {
         // Point at the key for a missing/bad value, it is what the user reads.
         best = this.pos(pair.key as Node) ?? best;
         node = pair.value;
-        if (pair.value && !isMap(pair.value) && !isSeq(pair.value)) best = this.pos(pair.value as Node) ?? best;
+        if (!atKey && pair.value && !isMap(pair.value) && !isSeq(pair.value)) best = this.pos(pair.value as Node) ?? best;
       } else if (isSeq(node) && typeof seg === 'number') {
         const item = node.items[seg];
         if (!item) break;
@@ -59,8 +59,8 @@ export class SourceDoc {
     return best;
   }
 
-  issue(path: readonly PathSegment[], message: string): InputIssue {
-    return { file: this.file, ...this.locate(path), path: formatPath(path), message };
+  issue(path: readonly PathSegment[], message: string, atKey = false): InputIssue {
+    return { file: this.file, ...this.locate(path, atKey), path: formatPath(path), message };
   }
 
   private pos(node: Node | null | undefined): { line: number; column: number } | undefined {

@@ -35,6 +35,8 @@ export interface StepKind<P = Record<string, unknown>> {
   params: z.ZodType<P>;
   /** Whether the step talks to a Kubernetes cluster (validate never does; run/plan resolve context). */
   needsCluster?: boolean;
+  /** Cross-field checks against the whole scenario, at validate time: [relative path, message]. */
+  check?(step: Step<P>, scenario: Omit<Scenario, 'steps'>): Array<[Array<string | number>, string]>;
   /** Dry-run lines: what would be done, to what, when. Never touches anything. */
   plan(step: Step<P>, scenario: Scenario): string[];
   /** Do it. Record observations in the journal; make changes only through ctx.changes. */

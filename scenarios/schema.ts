@@ -13,7 +13,8 @@ import { PLANNED_KINDS, stepKind, stepKinds } from './registry.ts';
 /** Locates a field path in the file the user wrote. */
 export interface Locator {
   file: string;
-  issue(path: readonly PathSegment[], message: string): InputIssue;
+  /** `atKey`: point at the field's key rather than its value (unknown fields). */
+  issue(path: readonly PathSegment[], message: string, atKey?: boolean): InputIssue;
 }
 
 const NAME_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
@@ -68,8 +69,9 @@ function zodIssues(loc: Locator, prefix: readonly PathSegment[], error: z.ZodErr
     const path = [...prefix, ...(i.path as PathSegment[])];
     let message = i.message;
     if (i.code === 'unrecognized_keys') message = `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`;
-    if (i.code === 'unrecognized_keys' && i.keys.length === 1) return loc.issue([...path, i.keys[0]!], 'unknown field');
+    if (i.code === 'unrecognized_keys' && i.keys.length === 1) return loc.issue([...path, i.keys[0]!], 'unknown field', true);
     if (i.code === 'invalid_type' && /received undefined/.test(message)) message = 'required';
+    message = message.replace(/^Invalid (input|option): /, '').replace(/, received /, ', got ');
     return loc.issue(path, message);
   });
 }
@@ -156,6 +158,7 @@ export function normalizeScenario(value: unknown, loc: Locator, opts: { seed?: n
   if (!top.success) throw new InputError(zodIssues(loc, [], top.error));
   const s = top.data;
   const steps: Step[] = [];
+  const stepPath = new Map<Step, PathSegment[]>();
   for (const section of SECTIONS) {
     const raw = s[section];
     if (raw === undefined) continue;
@@ -163,7 +166,10 @@ export function normalizeScenario(value: unknown, loc: Locator, opts: { seed?: n
     list.forEach((item, i) => {
       const path: PathSegment[] = Array.isArray(raw) ? [section, i] : [section];
       const step = normalizeStep(loc, section, item, path, i, issues);
-      if (step) steps.push(step);
+      if (step) {
+        steps.push(step);
+        stepPath.set(step, path);
+      }
     });
   }
   const ids = new Map<string, number>();
@@ -172,23 +178,26 @@ export function normalizeScenario(value: unknown, loc: Locator, opts: { seed?: n
   for (const st of steps) {
     if (st.at >= s.duration) issues.push(loc.issue([st.section], `step ${st.id} starts at ${st.at} ms, after the scenario ends (duration ${s.duration} ms)`));
   }
+  const target = typeof s.target.workload === 'string'
+    ? { ...s.target, workload: { kind: s.target.workload.split('/')[0]!, name: s.target.workload.split('/')[1]! } }
+    : { ...s.target, workload: s.target.workload };
   const gates = s.gates.map(normalizeGate);
+  const head = { name: s.name, file: loc.file, target, duration: s.duration, seed: 0, gates };
+  steps.forEach((st) => {
+    for (const [rel, msg] of stepKind(st.kind)?.check?.(st, head) ?? []) issues.push(loc.issue([...stepPath.get(st)!, ...rel], msg));
+  });
   gates.forEach((g, i) => {
     if (g.max === undefined && g.min === undefined) issues.push(loc.issue(['gates', i], 'a gate needs max or min'));
     if (g.step && !ids.has(g.step)) issues.push(loc.issue(['gates', i, 'step'], `no step named "${g.step}" (steps: ${[...ids.keys()].join(', ') || 'none'})`));
   });
-  if (steps.length === 0) issues.push(loc.issue([], 'a scenario needs at least one step in load, release, faults or checks'));
+  const declared = SECTIONS.some((sec) => s[sec] !== undefined);
+  if (!declared) issues.push(loc.issue([], 'a scenario needs at least one step in load, release, faults or checks'));
   if (issues.length) throw new InputError(issues);
   return {
     name: s.name,
     ...(s.description ? { description: s.description } : {}),
     file: loc.file,
-    target: {
-      ...s.target,
-      workload: typeof s.target.workload === 'string'
-        ? { kind: s.target.workload.split('/')[0]!, name: s.target.workload.split('/')[1]! }
-        : s.target.workload,
-    },
+    target,
     duration: s.duration,
     seed: s.seed ?? opts.seed ?? Math.floor(Math.random() * 2 ** 31),
     steps,

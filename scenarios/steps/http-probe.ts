@@ -80,6 +80,9 @@ registerStep<HttpProbeParams>({
   sections: ['checks'],
   summary: 'request a URL on a fixed interval and record status, latency and version of every response',
   params,
+  check(step, scenario) {
+    return probeUrl(step.params, scenario.target.url) ? [] : [[[], 'needs url (or path, with target.url set)']];
+  },
   plan(step, scenario) {
     const p = step.params;
     const target = probeUrl(p, scenario.target.url) ?? '(no url: set url or target.url)';

@@ -1,0 +1,47 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, ['cli/main.ts', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '/nonexistent' } });
+
+// Each malformed file must exit 2 and name file:line:column and the field path. Validation never
+// connects to a cluster (KUBECONFIG points nowhere, so a connection attempt would exit 3).
+const cases: Array<[string, RegExp]> = [
+  ['yaml-syntax.yaml', /yaml-syntax\.yaml:6:1: YAML syntax: Missing closing "quote/],
+  ['unknown-kind.yaml', /unknown-kind\.yaml:4:11 faults\[0\]\.kind: unknown kind "meteor-strike"; available in faults: command/],
+  ['planned-kind.yaml', /planned-kind\.yaml:4:11 faults\[0\]\.kind: "pod-kill" \(pod faults\) is not available/],
+  ['bad-duration.yaml', /bad-duration\.yaml:9:15 faults\[0\]\.duration: expected a duration like 30s, got "30 seconds"/],
+  ['wrong-type.yaml', /wrong-type\.yaml:6:18 checks\[0\]\.maxRequests: expected number, got string/],
+  ['missing-target.yaml', /missing-target\.yaml:4:5 checks\[0\]: needs url/],
+  ['unknown-field.yaml', /unknown-field\.yaml:6:5 checks\[0\]\.intervall: unknown field/],
+  ['bad-gate.yaml', /bad-gate\.yaml:8:11 gates\[0\]\.step: no step named "nope"/],
+  ['no-duration.yaml', /no-duration\.yaml:1:1 duration: expected a duration like 30s/],
+  ['bad-phase.ts', /bad-phase\.ts:10:7 gates\[0\]\.phase: expected one of "before"\|"during"\|"after"\|"all"/],
+];
+
+describe('gauntlet validate on malformed scenarios', () => {
+  it.each(cases)('%s exits 2 naming file:line:column and the field', (file, want) => {
+    const r = cli('validate', `scenarios/fixtures/bad/${file}`);
+    expect(r.stderr).toMatch(want);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+  });
+
+  it('run refuses a malformed scenario with exit 2 before doing anything', () => {
+    const r = cli('run', 'scenarios/fixtures/bad/unknown-kind.yaml', '--report-dir', '/tmp/gauntlet-should-not-exist');
+    expect(r.status).toBe(2);
+    expect(spawnSync('test', ['-e', '/tmp/gauntlet-should-not-exist']).status).not.toBe(0);
+  });
+
+  it('an unknown flag is a usage error (exit 2)', () => {
+    const r = cli('validate', 'scenarios/probe.yaml', '--no-such-flag');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/Unknown argument/i);
+  });
+
+  it('the shipped scenarios validate', () => {
+    const r = cli('validate', 'scenarios/probe.yaml', '-o', 'json');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ valid: true, name: 'probe' });
+  });
+});

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import type { JournalEvent, NewEvent } from './events.ts';
+import { evaluateGate, evaluateGates, type GateSpec } from './gates.ts';
+import { Histogram } from './histogram.ts';
+
+let seq = 0;
+const ev = (t: number, e: NewEvent): JournalEvent => ({ v: 1, seq: seq++, wall: '', ...e, t }) as JournalEvent;
+const sample = (t: number, ok: boolean, ms: number, version = 'v1') => ev(t, { type: 'sample', step: 'probe', ok, status: ok ? 200 : 500, ms, labels: { version } });
+
+/** 10 s of samples at 10 Hz; a fault from 3 s to 6 s during which every other request fails. */
+function journal(): JournalEvent[] {
+  const out: JournalEvent[] = [ev(0, { type: 'run.start', runId: 'r', scenario: {}, provenance: {} as never, epochMs: 0 })];
+  for (let t = 0; t < 10_000; t += 100) {
+    if (t === 3000) out.push(ev(t, { type: 'fault.start', step: 'f', kind: 'command', target: 'x' }));
+    if (t === 6000) out.push(ev(t, { type: 'fault.end', step: 'f' }));
+    const during = t >= 3000 && t < 6000;
+    out.push(sample(t + 1, !(during && (t / 100) % 2 === 0), during ? 200 : 10, t < 5000 ? 'v1' : 'v2'));
+  }
+  out.push(ev(10_000, { type: 'run.end', status: 'completed' }));
+  return out;
+}
+
+const gate = (g: Partial<GateSpec>): GateSpec => ({ name: 'g', metric: 'error_rate', ...g });
+
+describe('gates', () => {
+  const events = journal();
+
+  it('computes error rate per phase from raw samples', () => {
+    expect(evaluateGate(events, gate({ phase: 'before', max: 0 })).observed).toBe(0);
+    expect(evaluateGate(events, gate({ phase: 'during', max: 0.6 })).observed).toBeCloseTo(0.5, 5);
+    expect(evaluateGate(events, gate({ phase: 'after', max: 0 })).verdict).toBe('pass');
+    expect(evaluateGate(events, gate({ max: 0.1 }))).toMatchObject({ verdict: 'fail', samples: 100 });
+  });
+
+  it('computes latency percentiles per phase and per label', () => {
+    expect(evaluateGate(events, gate({ metric: 'latency_p50', phase: 'during', max: 300 })).observed).toBeCloseTo(200, 0);
+    expect(evaluateGate(events, gate({ metric: 'latency_p99', phase: 'before', max: 300 })).observed).toBeCloseTo(10, 0);
+    const v2 = evaluateGate(events, gate({ where: { version: 'v2' }, max: 1 }));
+    expect(v2.samples).toBe(50);
+    expect(v2.observed).toBeCloseTo(5 / 50, 5);
+  });
+
+  it('reports no-data, never pass, for a selection that matched nothing', () => {
+    const r = evaluateGate(events, gate({ where: { version: 'v9' }, max: 1 }));
+    expect(r.verdict).toBe('no-data');
+    expect(evaluateGates(events, [gate({ where: { version: 'v9' }, max: 1 })]).verdict).toBe('inconclusive');
+  });
+
+  it('a run that measured nothing is inconclusive even with no gates', () => {
+    const empty = [ev(0, { type: 'run.start', runId: 'r', scenario: {}, provenance: {} as never, epochMs: 0 }), ev(1, { type: 'run.end', status: 'completed' })];
+    const v = evaluateGates(empty, []);
+    expect(v.verdict).toBe('inconclusive');
+    expect(v.reasons).toContain('nothing was measured');
+  });
+
+  it('gates on a figure a step recorded, worst value first', () => {
+    const withFig = [...events, ev(7000, { type: 'figure', step: 'canary', name: 'rollbackSeconds', value: 4.2, unit: 's' }), ev(8000, { type: 'figure', step: 'canary', name: 'rollbackSeconds', value: 9.5, unit: 's' })];
+    expect(evaluateGate(withFig, gate({ metric: 'rollbackSeconds', max: 10 }))).toMatchObject({ verdict: 'pass', observed: 9.5 });
+    expect(evaluateGate(withFig, gate({ metric: 'rollbackSeconds', max: 5 })).verdict).toBe('fail');
+  });
+
+  it('merges load windows by histogram and flags a load generator that fell short', () => {
+    const h = new Histogram();
+    for (let i = 1; i <= 100; i++) h.record(i);
+    const win = (s: number, dropped: number) => ev(s * 1000 + 1000, { type: 'window', step: 'load', start: s * 1000, end: s * 1000 + 1000, requests: 100, failures: 1, latency: h.toJSON(), targetRate: 110, dropped });
+    const load = [win(0, 10), win(1, 10)];
+    expect(evaluateGate(load, gate({ metric: 'latency_p99', max: 1000 })).observed).toBeCloseTo(99, 0);
+    expect(evaluateGate(load, gate({ metric: 'rps', min: 1 })).observed).toBe(100);
+    const v = evaluateGates(load, [gate({ max: 0.5 })]);
+    expect(v.verdict).toBe('inconclusive');
+    expect(v.reasons.join()).toMatch(/load generator fell short/);
+  });
+
+  it('a failed step or an interrupted run is never a pass', () => {
+    const broken = [...events.slice(0, -1), ev(9000, { type: 'step.end', step: 'probe', ok: false, error: 'boom' }), ev(10_000, { type: 'run.end', status: 'interrupted' })];
+    expect(evaluateGates(broken, [gate({ phase: 'before', max: 0 })]).verdict).toBe('inconclusive');
+  });
+});
