@@ -79,7 +79,7 @@ export function compileIssue(script: string, message: string): InputError {
   return new InputError([{ file: script, ...(line ? { line, column } : {}), path: '', message: `k6 cannot load the script: ${first.trim()}` }]);
 }
 
-function reachable(url: string, timeoutMs = 3000): Promise<string | undefined> {
+export function reachable(url: string, timeoutMs = 3000): Promise<string | undefined> {
   const u = new URL(url);
   const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
   const host = u.hostname.replace(/^\[|\]$/g, '');
@@ -166,7 +166,10 @@ export async function runK6Step(spec: LoadSpec, ctx: LoadContext): Promise<LoadO
   };
   const handle = (line: string) => {
     for (const m of parser.push(line)) {
-      if (m.kind === 'start') loadStart = m.epochMs - clock.epochMs;
+      if (m.kind === 'start') {
+        loadStart = m.epochMs - clock.epochMs;
+        journal.append({ type: 'mark', step, label: 'load started', t: loadStart });
+      }
       else journalWindow(m.window);
     }
   };

@@ -1,0 +1,130 @@
+/**
+ * Step kind `k6`: load from any k6 script, or from the built-in GET script against a URL,
+ * driven by a Gauntlet profile. Windows go to the journal live; the script's own thresholds
+ * become gates; with `analyze`, the step also journals a surge or capacity verdict.
+ */
+import { z } from 'zod';
+import { formatDuration } from '../core/duration.ts';
+import type { WindowEvent } from '../core/events.ts';
+import { duration, ratio, url } from '../scenarios/fields.ts';
+import { registerStep, type StepContext } from '../scenarios/registry.ts';
+import { profileSchema, stagesOf, totalDuration, type Profile } from './profiles.ts';
+import { runK6Step } from './run.ts';
+import { BreachWatcher, capacityVerdict, DEFAULT_SLO, surgeVerdict, type Slo } from './verdict.ts';
+
+const k6Threshold = z.union([z.string(), z.strictObject({ threshold: z.string(), abortOnFail: z.boolean().optional(), delayAbortEval: z.string().optional() })]);
+
+export const k6Params = z
+  .strictObject({
+    /** A k6 script (TS or JS), relative to the working directory. */
+    script: z.string().min(1).optional(),
+    /** Target of the built-in GET script; defaults to the scenario's target.url. */
+    url: url.optional(),
+    profile: profileSchema.optional(),
+    /** Expected service latency: sizes the VU pool (VUs = rate × latency). */
+    expectedLatency: duration.optional(),
+    thresholds: z.record(z.string(), z.array(k6Threshold)).optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    /** The service-level objective a surge or capacity analysis judges against. */
+    slo: z.strictObject({ p99: duration.optional(), errorRate: ratio.optional() }).optional(),
+    /** Journal a surge or capacity verdict at the end. */
+    analyze: z.enum(['surge', 'capacity']).optional(),
+    /** Stop the load a few seconds after the SLO breaks (a capacity search needs no more). */
+    stopOnBreach: z.boolean().default(false),
+  })
+  .refine((p) => !(p.script && p.url), { message: 'give script or url, not both' });
+export type K6Params = z.output<typeof k6Params>;
+
+export function sloOf(p: K6Params): Slo {
+  return { p99Ms: p.slo?.p99 ?? DEFAULT_SLO.p99Ms, maxErrorRate: p.slo?.errorRate ?? DEFAULT_SLO.maxErrorRate };
+}
+
+export function baselineOf(profile: Profile | undefined): number | undefined {
+  return profile?.kind === 'surge' ? profile.baseline : undefined;
+}
+
+async function run(ctx: StepContext<K6Params>): Promise<void> {
+  const p = ctx.step.params;
+  const id = ctx.step.id;
+  const url = p.script ? undefined : (p.url ?? ctx.scenario.target.url);
+  if (!p.script && !url) throw new Error('k6 step needs a script, a url, or the scenario target.url');
+  const slo = sloOf(p);
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const windows: WindowEvent[] = [];
+  const watcher = p.stopOnBreach
+    ? new BreachWatcher(slo, (b) => {
+        ctx.journal.append({ type: 'mark', step: id, label: `SLO breached: ${b.what}`, data: { ...b } });
+        ctx.progress(`SLO breached (${b.what}); stopping the load`);
+        setTimeout(() => stop.abort(), 3000).unref();
+      })
+    : undefined;
+  try {
+    const outcome = await runK6Step(
+      {
+        ...(p.script ? { script: p.script } : { url: url! }),
+        ...(p.profile ? { profile: p.profile } : {}),
+        ...(p.expectedLatency !== undefined ? { sizing: { expectedLatencyMs: p.expectedLatency } } : {}),
+        gates: ctx.scenario.gates.filter((g) => g.abortOnFail && (!g.step || g.step === id)),
+        ...(p.thresholds ? { thresholds: p.thresholds } : {}),
+        ...(p.env ? { env: p.env } : {}),
+      },
+      {
+        step: id,
+        journal: ctx.journal,
+        options: ctx.options,
+        workDir: ctx.runDir,
+        signal: stop.signal,
+        deadline: ctx.deadline,
+        progress: ctx.progress,
+        onWindow: (w) => {
+          windows.push(w);
+          watcher?.add(w);
+        },
+      },
+    );
+    // The script's own thresholds are judged like any gate (the runner reads scenario.gates at the end).
+    for (const g of outcome.scriptGates) if (!ctx.scenario.gates.some((x) => x.name === g.name)) ctx.scenario.gates.push(g);
+    if (outcome.scriptGates.length || outcome.unmapped.length) {
+      ctx.journal.append({ type: 'mark', step: id, label: 'k6 thresholds', data: { gates: outcome.scriptGates, unmapped: outcome.unmapped } });
+    }
+    if (p.analyze && p.profile) analyze(ctx, p, windows, slo, outcome.loadStart ?? 0);
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+function analyze(ctx: StepContext<K6Params>, p: K6Params, windows: WindowEvent[], slo: Slo, loadStart: number): void {
+  const stages = stagesOf(p.profile!);
+  const id = ctx.step.id;
+  if (p.analyze === 'surge') {
+    const v = surgeVerdict(windows, stages, baselineOf(p.profile) ?? stages[0]!.from, slo, loadStart);
+    ctx.journal.append({ type: 'mark', step: id, label: `surge: ${v.summary}`, data: { analysis: 'surge', ...v } });
+    if (v.achievedMultiple !== undefined) ctx.journal.append({ type: 'figure', step: id, name: 'surgeMultipleHeld', value: v.verdict === 'held' ? v.multiple : 0, unit: 'x', definition: 'peak rate held within the SLO, as a multiple of baseline (0 when it broke)' });
+    ctx.progress(`surge ${v.summary}`);
+  } else {
+    const v = capacityVerdict(windows, stages, slo);
+    ctx.journal.append({ type: 'mark', step: id, label: `capacity: ${v.summary}`, data: { analysis: 'capacity', ...v } });
+    if (v.highestSustainedRps !== undefined) ctx.journal.append({ type: 'figure', step: id, name: 'capacityRps', value: v.highestSustainedRps, unit: 'req/s', definition: 'highest step rate sustained for its whole step within the SLO' });
+    ctx.progress(`capacity: ${v.summary}`);
+  }
+}
+
+registerStep<K6Params>({
+  kind: 'k6',
+  sections: ['load'],
+  summary: 'load with k6: any k6 script, or the built-in GET against a URL, driven by a profile',
+  params: k6Params,
+  plan(step) {
+    const p = step.params;
+    const what = p.script ? `run k6 script ${p.script}` : `GET ${p.url ?? 'target.url'} with k6`;
+    if (!p.profile) return [`${what} with the script's own options`];
+    const stages = stagesOf(p.profile);
+    return [
+      `${what}, ${p.profile.kind} profile for ${formatDuration(totalDuration(stages))}:`,
+      ...stages.map((s) => `  ${s.name}: ${s.from === s.to ? `${s.from} req/s` : `${s.from} → ${s.to} req/s`} for ${formatDuration(s.duration)}`),
+    ];
+  },
+  run,
+});

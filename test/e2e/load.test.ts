@@ -1,0 +1,80 @@
+/**
+ * k6 under Gauntlet against real local servers: what k6 measures through the live channel
+ * must match what the server did. Needs k6 (scripts/tools/build-k6.sh builds it).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aggregate } from '../../core/analysis.ts';
+import { InfraError, InputError } from '../../core/errors.ts';
+import { defaultOptions } from '../../core/options.ts';
+import { runLoad } from '../../loadtest/index.ts';
+import { deadPort, failingServer, slowServer, type TestServer } from './load-servers.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'gauntlet-load-'));
+const options = defaultOptions(process.env, { reportDir: dir, progress: (l) => process.env.GAUNTLET_TEST_VERBOSE && console.error(l) });
+
+describe('load run: accuracy of live windows', () => {
+  let failing: TestServer;
+  let slow: TestServer;
+  beforeAll(async () => {
+    failing = await failingServer();
+    slow = await slowServer(100);
+  });
+  afterAll(async () => {
+    await failing.close();
+    await slow.close();
+  });
+
+  it('a server failing 5% of requests measures 5% ± 0.5%, split by version', async () => {
+    const r = await runLoad({ options, url: failing.url, profile: { kind: 'constant', rate: 200, duration: '8s' }, expectedLatencyMs: 5 });
+    const all = aggregate(r.events, { step: 'load' });
+    expect(all.requests).toBeGreaterThan(1500);
+    expect(all.requests).toBe(failing.served());
+    expect(all.errorRate!).toBeGreaterThan(0.045);
+    expect(all.errorRate!).toBeLessThan(0.055);
+    const v1 = aggregate(r.events, { step: 'load', where: { version: 'v1' } });
+    const v2 = aggregate(r.events, { step: 'load', where: { version: 'v2' } });
+    expect(v1.requests + v2.requests).toBe(all.requests);
+    expect(Math.abs(v1.requests - v2.requests)).toBeLessThanOrEqual(1);
+    expect(v1.failures).toBe(0); // every 20th request is even: all failures are v2's
+    expect(r.events.filter((e) => e.type === 'window').length).toBeGreaterThanOrEqual(8);
+  });
+
+  it('a server adding 100 ms measures p50 ≈ 100 ms', async () => {
+    const r = await runLoad({ options, url: slow.url, profile: { kind: 'constant', rate: 100, duration: '6s' }, expectedLatencyMs: 100 });
+    const all = aggregate(r.events, { step: 'load' });
+    expect(all.requests).toBeGreaterThan(500);
+    const p50 = all.latency.quantile(0.5)!;
+    expect(p50).toBeGreaterThanOrEqual(100);
+    expect(p50).toBeLessThan(106);
+    expect(r.verdict.reasons.join()).not.toContain('fell short');
+  });
+
+  it('runs a k6 script unchanged; its thresholds become gates', async () => {
+    const r = await runLoad({ options, script: 'loadtest/scripts/smoke.ts', env: { TARGET_URL: slow.url } });
+    expect(r.scriptGates.map((g) => g.metric).sort()).toEqual(['error_rate', 'latency_p95']);
+    expect(r.verdict.gates.map((g) => g.verdict)).toEqual(['pass', 'pass']);
+    expect(aggregate(r.events, { step: 'load', where: { stage: 'default' } }).requests).toBeGreaterThan(20);
+  });
+});
+
+describe('load run: bad input and dead targets', () => {
+  it('a script that does not compile is an input error at its position', async () => {
+    const bad = join(dir, 'bad.ts');
+    writeFileSync(bad, "import http from 'k6/http';\n\nexport default function () {\n  http.get('http://127.0.0.1:1/' +);\n}\n");
+    const e = await runLoad({ options, script: bad }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(InputError);
+    expect((e as InputError).exitCode).toBe(2);
+    expect((e as InputError).issues[0]).toMatchObject({ file: bad, line: 4 });
+  });
+
+  it('an unreachable target is an infrastructure error naming the address', async () => {
+    const url = await deadPort();
+    const e = await runLoad({ options, url, profile: { kind: 'constant', rate: 10, duration: '2s' } }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(InfraError);
+    expect((e as InfraError).exitCode).toBe(3);
+    expect((e as Error).message).toContain(new URL(url).host);
+  });
+});
