@@ -1,0 +1,285 @@
+/**
+ * For every workload: compliant, violation (with concrete counterexamples), or inconclusive.
+ *
+ * Destinations are pods from the input (grouped by namespace, labels and named ports) and the rest of
+ * the address space, cut into cells on which every relevant ipBlock is constant. Each (source shape,
+ * destination class, cell) is decided once over whole port sets and memoized.
+ */
+import { ALL_V4, ALL_V6, cells, formatIp, formatRange, representative, type Family, type IpRange } from './ipset.ts';
+import type { ClusterModel, DestinationPod, EgressAllowlist, IpBlockMode, IpBlockModeOption, NamedPort, Peer, Workload, WorkloadKind } from './model.ts';
+import { formatPorts, isEmpty, pick, subtract, type PortSet, type Protocol } from './ports.ts';
+import { labelsKey, matches, type Labels } from './selectors.ts';
+import { decide, explain, sourceRules, type AllowedBy, type DestView, type SourceRules } from './engine.ts';
+
+export interface AnalyzeOptions {
+  /** Whether ipBlocks match pod IPs; `unknown` analyses both and reports either's violations. */
+  mode?: IpBlockModeOption;
+  /** Where pods without a known IP may sit; defaults to anywhere. */
+  podCidrs?: IpRange[];
+  /** Also consider an unlabelled pod in a namespace the input does not list (manifests only). */
+  otherNamespaces?: boolean;
+  /** Counterexamples kept per workload (all are counted). */
+  maxCounterexamples?: number;
+}
+
+export type Destination =
+  | { kind: 'pod'; namespace: string; name: string; workload?: string; ip?: string }
+  | { kind: 'ip'; ip: string; range: string }
+  | { kind: 'other-namespace-pod'; description: string };
+
+export interface Counterexample {
+  destination: Destination;
+  protocol: Protocol;
+  port: number;
+  /** Every reachable, unapproved port to this destination, e.g. `TCP 1-52,54-65535`. */
+  ports: string;
+  allowedBy: AllowedBy[];
+  /** The ipBlock modes under which this is reachable. */
+  modes: IpBlockMode[];
+}
+
+export type Verdict = 'compliant' | 'violation' | 'inconclusive';
+
+export interface WorkloadVerdict {
+  namespace: string;
+  name: string;
+  kind: WorkloadKind;
+  verdict: Verdict;
+  counterexamples: Counterexample[];
+  counterexampleCount: number;
+  reasons: string[];
+  /** Where the workload was declared, when read from a file. */
+  file?: string;
+  line?: number;
+}
+
+interface DestGroup {
+  namespace: string;
+  nsLabels: Labels;
+  labels: Labels;
+  namedPorts: NamedPort[];
+  namedSig: string;
+  known: DestinationPod[];
+  templates: DestinationPod[];
+  synthetic?: string;
+}
+
+interface ShapeOutcome {
+  counterexamples: Counterexample[];
+  count: number;
+  localDoubts: string[];
+}
+
+export class Analysis {
+  readonly model: ClusterModel;
+  readonly allowlist: EgressAllowlist;
+  readonly modes: IpBlockMode[];
+  private readonly podRanges: IpRange[];
+  private readonly maxCx: number;
+  private readonly groups: DestGroup[] = [];
+  private readonly groupsByNs = new Map<string, number[]>();
+  private readonly pickCache = new Map<Peer, Map<string, number[]>>();
+  private readonly npByNs = new Map<string, ClusterModel['networkPolicies']>();
+  private readonly podIps = new Set<string>();
+
+  constructor(model: ClusterModel, allowlist: EgressAllowlist, opts: AnalyzeOptions = {}) {
+    this.model = model;
+    this.allowlist = allowlist;
+    const mode = opts.mode ?? 'unknown';
+    this.modes = mode === 'unknown' ? ['upstream', 'cilium'] : [mode];
+    this.podRanges = opts.podCidrs?.length ? opts.podCidrs : [ALL_V4, ALL_V6];
+    this.maxCx = opts.maxCounterexamples ?? 20;
+    for (const p of model.networkPolicies) {
+      const list = this.npByNs.get(p.namespace) ?? [];
+      list.push(p);
+      this.npByNs.set(p.namespace, list);
+    }
+    const byKey = new Map<string, DestGroup>();
+    for (const d of model.destinations) {
+      if (d.hostNetwork) continue; // a hostNetwork pod answers on the node's address: an IP, not a pod
+      for (const ip of d.ips) this.podIps.add(`${ip.family}:${ip.value}`);
+      const namedSig = d.namedPorts.map((p) => `${p.name}/${p.protocol}/${p.port}`).sort().join(',');
+      const key = `${d.namespace}\u0000${labelsKey(d.labels)}\u0000${namedSig}`;
+      let g = byKey.get(key);
+      if (!g) {
+        const nsLabels = model.namespaces.get(d.namespace)?.labels ?? { 'kubernetes.io/metadata.name': d.namespace };
+        g = { namespace: d.namespace, nsLabels, labels: d.labels, namedPorts: d.namedPorts, namedSig, known: [], templates: [] };
+        byKey.set(key, g);
+      }
+      (d.ips.length ? g.known : g.templates).push(d);
+    }
+    this.groups.push(...byKey.values());
+    if (opts.otherNamespaces) {
+      const ns = '(another namespace)';
+      const pod: DestinationPod = { namespace: ns, name: '(any pod)', labels: {}, namedPorts: [], hostNetwork: false, ips: [] };
+      this.groups.push({ namespace: ns, nsLabels: { 'kubernetes.io/metadata.name': ns }, labels: {}, namedPorts: [], namedSig: '', known: [], templates: [pod], synthetic: 'an unlabelled pod in a namespace not in the input' });
+    }
+    this.groups.forEach((g, i) => {
+      const list = this.groupsByNs.get(g.namespace) ?? [];
+      list.push(i);
+      this.groupsByNs.set(g.namespace, list);
+    });
+  }
+
+  /** Verdicts for every workload in the model. */
+  run(): WorkloadVerdict[] {
+    const shapes = new Map<string, { shape: { namespace: string; labels: Labels }; outcome?: Map<IpBlockMode, ShapeOutcome>; rules?: SourceRules }>();
+    const out: WorkloadVerdict[] = [];
+    for (const w of this.model.workloads) {
+      const reasons = this.globalDoubts(w);
+      let counterexamples: Counterexample[] = [];
+      let count = 0;
+      const local: string[] = [];
+      if (!w.pod.hostNetwork) {
+        const key = `${w.namespace}\u0000${labelsKey(w.pod.labels)}`;
+        let s = shapes.get(key);
+        if (!s) {
+          s = { shape: { namespace: w.namespace, labels: w.pod.labels } };
+          s.rules = sourceRules(this.model, this.allowlist.rules, s.shape, this.npByNs);
+          s.outcome = new Map(this.modes.map((m) => [m, this.analyseShape(s?.rules as SourceRules, m)]));
+          shapes.set(key, s);
+        }
+        const merged = mergeModes([...(s.outcome as Map<IpBlockMode, ShapeOutcome>).values()], this.maxCx);
+        counterexamples = merged.counterexamples;
+        count = merged.count;
+        local.push(...merged.localDoubts);
+        for (const u of s.rules?.unmodelled ?? []) reasons.push(`${u.what} in ${u.origin.object} ${u.origin.path} is not modelled`);
+      }
+      const verdict = reasons.length ? 'inconclusive' : count ? 'violation' : local.length ? 'inconclusive' : 'compliant';
+      if (verdict === 'inconclusive' && !reasons.length) reasons.push(...local);
+      out.push({ namespace: w.namespace, name: w.name, kind: w.kind, verdict, counterexamples, counterexampleCount: count, reasons, file: w.origin.file, line: w.origin.file ? w.origin.line : undefined });
+    }
+    return out;
+  }
+
+  private globalDoubts(w: Workload): string[] {
+    const out: string[] = [];
+    if (w.pod.hostNetwork) out.push('hostNetwork: the pod uses the node network; NetworkPolicy does not apply to it');
+    for (const u of this.model.unanalysed) {
+      if (!u.namespace || u.namespace === w.namespace) out.push(`${u.kind} ${u.namespace ? `${u.namespace}/` : ''}${u.name} is present and not analysed`);
+    }
+    return out;
+  }
+
+  /** Indices of destination groups a selector peer picks, for a source in `srcNs`. */
+  private picks(peer: Extract<Peer, { kind: 'pods' }>, srcNs: string): number[] {
+    let byNs = this.pickCache.get(peer);
+    if (!byNs) this.pickCache.set(peer, (byNs = new Map()));
+    const cacheKey = peer.namespace === 'source' ? srcNs : '';
+    const hit = byNs.get(cacheKey);
+    if (hit) return hit;
+    const out: number[] = [];
+    const ns = peer.namespace;
+    const candidates = ns === 'source' ? (this.groupsByNs.get(srcNs) ?? []) : 'name' in ns ? (this.groupsByNs.get(ns.name) ?? []) : this.groups.map((_, i) => i);
+    for (const i of candidates) {
+      const g = this.groups[i] as DestGroup;
+      if (ns !== 'source' && 'selector' in ns && !matches(ns.selector, g.nsLabels)) continue;
+      if (matches(peer.pods, g.labels)) out.push(i);
+    }
+    byNs.set(cacheKey, out);
+    return out;
+  }
+
+  private analyseShape(src: SourceRules, mode: IpBlockMode): ShapeOutcome {
+    const outcome: ShapeOutcome = { counterexamples: [], count: 0, localDoubts: [] };
+    const touched = new Map<number, Peer[]>();
+    for (const p of src.selectorPeers) {
+      for (const g of this.picks(p, src.shape.namespace)) {
+        const list = touched.get(g);
+        if (list) list.push(p);
+        else touched.set(g, [p]);
+      }
+    }
+    const memo = new Map<string, PortSet>();
+    const peerIndex = new Map<Peer, number>(src.selectorPeers.map((p, i) => [p, i]));
+    const ipMatters = src.ipBlocks.length > 0;
+    const sets = src.ipBlocks.map((b) => b.set);
+    const bitsOf = (family: Family, value: bigint) => src.ipBlocks.map((b) => (b.set.ranges.some((r) => r.family === family && r.lo <= value && value <= r.hi) ? '1' : '0')).join('');
+    const violation = (view: DestView, key: string): PortSet => {
+      let v = memo.get(key);
+      if (!v) {
+        const d = decide(src, view, mode);
+        v = subtract(d.allowed, d.approved);
+        memo.set(key, v);
+      }
+      return v;
+    };
+    const record = (view: DestView, v: PortSet, destination: Counterexample['destination']) => {
+      outcome.count++;
+      if (outcome.counterexamples.length >= this.maxCx) return;
+      const p = pick(v) as { protocol: Protocol; port: number };
+      outcome.counterexamples.push({ destination, protocol: p.protocol, port: p.port, ports: formatPorts(v), allowedBy: explain(src, view, mode, p.protocol, p.port), modes: [mode] });
+    };
+    const podCells = ipMatters && mode === 'upstream' ? cells(this.podRanges, sets) : [];
+
+    this.groups.forEach((g, gi) => {
+      const picked = new Set(touched.get(gi) ?? []);
+      const base = `${[...picked].map((p) => peerIndex.get(p)).join(',')}|${src.usesNamedPorts ? g.namedSig : ''}`;
+      const view = (address?: { family: Family; value: bigint }): DestView => ({ isPod: true, picked, address, namedPorts: g.namedPorts });
+      const addressBlind = !ipMatters || mode === 'cilium';
+      for (const pod of g.known) {
+        const ip = pod.ips[0] as { family: Family; value: bigint };
+        const bits = addressBlind ? '' : pod.ips.map((a) => bitsOf(a.family, a.value)).join('/');
+        const vw = view(addressBlind ? undefined : ip);
+        const v = violation(vw, `${base}|${bits}`);
+        if (!isEmpty(v)) record(vw, v, { kind: 'pod', namespace: pod.namespace, name: pod.name, workload: pod.workload, ip: formatIp(ip.family, ip.value) });
+      }
+      if (!g.templates.length) return;
+      const tpl = g.templates[0] as DestinationPod;
+      const dest: Counterexample['destination'] = g.synthetic
+        ? { kind: 'other-namespace-pod', description: g.synthetic }
+        : { kind: 'pod', namespace: tpl.namespace, name: tpl.name, workload: tpl.workload };
+      if (addressBlind) {
+        const vw = view();
+        const v = violation(vw, `${base}|`);
+        if (!isEmpty(v)) for (const t of g.templates) record(vw, v, g.synthetic ? dest : { kind: 'pod', namespace: t.namespace, name: t.name, workload: t.workload });
+        return;
+      }
+      // The pod's IP is unknown: decide every cell it could sit in.
+      const outcomes = podCells.map((c) => {
+        const rep = { family: c.family, value: representative(c) };
+        const vw = view(rep);
+        return { c, vw, v: violation(vw, `${base}|${bitsOf(rep.family, rep.value)}`) };
+      });
+      const violating = outcomes.filter((o) => !isEmpty(o.v));
+      if (violating.length === outcomes.length) {
+        const o = violating[0] as (typeof outcomes)[number];
+        for (const t of g.templates) record(o.vw, o.v, g.synthetic ? dest : { kind: 'pod', namespace: t.namespace, name: t.name, workload: t.workload });
+      } else if (violating.length) {
+        const ranges = violating.slice(0, 3).map((o) => formatRange(o.c)).join(', ');
+        outcome.localDoubts.push(`egress to ${g.synthetic ?? `${tpl.namespace}/${tpl.name}`} is unapproved only if its IP is in ${ranges}${violating.length > 3 ? ', ...' : ''}: its IP is unknown (analyse a live cluster or pass --pod-cidr)`);
+      }
+    });
+
+    // Everything that is not a pod: the address space cut by the ipBlocks that matter here.
+    for (const c of cells([ALL_V4, ALL_V6], sets)) {
+      const rep = representative(c, this.podIps);
+      const vw: DestView = { isPod: false, picked: new Set(), address: { family: c.family, value: rep }, namedPorts: [] };
+      const v = violation(vw, `ext|${bitsOf(c.family, rep)}`);
+      if (!isEmpty(v)) record(vw, v, { kind: 'ip', ip: formatIp(c.family, rep), range: formatRange(c) });
+    }
+    return outcome;
+  }
+}
+
+/** Union of per-mode outcomes: a counterexample in either mode counts, tagged with its modes. */
+function mergeModes(outcomes: ShapeOutcome[], max: number): ShapeOutcome {
+  if (outcomes.length === 1) return outcomes[0] as ShapeOutcome;
+  const byKey = new Map<string, Counterexample>();
+  let extra = 0;
+  for (const o of outcomes) {
+    for (const cx of o.counterexamples) {
+      const key = `${JSON.stringify(cx.destination)}|${cx.protocol}|${cx.port}`;
+      const prev = byKey.get(key);
+      if (prev) prev.modes = [...prev.modes, ...cx.modes];
+      else byKey.set(key, { ...cx, modes: [...cx.modes] });
+    }
+    extra = Math.max(extra, o.count);
+  }
+  const all = [...byKey.values()];
+  return {
+    counterexamples: all.slice(0, max),
+    count: Math.max(extra, all.length),
+    localDoubts: [...new Set(outcomes.flatMap((o) => o.localDoubts))],
+  };
+}

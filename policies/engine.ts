@@ -1,0 +1,173 @@
+/**
+ * The decision procedure for one source pod shape: which (destination, protocol, port) its egress
+ * may reach under admin tiers, NetworkPolicy and baseline, and which the allowlist approves.
+ *
+ * A destination is described by which selector peers pick it, which ipBlocks contain its address,
+ * and its named ports. Every decision is over whole port sets, so the result is exact, not sampled.
+ */
+import type { Family } from './ipset.ts';
+import { ipSetHas } from './ipset.ts';
+import type { AdminPolicyInfo, AllowlistRule, ClusterModel, EgressRule, IpBlockMode, NamedPort, Origin, Peer, PortSpec } from './model.ts';
+import { ALL_PORTS, has, intersect, isEmpty, NO_PORTS, portRange, subtract, union, type PortSet, type Protocol } from './ports.ts';
+import { matches, type Labels } from './selectors.ts';
+
+/** A source pod shape: every workload with the same namespace and labels behaves the same. */
+export interface SourceShape {
+  namespace: string;
+  labels: Labels;
+}
+
+/** A destination as the rules see it. */
+export interface DestView {
+  isPod: boolean;
+  /** Selector peers that pick this destination. */
+  picked: ReadonlySet<Peer>;
+  /** The address (a cell representative); undefined for a pod whose IP does not matter. */
+  address?: { family: Family; value: bigint };
+  namedPorts: readonly NamedPort[];
+}
+
+export interface Decision {
+  allowed: PortSet;
+  approved: PortSet;
+}
+
+/** Why a (protocol, port) was allowed: the rules that let it through, or the default that did. */
+export interface AllowedBy {
+  origin?: Origin;
+  action?: string;
+  reason: string;
+}
+
+/** Everything that applies to one source shape, in evaluation order. */
+export interface SourceRules {
+  shape: SourceShape;
+  admin: EgressRule[];
+  adminPolicyOf: Map<EgressRule, AdminPolicyInfo>;
+  /** Some NetworkPolicy with Egress in policyTypes selects the source. */
+  isolated: boolean;
+  networkPolicy: EgressRule[];
+  baseline: EgressRule[];
+  allowlist: AllowlistRule[];
+  /** Every ipBlock peer in the rules above: the cuts of the address space that matter. */
+  ipBlocks: Extract<Peer, { kind: 'ipBlock' }>[];
+  /** Selector peers in the rules above. */
+  selectorPeers: Extract<Peer, { kind: 'pods' }>[];
+  unmodelled: Extract<Peer, { kind: 'unmodelled' }>[];
+  usesNamedPorts: boolean;
+}
+
+export function sourceRules(model: ClusterModel, allowlist: readonly AllowlistRule[], shape: SourceShape, npByNamespace: Map<string, ClusterModel['networkPolicies']>): SourceRules {
+  const nsLabels = model.namespaces.get(shape.namespace)?.labels ?? { 'kubernetes.io/metadata.name': shape.namespace };
+  const adminPolicyOf = new Map<EgressRule, AdminPolicyInfo>();
+  const tier = (t: 'admin' | 'baseline') =>
+    model.adminPolicies
+      .filter((p) => p.tier === t && matches(p.subject.namespaces, nsLabels) && matches(p.subject.pods, shape.labels))
+      .sort((a, b) => a.priority - b.priority) // stable: equal priorities keep input order
+      .flatMap((p) => p.rules.map((r) => (adminPolicyOf.set(r, p), r)));
+  const admin = tier('admin');
+  const baseline = tier('baseline');
+  const selecting = (npByNamespace.get(shape.namespace) ?? []).filter((p) => p.isolatesEgress && matches(p.podSelector, shape.labels));
+  const networkPolicy = selecting.flatMap((p) => p.rules);
+  const rules = allowlist.filter(
+    (r) => (!r.from.namespaces || matches(r.from.namespaces, nsLabels)) && (!r.from.pods || matches(r.from.pods, shape.labels)),
+  );
+  const all = [...admin, ...networkPolicy, ...baseline, ...rules];
+  const peers = all.flatMap((r) => (r.peers === 'all' ? [] : r.peers));
+  return {
+    shape, admin, adminPolicyOf, isolated: selecting.length > 0, networkPolicy, baseline, allowlist: rules,
+    ipBlocks: peers.filter((p) => p.kind === 'ipBlock'),
+    selectorPeers: peers.filter((p) => p.kind === 'pods'),
+    unmodelled: peers.filter((p) => p.kind === 'unmodelled'),
+    usesNamedPorts: all.some((r) => r.ports !== 'all' && r.ports.some((p) => p.kind === 'named')),
+  };
+}
+
+function peerPicks(p: Peer, d: DestView, mode: IpBlockMode): boolean {
+  if (p.kind === 'pods') return d.picked.has(p);
+  if (p.kind === 'ipBlock') {
+    // Cilium: an ipBlock never selects a pod, whatever its address.
+    if (!d.address || (d.isPod && mode === 'cilium')) return false;
+    return ipSetHas(p.set, d.address.family, d.address.value);
+  }
+  return false; // unmodelled peers make the verdict inconclusive elsewhere
+}
+
+function rulePicks(r: { peers: Peer[] | 'all' }, d: DestView, mode: IpBlockMode): boolean {
+  return r.peers === 'all' || r.peers.some((p) => peerPicks(p, d, mode));
+}
+
+export function portsOf(specs: PortSpec[] | 'all', d: DestView): PortSet {
+  if (specs === 'all') return ALL_PORTS;
+  let out = NO_PORTS;
+  for (const s of specs) {
+    if (s.kind === 'range') out = union(out, portRange(s.protocol, s.lo, s.hi));
+    else if (d.isPod) {
+      // A named port resolves against the destination pod's containers only; never an external IP.
+      for (const np of d.namedPorts) {
+        if (np.name === s.name && (!s.protocol || s.protocol === np.protocol)) out = union(out, portRange(np.protocol, np.port, np.port));
+      }
+    }
+  }
+  return out;
+}
+
+export function decide(src: SourceRules, d: DestView, mode: IpBlockMode): Decision {
+  let undecided = ALL_PORTS;
+  let allowed = NO_PORTS;
+  let passed = NO_PORTS;
+  for (const r of src.admin) {
+    if (isEmpty(undecided)) break;
+    if (!rulePicks(r, d, mode)) continue;
+    const hit = intersect(undecided, portsOf(r.ports, d));
+    if (isEmpty(hit)) continue;
+    if (r.action === 'Allow') allowed = union(allowed, hit);
+    else if (r.action === 'Pass') passed = union(passed, hit);
+    undecided = subtract(undecided, hit);
+  }
+  // Passed and undecided traffic falls to NetworkPolicy, then, if not isolated, to the baseline.
+  const rest = union(undecided, passed);
+  if (src.isolated) {
+    let np = NO_PORTS;
+    for (const r of src.networkPolicy) if (rulePicks(r, d, mode)) np = union(np, portsOf(r.ports, d));
+    allowed = union(allowed, intersect(rest, np));
+  } else {
+    let left = rest;
+    for (const r of src.baseline) {
+      if (isEmpty(left)) break;
+      if (!rulePicks(r, d, mode)) continue;
+      const hit = intersect(left, portsOf(r.ports, d));
+      if (r.action === 'Allow') allowed = union(allowed, hit);
+      left = subtract(left, hit);
+    }
+    allowed = union(allowed, left);
+  }
+  let approved = NO_PORTS;
+  for (const r of src.allowlist) if (rulePicks(r, d, mode)) approved = union(approved, portsOf(r.ports, d));
+  return { allowed, approved };
+}
+
+/** The rules that let one (protocol, port) through, following the same order as `decide`. */
+export function explain(src: SourceRules, d: DestView, mode: IpBlockMode, protocol: Protocol, port: number): AllowedBy[] {
+  const contains = (r: EgressRule) => rulePicks(r, d, mode) && has(portsOf(r.ports, d), protocol, port);
+  const out: AllowedBy[] = [];
+  for (const r of src.admin) {
+    if (!contains(r)) continue;
+    const p = src.adminPolicyOf.get(r);
+    out.push({ origin: r.origin, action: r.action, reason: `${p?.kind ?? 'admin policy'} ${p?.name ?? ''} (priority ${p?.priority}) ${r.action}`.trim() });
+    if (r.action !== 'Pass') return out;
+    break;
+  }
+  if (src.isolated) {
+    for (const r of src.networkPolicy) if (contains(r)) out.push({ origin: r.origin, action: 'Allow', reason: 'NetworkPolicy egress rule' });
+    return out;
+  }
+  for (const r of src.baseline) {
+    if (!contains(r)) continue;
+    const p = src.adminPolicyOf.get(r);
+    out.push({ origin: r.origin, action: r.action, reason: `${p?.kind ?? 'baseline policy'} ${p?.name ?? ''} ${r.action}` });
+    return out;
+  }
+  out.push({ reason: 'no NetworkPolicy isolates this pod for egress (default allow)' });
+  return out;
+}

@@ -1,0 +1,163 @@
+/**
+ * The normalized world the analysis works on: what users wrote (NetworkPolicy, admin policies,
+ * workloads, the allowlist) turned into peers, port specs and ordered rules with their origin.
+ */
+import type { SourceLocation } from '../core/errors.ts';
+import type { Family, IpSet } from './ipset.ts';
+import type { Protocol } from './ports.ts';
+import type { LabelSelector, Labels } from './selectors.ts';
+
+/** Whether an ipBlock also matches pod IPs: upstream e2e says yes, Cilium says no. */
+export type IpBlockMode = 'upstream' | 'cilium';
+export type IpBlockModeOption = IpBlockMode | 'unknown';
+
+/** Where a rule came from: object, field path, and file:line when the input was a file. */
+export interface Origin extends Partial<SourceLocation> {
+  /** `NetworkPolicy shop/allow-dns` */
+  object: string;
+  /** `spec.egress[1]` */
+  path: string;
+}
+
+export interface NamedPort {
+  name: string;
+  port: number;
+  protocol: Protocol;
+}
+
+export interface Address {
+  family: Family;
+  value: bigint;
+}
+
+/** A pod as the analysis needs it: who it is, its labels, its ports and addresses. */
+export interface PodShape {
+  namespace: string;
+  labels: Labels;
+  namedPorts: NamedPort[];
+  hostNetwork: boolean;
+  /** Known IPs (live pods); empty for templates. */
+  ips: Address[];
+}
+
+export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod'] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
+export interface Workload {
+  kind: WorkloadKind;
+  namespace: string;
+  name: string;
+  pod: PodShape;
+  origin: Origin;
+}
+
+/** A destination pod: a live pod, or a workload's template when no live pod is known. */
+export interface DestinationPod extends PodShape {
+  /** Pod name, or `<workload>` for a template. */
+  name: string;
+  /** `Deployment/web` when known. */
+  workload?: string;
+}
+
+/**
+ * One peer. Selector peers pick pods; `namespace` is a fixed namespace name (nil namespaceSelector
+ * in a NetworkPolicy), a selector over namespaces, or the source's own namespace (allowlist).
+ */
+export type Peer =
+  | { kind: 'pods'; namespace: { name: string } | { selector: LabelSelector } | 'source'; pods: LabelSelector; origin: Origin }
+  | { kind: 'ipBlock'; set: IpSet; text: string; origin: Origin }
+  /** A peer the analysis does not model (nodes, domainNames): makes affected verdicts inconclusive. */
+  | { kind: 'unmodelled'; what: string; origin: Origin };
+
+export type PortSpec =
+  | { kind: 'range'; protocol: Protocol; lo: number; hi: number }
+  /** Resolved against the destination pod's container ports; `protocol` undefined = any. */
+  | { kind: 'named'; protocol?: Protocol; name: string };
+
+export type RuleAction = 'Allow' | 'Deny' | 'Pass';
+
+export interface EgressRule {
+  /** `'all'` when `to` is empty or missing. */
+  peers: Peer[] | 'all';
+  /** `'all'` when `ports` is empty or missing. */
+  ports: PortSpec[] | 'all';
+  action: RuleAction;
+  origin: Origin;
+}
+
+export interface NetworkPolicyInfo {
+  namespace: string;
+  name: string;
+  podSelector: LabelSelector;
+  /** policyTypes contains Egress (explicitly, or defaulted because egress rules exist). */
+  isolatesEgress: boolean;
+  rules: EgressRule[];
+  origin: Origin;
+}
+
+/** AdminNetworkPolicy / BaselineAdminNetworkPolicy / ClusterNetworkPolicy, normalized. */
+export interface AdminPolicyInfo {
+  tier: 'admin' | 'baseline';
+  kind: string;
+  name: string;
+  priority: number;
+  subject: { namespaces: LabelSelector; pods: LabelSelector };
+  rules: EgressRule[];
+  origin: Origin;
+}
+
+/** A policy object the analysis cannot read (Cilium, Calico, ...): affected workloads are inconclusive. */
+export interface UnanalysedPolicy {
+  kind: string;
+  namespace?: string;
+  name: string;
+  origin: Origin;
+}
+
+export interface NamespaceInfo {
+  name: string;
+  labels: Labels;
+}
+
+/** Everything read from manifests or a cluster. */
+export interface ClusterModel {
+  namespaces: Map<string, NamespaceInfo>;
+  workloads: Workload[];
+  destinations: DestinationPod[];
+  networkPolicies: NetworkPolicyInfo[];
+  adminPolicies: AdminPolicyInfo[];
+  unanalysed: UnanalysedPolicy[];
+  /** Non-fatal remarks from loading (skipped objects...). */
+  notes: string[];
+  /** CIDRs written with host bits set (Kubernetes masks them), for the linter. */
+  hostBitCidrs: { text: string; origin: Origin }[];
+}
+
+export interface AllowlistRule {
+  name: string;
+  from: { namespaces?: LabelSelector; pods?: LabelSelector };
+  peers: Peer[] | 'all';
+  ports: PortSpec[] | 'all';
+  origin: Origin;
+}
+
+export interface ProbeTarget {
+  name: string;
+  address: string;
+  protocol: 'TCP' | 'UDP' | 'HTTP';
+  port: number;
+  origin: Origin;
+}
+
+export interface EgressAllowlist {
+  name: string;
+  rules: AllowlistRule[];
+  /** Extra destinations the live probe tries besides the counterexamples. */
+  probeTargets: ProbeTarget[];
+  file?: string;
+}
+
+export function formatOrigin(o: Origin): string {
+  const where = o.file ? (o.line ? `${o.file}:${o.line}` : o.file) : 'cluster';
+  return `${o.object} ${o.path} (${where})`;
+}
