@@ -2,5 +2,6 @@
 import type { CommandSpec } from './types.ts';
 import { plan, run, validate } from './scenario.ts';
 import { recover, report } from './runs.ts';
+import { load } from './load.ts';
 
-export const commands: CommandSpec<any>[] = [run, validate, plan, report, recover];
+export const commands: CommandSpec<any>[] = [run, validate, plan, report, recover, load];
