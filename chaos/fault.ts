@@ -36,17 +36,23 @@ export function registerFault<P>(fault: FaultKind<P>): void {
     async run(ctx) {
       const target = fault.describeTarget(ctx.step.params);
       const { change, make } = await fault.inject(ctx);
-      ctx.journal.append({ type: 'fault.start', step: ctx.step.id, kind: fault.kind, target });
       ctx.progress(`fault ${ctx.step.id}: ${change.description}`);
       let id: string | undefined;
+      let started = false;
       try {
-        await ctx.changes.apply(ctx.step.id, change, make);
-        id = ctx.changes.outstanding.at(-1);
+        await ctx.changes.apply(ctx.step.id, change, async () => {
+          id = ctx.changes.outstanding.at(-1);
+          await make();
+        });
+        // The window opens once the fault is in effect (onset), not when it was asked for.
+        ctx.journal.append({ type: 'fault.start', step: ctx.step.id, kind: fault.kind, target });
+        started = true;
         await sleep(ctx.deadline - ctx.clock.now(), ctx.signal);
       } finally {
         // A failed revert stays outstanding and is reported by the runner (exit 4).
         const failed = id ? await ctx.changes.revertOne(id) : undefined;
-        ctx.journal.append({ type: 'fault.end', step: ctx.step.id });
+        // ...and closes once the revert has completed.
+        if (started) ctx.journal.append({ type: 'fault.end', step: ctx.step.id });
         ctx.progress(`fault ${ctx.step.id}: ${failed ? `REVERT FAILED: ${failed.error}` : 'reverted'}`);
         if (failed) throw new Error(`revert failed: ${failed.error}`);
       }

@@ -1,0 +1,140 @@
+/**
+ * The spine end to end: the CLI runs a probe scenario against a real local server that a fault
+ * step breaks for a known window; gates, per-phase error rates and every report come from the
+ * journal.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFlakyServer, type FlakyServer } from '../support/flaky-server.ts';
+
+function runCli(args: string[], opts: { interruptOn?: RegExp } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['cli/main.ts', ...args], { env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    let sent = false;
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      // Interrupt once the fault is in effect, like a person pressing Ctrl-C mid-drill.
+      if (opts.interruptOn && !sent && opts.interruptOn.test(stderr)) {
+        sent = true;
+        setTimeout(() => child.kill('SIGINT'), 500);
+      }
+    });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const control = (port: number, what: 'break' | 'heal') => [process.execPath, '-e', `fetch('http://127.0.0.1:${port}/control/${what}',{method:'POST'}).then(r=>process.exit(r.ok?0:1))`];
+
+function scenario(dir: string, server: FlakyServer, gates: string): string {
+  const file = join(dir, 'probe-fault.yaml');
+  writeFileSync(
+    file,
+    `name: probe-fault
+target:
+  url: ${server.url}
+duration: 9s
+checks:
+  - kind: http-probe
+    name: probe
+    interval: 50ms
+    timeout: 1s
+faults:
+  - kind: command
+    name: break-server
+    at: 3s
+    duration: 3s
+    target: flaky-server
+    run: ${JSON.stringify(control(server.port, 'break'))}
+    revert: ${JSON.stringify(control(server.port, 'heal'))}
+gates:
+${gates}
+`,
+  );
+  return file;
+}
+
+describe('probe scenario against a server broken for a known window', () => {
+  let server: FlakyServer;
+  let dir: string;
+  beforeAll(async () => {
+    server = await startFlakyServer('v7');
+    dir = mkdtempSync(join(tmpdir(), 'gauntlet-e2e-'));
+  });
+  afterAll(() => server.close());
+
+  it('measures the failure window per phase, fails the right gate, and writes every report', async () => {
+    const file = scenario(
+      dir,
+      server,
+      `  - {name: clean-before, metric: error_rate, phase: before, max: 0}
+  - {name: clean-after, metric: error_rate, phase: after, max: 2%}
+  - {name: survives-fault, metric: error_rate, phase: during, max: 10%}
+  - {name: v7-latency, metric: latency_p95, where: {version: v7}, max: 500ms}`,
+    );
+    const r = await runCli(['run', file, '--report-dir', join(dir, 'runs'), '-o', 'json']);
+    expect(r.code, r.stderr).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.verdict.verdict).toBe('fail');
+    const byName = Object.fromEntries(out.verdict.gates.map((g: { name: string }) => [g.name, g]));
+    expect(byName['clean-before'].verdict).toBe('pass');
+    expect(byName['clean-after'].verdict).toBe('pass');
+    // Inside the window every request failed: the during-phase error rate is ~100%.
+    expect(byName['survives-fault'].verdict).toBe('fail');
+    expect(byName['survives-fault'].observed).toBeGreaterThan(0.9);
+    expect(byName['survives-fault'].samples).toBeGreaterThan(40);
+    expect(byName['v7-latency'].verdict).toBe('pass');
+    // The server was really broken and healed once each, and the change ledger recorded it.
+    expect(server.flips.map((f) => f.broken)).toEqual([true, false]);
+    const runDir = out.runDir as string;
+    for (const f of ['journal.ndjson', 'report.json', 'report.html', 'report.md', 'junit.xml']) expect(existsSync(join(runDir, f)), f).toBe(true);
+    const journal = readFileSync(join(runDir, 'journal.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const types = journal.map((e: { type: string }) => e.type);
+    expect(types.indexOf('change.intent')).toBeLessThan(types.indexOf('change.applied'));
+    expect(types).toContain('change.reverted');
+    const junit = readFileSync(join(runDir, 'junit.xml'), 'utf8');
+    expect(junit).toMatch(/<testcase[^>]*name="survives-fault[^"]*"[^>]*>\s*<failure/);
+    expect(readFileSync(join(runDir, 'report.md'), 'utf8')).toMatch(/survives-fault/);
+    // `report` rebuilds the same verdict from the journal alone.
+    const rebuilt = await runCli(['report', runDir, '--format', 'json']);
+    expect(rebuilt.code).toBe(0);
+    expect(rebuilt.stdout).toMatch(/"survives-fault"/);
+  }, 60_000);
+
+  it('Ctrl-C stops the run, reverts the fault, and exits 130', async () => {
+    const file = scenario(dir, server, '  - {name: any, metric: error_rate, max: 1}');
+    server.flips.length = 0;
+    const r = await runCli(['run', file, '--report-dir', join(dir, 'runs-int')], { interruptOn: /fault break-server:/ });
+    expect(r.code, r.stderr).toBe(130);
+    expect(server.broken).toBe(false);
+    expect(server.flips.map((f) => f.broken)).toEqual([true, false]);
+    const [runId] = readdirSync(join(dir, 'runs-int'));
+    const journal = readFileSync(join(dir, 'runs-int', runId!, 'journal.ndjson'), 'utf8');
+    expect(journal).toMatch(/"type":"run.end","status":"interrupted"/);
+  }, 60_000);
+
+  it('recover undoes a change that a crashed run left applied', async () => {
+    // Simulate a crash: a journal whose last word is an applied change with no revert.
+    const runDir = join(dir, 'crashed');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(runDir);
+    await fetch(`${server.url}control/break`, { method: 'POST' });
+    const lines = [
+      { v: 1, seq: 0, t: 0, wall: new Date().toISOString(), type: 'run.start', runId: 'crashed', scenario: {}, provenance: { seed: 1 }, epochMs: Date.now() },
+      { v: 1, seq: 1, t: 1, wall: new Date().toISOString(), type: 'change.intent', id: 'c1', step: 'break-server', description: 'break the server', revert: { kind: 'command', argv: control(server.port, 'heal'), timeout: 30 } },
+      { v: 1, seq: 2, t: 2, wall: new Date().toISOString(), type: 'change.applied', id: 'c1' },
+    ];
+    writeFileSync(join(runDir, 'journal.ndjson'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const r = await runCli(['recover', runDir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.broken).toBe(false);
+    expect(r.stdout).toMatch(/reverted c1/);
+    const again = await runCli(['recover', runDir]);
+    expect(again.stdout).toMatch(/nothing to recover/);
+  }, 60_000);
+});
