@@ -35,7 +35,8 @@ export function reportCharts(r: Report, width = 920): Charts {
   const last = r.series.at(-1)?.s ?? 0;
   const span = Math.max(r.provenance?.durationSeconds ?? 0, last + 1, 1);
   const k = Math.max(1, Math.ceil(span / MAX_POINTS));
-  const n = Math.ceil(span / k);
+  // Buckets up to the last second with data: a trailing partial second would read as a drop to 0.
+  const n = Math.floor(last / k) + 1;
   const xDomain: [number, number] = [0, span];
   const at = (i: number) => i * k;
 

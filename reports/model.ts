@@ -68,6 +68,8 @@ export interface TimelineEntry {
   severity: 'info' | 'warn' | 'error';
   step?: string;
   text: string;
+  /** A mark's data, e.g. { version: 'v2', weight: 10 }. */
+  data?: Record<string, unknown>;
 }
 
 export interface SeriesPoint {
@@ -309,7 +311,7 @@ function timelineOf(events: readonly JournalEvent[]): TimelineEntry[] {
   const applied = new Set<string>();
   for (const e of events) if (e.type === 'change.applied') applied.add(e.id);
   const add = (e: JournalEvent, kind: TimelineKind, text: string, severity: TimelineEntry['severity'] = 'info', step?: string) =>
-    out.push({ offsetSeconds: seconds(e.t), wall: e.wall, kind, severity, ...(step ? { step } : {}), text });
+    out.push({ offsetSeconds: seconds(e.t), wall: e.wall, kind, severity, ...(step ? { step } : {}), text, ...(e.type === 'mark' && e.data ? { data: e.data } : {}) });
   for (const e of events) {
     switch (e.type) {
       case 'run.start':
@@ -328,7 +330,7 @@ function timelineOf(events: readonly JournalEvent[]): TimelineEntry[] {
         add(e, 'fault', `fault ${e.step} ended`, 'info', e.step);
         break;
       case 'mark':
-        add(e, 'mark', e.data ? `${e.label} ${compact(e.data)}` : e.label, 'info', e.step);
+        add(e, 'mark', e.label, 'info', e.step);
         break;
       case 'change.intent':
         intents.set(e.id, e.description);
@@ -352,11 +354,6 @@ function timelineOf(events: readonly JournalEvent[]): TimelineEntry[] {
     }
   }
   return out;
-}
-
-function compact(data: Record<string, unknown>): string {
-  const s = JSON.stringify(data);
-  return s.length > 200 ? `${s.slice(0, 197)}...` : s;
 }
 
 /** Known figure names and what they mean, for figures recorded without a definition. */

@@ -4,7 +4,7 @@
  */
 import type { Phase } from '../core/analysis.ts';
 import { formatValue, type GateResult, type GateVerdict } from '../core/gates.ts';
-import type { Report, Stats } from './model.ts';
+import type { Report, Stats, TimelineEntry } from './model.ts';
 
 export const DASH = '—';
 
@@ -31,6 +31,11 @@ export function fmtOffset(seconds: number): string {
   const m = Math.floor((total % 3600) / 60);
   const s = String(total % 60).padStart(2, '0');
   return h ? `+${h}:${String(m).padStart(2, '0')}:${s}` : `+${m}:${s}`;
+}
+
+/** ISO wall time, shortened for people: 2025-01-15 09:30:00Z. */
+export function fmtWall(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
 /** A duration in words: 1h 2m 3s, 2m 0s, 4.5s. */
@@ -93,12 +98,20 @@ export function provenanceLines(r: Report): Array<[string, string]> {
     ['kube context', p.kube ? `${p.kube.context} (${p.kube.server}, namespace ${p.kube.namespace})` : 'none'],
     ['random seed', String(p.seed)],
     ['host', p.host],
-    ['started', p.startedAt],
-    ['ended', `${p.endedAt} (${fmtDuration(p.durationSeconds)}, ${r.status}${r.statusReason ? `: ${r.statusReason}` : ''})`],
+    ['started', fmtWall(p.startedAt)],
+    ['ended', `${fmtWall(p.endedAt)} (${fmtDuration(p.durationSeconds)}, ${r.status}${r.statusReason ? `: ${r.statusReason}` : ''})`],
   ];
 }
 
 /** Figures worth a headline tile (everything a step measured). */
 export function figureValue(f: { value: number; unit: string }): string {
   return formatValue(f.value, f.unit === 's' ? 's' : f.unit);
+}
+
+/** A timeline entry as one line: the text, then a mark's data as `k=v` pairs. */
+export function timelineText(e: TimelineEntry): string {
+  if (!e.data) return e.text;
+  const pairs = Object.entries(e.data).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  const tail = pairs.join(', ');
+  return `${e.text} (${tail.length > 200 ? `${tail.slice(0, 199)}…` : tail})`;
 }

@@ -32,9 +32,12 @@ const STRING_RULES: Array<[RegExp, string]> = [
   [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\b/g, REDACTED],
 ];
 
+/** Anything any rule could match contains one of these; wall times and ids do not. */
+const PRECHECK = /bearer|basic|token|digest|:\/\/\S*@|authoriz|passw|secret|api[-_]?key|access[-_]?key|private[-_]?key|cookie|credential|gh[pousr]_|github_pat|glpat|xox|AKIA|eyJ/i;
+
 export function redactString(s: string): string {
   // Cheap pre-check: most strings (step ids, numbers as text) carry nothing to redact.
-  if (!/[:=@]|bearer|basic|token|digest|gh|glpat|xox|AKIA|eyJ/i.test(s)) return s;
+  if (!PRECHECK.test(s)) return s;
   let out = s;
   for (const [re, to] of STRING_RULES) out = out.replace(re, to);
   return out;

@@ -56,7 +56,11 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = ([1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag);
   const ticks: number[] = [];
-  for (let v = Math.ceil(min / step - 1e-9) * step; v <= max + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  // Up to the first tick at or above max, so the axis always has a label above the data.
+  for (let v = Math.ceil(min / step - 1e-9) * step; ; v += step) {
+    ticks.push(Number(v.toPrecision(12)));
+    if (v >= max - step * 1e-9) break;
+  }
   return ticks;
 }
 
@@ -114,7 +118,7 @@ export function lineChart(spec: LineChartSpec): string {
   const [x0, x1] = spec.xDomain ?? [Math.min(...xs), Math.max(...xs)];
   const xSpan = x1 > x0 ? x1 - x0 : 1;
   const yBottom = Math.min(spec.yMin ?? 0, yLow);
-  const yTicks = niceTicks(yBottom, Math.max(yMax * 1.08, spec.yMinTop ?? 0, yBottom + 1e-9), 4);
+  const yTicks = niceTicks(yBottom, Math.max(yMax * 1.02, spec.yMinTop ?? 0, yBottom + 1e-9), 4);
   const yTop = Math.max(yTicks.at(-1)!, yMax);
   const ySpan = yTop > yBottom ? yTop - yBottom : 1;
   const px = (x: number) => r1(m.left + ((x - x0) / xSpan) * pw);
@@ -172,7 +176,7 @@ export function lineChart(spec: LineChartSpec): string {
   for (const mk of [...(spec.markers ?? [])].sort((a, b) => a.x - b.x)) {
     if (mk.x < x0 || mk.x > x1) continue;
     const x = px(mk.x);
-    const label = x - lastLabelled > 110 ? `<text x="${r1(x + 4)}" y="${m.top + 26}">${escapeXml(truncate(mk.label, 22))}</text>` : '';
+    const label = x - lastLabelled > 120 ? `<text x="${r1(x + 3)}" y="${m.top - 5}">${escapeXml(truncate(mk.label, 30))}</text>` : '';
     if (label) lastLabelled = x;
     parts.push(`<g class="marker"><title>${escapeXml(`${fx(mk.x)} ${mk.label}`)}</title><line x1="${x}" y1="${m.top}" x2="${x}" y2="${m.top + ph}"/>${label}</g>`);
   }

@@ -5,7 +5,7 @@
 import { formatValue } from '../../core/gates.ts';
 import { reportCharts } from '../charts.ts';
 import type { Report, Stats } from '../model.ts';
-import { DASH, fmtCount, fmtDuration, fmtOffset, figureValue, GATE_LABEL, observed, PHASE_LABEL, provenanceLines, STATS_HEADER, statsCells, verdictLabel, verdictSummary } from '../present.ts';
+import { DASH, fmtCount, fmtDuration, fmtWall, fmtOffset, figureValue, GATE_LABEL, observed, PHASE_LABEL, provenanceLines, STATS_HEADER, statsCells, timelineText, verdictLabel, verdictSummary } from '../present.ts';
 import type { Renderer } from '../renderer.ts';
 import { escapeXml as esc } from '../svg.ts';
 
@@ -69,7 +69,7 @@ export const renderHtml: Renderer = (r) => {
   h.push(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">`);
   h.push(`<title>${esc(`${label}: ${name}`)} · Gauntlet</title><style>${CSS}</style></head><body><main>`);
 
-  const meta = p ? `run ${r.runId} · ${p.startedAt} → ${p.endedAt} · ${fmtDuration(p.durationSeconds)} · ${r.status}` : `run ${r.runId} · ${r.status}`;
+  const meta = p ? `run ${r.runId} · ${fmtWall(p.startedAt)} → ${fmtWall(p.endedAt)} · ${fmtDuration(p.durationSeconds)} · ${r.status}` : `run ${r.runId} · ${r.status}`;
   h.push(`<header class="banner ${cls}" id="verdict"><div class="verdict">${esc(label)}</div><div><h1>${esc(name)}</h1><p>${esc(verdictSummary(r))}</p><p class="meta">${esc(meta)}</p></div></header>`);
   if (r.reasons.length) h.push(`<ul class="reasons">${r.reasons.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>`);
 
@@ -108,7 +108,7 @@ export const renderHtml: Renderer = (r) => {
 
   h.push(`<h2>Timeline</h2>`);
   if (r.timeline.length) {
-    const rows = r.timeline.map((e) => `<tr class="${e.severity}"><td title="${esc(e.wall)}">${fmtOffset(e.offsetSeconds)}</td><td class="kind">${esc(e.kind)}</td><td>${esc(e.text)}</td></tr>`);
+    const rows = r.timeline.map((e) => `<tr class="${e.severity}"><td title="${esc(e.wall)}">${fmtOffset(e.offsetSeconds)}</td><td class="kind">${esc(e.kind)}</td><td>${esc(timelineText(e))}</td></tr>`);
     h.push(`<table class="tl"><tr><th>time</th><th>kind</th><th>event</th></tr>${rows.join('')}</table>`);
   } else h.push(`<p>The journal holds no events.</p>`);
 

@@ -4,7 +4,7 @@
  * With a byte budget (the GitHub step summary) the timeline is trimmed, least important first.
  */
 import type { Report, TimelineEntry } from '../model.ts';
-import { fmtCount, fmtOffset, figureValue, GATE_LABEL, observed, PHASE_LABEL, provenanceLines, STATS_HEADER, statsCells, verdictLabel, verdictSummary } from '../present.ts';
+import { fmtCount, fmtOffset, fmtWall, figureValue, GATE_LABEL, observed, PHASE_LABEL, provenanceLines, STATS_HEADER, statsCells, timelineText, verdictLabel, verdictSummary } from '../present.ts';
 import type { Renderer } from '../renderer.ts';
 
 export interface MarkdownOptions {
@@ -33,7 +33,7 @@ export function markdownHead(r: Report): string[] {
   out.push(`# Gauntlet: ${mdCell(r.scenario?.name ?? 'unknown scenario')}`, '');
   out.push(`**${icon} ${label}**: ${verdictSummary(r)}`, '');
   const p = r.provenance;
-  if (p) out.push(`Run \`${r.runId}\`, ${p.startedAt} → ${p.endedAt}, status **${r.status}**${r.statusReason ? ` (${mdCell(r.statusReason)})` : ''}.`, '');
+  if (p) out.push(`Run \`${r.runId}\`, ${fmtWall(p.startedAt)} → ${fmtWall(p.endedAt)}, status **${r.status}**${r.statusReason ? ` (${mdCell(r.statusReason)})` : ''}.`, '');
   if (r.reasons.length) out.push(...r.reasons.map((x) => `- ${mdCell(x)}`), '');
 
   out.push('## Gates', '');
@@ -76,7 +76,7 @@ const TIMELINE_HEADER = ['## Timeline', '', '| Time | Wall clock (UTC) | Kind | 
 
 function timelineRow(e: TimelineEntry): string {
   const sev = e.severity === 'error' ? '❌ ' : e.severity === 'warn' ? '⚠️ ' : '';
-  return `| ${fmtOffset(e.offsetSeconds)} | ${e.wall.replace('T', ' ').replace(/\.\d+Z$/, 'Z')} | ${e.kind} | ${sev}${mdCell(e.text)} |`;
+  return `| ${fmtOffset(e.offsetSeconds)} | ${fmtWall(e.wall)} | ${e.kind} | ${sev}${mdCell(timelineText(e))} |`;
 }
 
 /** Lower is kept first when the timeline must be trimmed. */
