@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { buildReport } from '../model.ts';
+import { syntheticJournal } from '../synthetic.ts';
+import { renderHtml } from './html.ts';
+
+describe('html report', () => {
+  const html = renderHtml(buildReport(syntheticJournal()), { color: false });
+
+  it('is self-contained: no scripts, stylesheets, fonts or images fetched', () => {
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|<object|@import|url\(/i);
+    expect(html).not.toMatch(/\s(src|href)\s*=/i);
+    // URLs appear only as text (the kube API server, the redacted target), never as something to load.
+    expect(html).not.toMatch(/=\s*["']?\s*(https?:)?\/\//i);
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+  });
+
+  it('has three charts with data, fault windows and release marks', () => {
+    const charts = html.match(/<svg class="chart"[\s\S]*?<\/svg>/g)!;
+    expect(charts).toHaveLength(3);
+    for (const c of charts) {
+      expect(c).toMatch(/<path class="line" d="M[\d.]+ [\d.]+L/);
+      expect(c).toContain('<g class="band">');
+      expect(c).toContain('canary weight 10%');
+    }
+    expect(charts[2]).toMatch(/>p50<.*>p95<.*>p99</s);
+  });
+
+  it('shows the verdict, gates with observed vs threshold, breakdowns and definitions', () => {
+    expect(html).toContain('<header class="banner fail" id="verdict"><div class="verdict">FAIL</div>');
+    expect(html).toMatch(/<tr class="fail"><td><span class="badge fail">FAIL<\/span><\/td><td>canary-errors.*<td class="n">7.62%<\/td><td class="n">≤ 1%<\/td>/);
+    expect(html).toContain('<td>during fault</td>');
+    expect(html).toContain('<td>v2</td>');
+    expect(html).toContain('<dt>rollbackSeconds</dt><dd>fault onset to 100% of traffic on stable</dd>');
+    expect(html).toContain('<dt>kube context</dt><dd>kind-gauntlet');
+    for (const secret of ['hunter2', 's3cr3t', 'abc.def.ghi', 'sk_live']) expect(html).not.toContain(secret);
+  });
+
+  it('says nothing was measured for an empty journal, with "no data" charts', () => {
+    const empty = renderHtml(buildReport([]), { color: false });
+    expect(empty).toContain('<div class="verdict">INCONCLUSIVE: nothing measured</div>');
+    expect(empty.match(/>no data<\/text>/g)).toHaveLength(3);
+    expect(empty.slice(0, empty.indexOf('id="definitions"'))).not.toMatch(/\bPASS\b/);
+  });
+});
