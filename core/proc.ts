@@ -31,8 +31,8 @@ export function exec(argv: readonly string[], opts: ExecOptions = {}): Promise<E
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT') reject(new InfraError(`${cmd}: command not found`, { hint: `install ${cmd} or put it on PATH` }));
       else if (e.name === 'AbortError') resolve({ code: null, signal: 'SIGTERM', stdout, stderr });
