@@ -2,7 +2,7 @@
  * Warnings about policies that are legal but probably not what their author meant.
  * Findings never change a verdict; they are reported beside it (and in SARIF).
  */
-import type { ClusterModel, Origin } from './model.ts';
+import type { ClusterModel, NamedPort, Origin, PortSpec } from './model.ts';
 import { matches } from './selectors.ts';
 import { has, type Protocol } from './ports.ts';
 import { portsOf } from './engine.ts';
@@ -29,6 +29,10 @@ export function lint(model: ClusterModel): LintFinding[] {
   const pods = byNs([...model.workloads.map((w) => w.pod), ...model.destinations], (p) => p.namespace);
   const workloads = byNs(model.workloads, (w) => w.namespace);
   const policies = byNs(model.networkPolicies, (p) => p.namespace);
+  const namedPorts = new Map<string, NamedPort[]>();
+  for (const d of [...model.workloads.map((w) => w.pod), ...model.destinations]) {
+    for (const n of d.namedPorts) namedPorts.set(n.name, [...(namedPorts.get(n.name) ?? []), n]);
+  }
   for (const p of model.networkPolicies) {
     const selected = (workloads.get(p.namespace) ?? []).filter((w) => matches(p.podSelector, w.pod.labels));
     if (!(pods.get(p.namespace) ?? []).some((d) => matches(p.podSelector, d.labels))) {
@@ -39,8 +43,11 @@ export function lint(model: ClusterModel): LintFinding[] {
     const rules = (policies.get(p.namespace) ?? [])
       .filter((q) => q.isolatesEgress && selected.some((w) => matches(q.podSelector, w.pod.labels)))
       .flatMap((q) => q.rules);
+    // A named port counts when some pod names port 53 that way, or when no pod in the input uses the name.
+    const named = (s: PortSpec, protocol: Protocol) =>
+      s.kind === 'named' && (!s.protocol || s.protocol === protocol) && (namedPorts.get(s.name)?.some((n) => n.protocol === protocol && n.port === 53) ?? true);
     const admits = (protocol: Protocol) =>
-      rules.some((r) => r.ports === 'all' || has(portsOf(r.ports, ANY_DEST), protocol, 53) || r.ports.some((s) => s.kind === 'named'));
+      rules.some((r) => r.ports === 'all' || has(portsOf(r.ports, ANY_DEST), protocol, 53) || r.ports.some((s) => named(s, protocol)));
     const missing = (['UDP', 'TCP'] as const).filter((proto) => !admits(proto));
     if (missing.length) {
       const what = missing.length === 2 ? 'DNS is not allowed' : `DNS is allowed over ${missing[0] === 'UDP' ? 'TCP' : 'UDP'} only (${missing[0]} 53 is blocked; resolvers fall back to TCP for large answers)`;
