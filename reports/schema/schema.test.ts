@@ -21,7 +21,7 @@ describe('report.schema.json', () => {
 
   it('rejects reports that drift from it', () => {
     const r = JSON.parse(renderJson(buildReport(syntheticJournal()), { color: false })) as Record<string, unknown>;
-    const broken = { ...r, verdict: 'ok', extra: 1, gates: [{ name: 'x' }] };
+    const broken: Record<string, unknown> = { ...r, verdict: 'ok', extra: 1, gates: [{ name: 'x' }] };
     delete broken.schemaVersion;
     const errors = validateSchema(broken, schema);
     expect(errors).toEqual(
