@@ -2,6 +2,7 @@
  * Run k6 for one step: pick the binary, check the script, drive it with the profile and the
  * gates, and journal a window per second, stage and version while it runs.
  */
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +18,10 @@ import { findK6, inspectScript, runK6, type K6Binary } from './k6.ts';
 import { DEFAULT_SIZING, requestsBetween, stagesOf, toK6Scenarios, totalDuration, type Profile, type Stage, type VuSizing } from './profiles.ts';
 import { gatesToThresholds, HTTP_METRICS, thresholdsToGates, type K6Thresholds, type RequestMetrics } from './thresholds.ts';
 
-export const BUILTIN_SCRIPT = fileURLToPath(new URL('./scripts/http.ts', import.meta.url));
+/** The built-in script ships as source (k6 strips its types); from dist/, look in the package's loadtest/. */
+export const BUILTIN_SCRIPT = [new URL('./scripts/http.ts', import.meta.url), new URL('../../loadtest/scripts/http.ts', import.meta.url)]
+  .map((u) => fileURLToPath(u))
+  .find((p) => existsSync(p))!;
 const BUILTIN_METRICS: RequestMetrics = { duration: 'gauntlet_req', failed: 'gauntlet_req_failed', reqs: 'http_reqs' };
 
 export interface LoadSpec {
