@@ -60,6 +60,8 @@ interface DestGroup {
   namedPorts: NamedPort[];
   namedSig: string;
   known: DestinationPod[];
+  /** Known pods bucketed by the global address cell of their first IP. */
+  byCell: Map<string, DestinationPod[]>;
   templates: DestinationPod[];
   synthetic?: string;
 }
@@ -103,16 +105,27 @@ export class Analysis {
       let g = byKey.get(key);
       if (!g) {
         const nsLabels = model.namespaces.get(d.namespace)?.labels ?? { 'kubernetes.io/metadata.name': d.namespace };
-        g = { namespace: d.namespace, nsLabels, labels: d.labels, namedPorts: d.namedPorts, namedSig, known: [], templates: [] };
+        g = { namespace: d.namespace, nsLabels, labels: d.labels, namedPorts: d.namedPorts, namedSig, known: [], byCell: new Map(), templates: [] };
         byKey.set(key, g);
       }
       (d.ips.length ? g.known : g.templates).push(d);
     }
     this.groups.push(...byKey.values());
+    // Every ipBlock is constant on a global cell, so pods in one cell share every ipBlock verdict.
+    const cellOf = globalCells(model, allowlist);
+    for (const g of this.groups) {
+      for (const d of g.known) {
+        const ip = d.ips[0] as { family: Family; value: bigint };
+        const key = cellOf(ip.family, ip.value);
+        const list = g.byCell.get(key);
+        if (list) list.push(d);
+        else g.byCell.set(key, [d]);
+      }
+    }
     if (opts.otherNamespaces) {
       const ns = '(another namespace)';
       const pod: DestinationPod = { namespace: ns, name: '(any pod)', labels: {}, namedPorts: [], hostNetwork: false, ips: [] };
-      this.groups.push({ namespace: ns, nsLabels: { 'kubernetes.io/metadata.name': ns }, labels: {}, namedPorts: [], namedSig: '', known: [], templates: [pod], synthetic: 'an unlabelled pod in a namespace not in the input' });
+      this.groups.push({ namespace: ns, nsLabels: { 'kubernetes.io/metadata.name': ns }, labels: {}, namedPorts: [], namedSig: '', known: [], byCell: new Map(), templates: [pod], synthetic: 'an unlabelled pod in a namespace not in the input' });
     }
     this.groups.forEach((g, i) => {
       const list = this.groupsByNs.get(g.namespace) ?? [];
@@ -204,8 +217,16 @@ export class Analysis {
       }
       return v;
     };
-    const record = (view: DestView, v: PortSet, destination: Counterexample['destination']) => {
-      outcome.count++;
+    /** Count `n` violating destinations; describe only as many as are kept. */
+    const recordMany = <T>(view: DestView, v: PortSet, items: readonly T[], describe: (t: T) => Counterexample['destination']) => {
+      for (const t of items) {
+        if (outcome.counterexamples.length >= this.maxCx) break;
+        record(view, v, describe(t), false);
+      }
+      outcome.count += items.length;
+    };
+    const record = (view: DestView, v: PortSet, destination: Counterexample['destination'], count = true) => {
+      if (count) outcome.count++;
       if (outcome.counterexamples.length >= this.maxCx) return;
       const p = pick(v) as { protocol: Protocol; port: number };
       outcome.counterexamples.push({ destination, protocol: p.protocol, port: p.port, ports: formatPorts(v), allowedBy: explain(src, view, mode, p.protocol, p.port), modes: [mode] });
@@ -217,12 +238,16 @@ export class Analysis {
       const base = `${[...picked].map((p) => peerIndex.get(p)).join(',')}|${src.usesNamedPorts ? g.namedSig : ''}`;
       const view = (address?: { family: Family; value: bigint }): DestView => ({ isPod: true, picked, address, namedPorts: g.namedPorts });
       const addressBlind = !ipMatters || mode === 'cilium';
-      for (const pod of g.known) {
-        const ip = pod.ips[0] as { family: Family; value: bigint };
-        const bits = addressBlind ? '' : pod.ips.map((a) => bitsOf(a.family, a.value)).join('/');
+      for (const pods of g.byCell.values()) {
+        const first = pods[0] as DestinationPod;
+        const ip = first.ips[0] as { family: Family; value: bigint };
         const vw = view(addressBlind ? undefined : ip);
-        const v = violation(vw, `${base}|${bits}`);
-        if (!isEmpty(v)) record(vw, v, { kind: 'pod', namespace: pod.namespace, name: pod.name, workload: pod.workload, ip: formatIp(ip.family, ip.value) });
+        const v = violation(vw, `${base}|${addressBlind ? '' : bitsOf(ip.family, ip.value)}`);
+        if (isEmpty(v)) continue;
+        recordMany(vw, v, pods, (pod) => {
+          const a = pod.ips[0] as { family: Family; value: bigint };
+          return { kind: 'pod', namespace: pod.namespace, name: pod.name, workload: pod.workload, ip: formatIp(a.family, a.value) };
+        });
       }
       if (!g.templates.length) return;
       const tpl = g.templates[0] as DestinationPod;
@@ -232,7 +257,7 @@ export class Analysis {
       if (addressBlind) {
         const vw = view();
         const v = violation(vw, `${base}|`);
-        if (!isEmpty(v)) for (const t of g.templates) record(vw, v, g.synthetic ? dest : { kind: 'pod', namespace: t.namespace, name: t.name, workload: t.workload });
+        if (!isEmpty(v)) recordMany(vw, v, g.templates, (t) => (g.synthetic ? dest : { kind: 'pod', namespace: t.namespace, name: t.name, workload: t.workload }));
         return;
       }
       // The pod's IP is unknown: decide every cell it could sit in.
@@ -244,7 +269,7 @@ export class Analysis {
       const violating = outcomes.filter((o) => !isEmpty(o.v));
       if (violating.length === outcomes.length) {
         const o = violating[0] as (typeof outcomes)[number];
-        for (const t of g.templates) record(o.vw, o.v, g.synthetic ? dest : { kind: 'pod', namespace: t.namespace, name: t.name, workload: t.workload });
+        recordMany(o.vw, o.v, g.templates, (t) => (g.synthetic ? dest : { kind: 'pod', namespace: t.namespace, name: t.name, workload: t.workload }));
       } else if (violating.length) {
         const ranges = violating.slice(0, 3).map((o) => formatRange(o.c)).join(', ');
         outcome.localDoubts.push(`egress to ${g.synthetic ?? `${tpl.namespace}/${tpl.name}`} is unapproved only if its IP is in ${ranges}${violating.length > 3 ? ', ...' : ''}: its IP is unknown (analyse a live cluster or pass --pod-cidr)`);
@@ -260,6 +285,33 @@ export class Analysis {
     }
     return outcome;
   }
+}
+
+/** A function naming the global cell of an address: the cuts of every ipBlock in the input. */
+function globalCells(model: ClusterModel, allowlist: EgressAllowlist): (family: Family, value: bigint) => string {
+  const cuts: Record<Family, Set<bigint>> = { 4: new Set(), 6: new Set() };
+  const addPeers = (peers: Peer[] | 'all') => {
+    if (peers === 'all') return;
+    for (const p of peers) if (p.kind === 'ipBlock') for (const r of p.set.ranges) cuts[r.family].add(r.lo).add(r.hi + 1n);
+  };
+  for (const p of model.networkPolicies) for (const r of p.rules) addPeers(r.peers);
+  for (const p of model.adminPolicies) for (const r of p.rules) addPeers(r.peers);
+  for (const r of allowlist.rules) addPeers(r.peers);
+  const sorted = { 4: [...cuts[4]].sort(cmp), 6: [...cuts[6]].sort(cmp) };
+  return (family, value) => {
+    const list = sorted[family];
+    let lo = 0, hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((list[mid] as bigint) <= value) lo = mid + 1;
+      else hi = mid;
+    }
+    return `${family}:${lo}`;
+  };
+}
+
+function cmp(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Union of per-mode outcomes: a counterexample in either mode counts, tagged with its modes. */

@@ -31,7 +31,11 @@ export function lint(model: ClusterModel): LintFinding[] {
   const policies = byNs(model.networkPolicies, (p) => p.namespace);
   const namedPorts = new Map<string, NamedPort[]>();
   for (const d of [...model.workloads.map((w) => w.pod), ...model.destinations]) {
-    for (const n of d.namedPorts) namedPorts.set(n.name, [...(namedPorts.get(n.name) ?? []), n]);
+    for (const n of d.namedPorts) {
+      const list = namedPorts.get(n.name) ?? [];
+      if (!list.some((x) => x.port === n.port && x.protocol === n.protocol)) list.push(n);
+      namedPorts.set(n.name, list);
+    }
   }
   for (const p of model.networkPolicies) {
     const selected = (workloads.get(p.namespace) ?? []).filter((w) => matches(p.podSelector, w.pod.labels));

@@ -91,6 +91,7 @@ class JsonLocator implements Locator {
   readonly file: string;
   private readonly text: string;
   private spans?: [number, number][];
+  private lineStarts?: number[];
   private readonly cache = new Map<number, { doc: ReturnType<typeof parseDocument>; lines: LineCounter }>();
 
   constructor(text: string, file: string) {
@@ -118,11 +119,23 @@ class JsonLocator implements Locator {
       node = next;
       offset = (node as { range?: [number] }).range?.[0] ?? offset;
     }
-    const before = this.text.slice(0, start);
-    const baseLine = before.split('\n').length;
+    const starts = (this.lineStarts ??= lineStarts(this.text));
+    let lo = 0, hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((starts[mid] as number) <= start) lo = mid + 1;
+      else hi = mid;
+    }
+    const baseLine = lo; // 1-based line of `start`
     const p = entry.lines.linePos(offset);
-    return { line: baseLine + p.line - 1, column: p.line === 1 ? start - before.lastIndexOf('\n') + p.col - 1 : p.col };
+    return { line: baseLine + p.line - 1, column: p.line === 1 ? start - (starts[lo - 1] as number) + p.col : p.col };
   }
+}
+
+function lineStarts(text: string): number[] {
+  const out = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) out.push(i + 1);
+  return out;
 }
 
 /** Byte spans of the elements of the root array, or of the root object's `items` array. */
