@@ -3,17 +3,16 @@
  * `Report` is exactly what report.json holds; every renderer reads a `Report`, never the journal,
  * so a number means the same in the terminal, the HTML and the JUnit file.
  */
-import { aggregate, faultWindows, perSecondSeries, phaseAt, PHASES, type Aggregate, type FaultWindow, type Phase, type Selection } from '../core/analysis.ts';
+import { faultWindows, perSecondSeries, phaseAt, type FaultWindow, type Phase } from '../core/analysis.ts';
 import type { JournalEvent, Labels, Provenance, RunStart, RunStatus } from '../core/events.ts';
 import { evaluateGates, type GateResult, type GateSpec, type RunVerdict } from '../core/gates.ts';
+import { breakdown } from './breakdown.ts';
 import { redact } from './redact.ts';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
 /** The label whose values get their own chart lines (canary vs stable). */
 export const CHART_LABEL = 'version';
-/** A label with more distinct values than this (pod names, ...) is left out of the breakdown. */
-const MAX_LABEL_VALUES = 20;
 
 export interface Stats {
   requests: number;
@@ -144,6 +143,7 @@ export function buildReport(events: readonly JournalEvent[], opts: BuildOptions 
   const windows = faultWindows(events);
   const gates = opts.gates ?? scenarioGates(start?.scenario);
   const verdict = evaluateGates(events, gates);
+  const traffic = breakdown(events, windows, CHART_LABEL);
   const measured = events.some((e) => e.type === 'sample' || e.type === 'window' || e.type === 'figure');
 
   const report: Report = {
@@ -157,14 +157,14 @@ export function buildReport(events: readonly JournalEvent[], opts: BuildOptions 
     ...(start ? { provenance: provenanceOf(start, events) } : {}),
     ...(start ? { scenario: scenarioSummary(start.scenario) } : {}),
     gates: verdict.gates,
-    totals: stats(aggregate(events, {}, windows), coveredSeconds(events, {}, windows)),
-    phases: PHASES.map((phase) => ({ phase, ...stats(aggregate(events, { phase }, windows), coveredSeconds(events, { phase }, windows)) })),
-    labels: labelBreakdowns(events, windows),
+    totals: traffic.totals,
+    phases: traffic.phases,
+    labels: traffic.labels,
     faults: windows.map(faultOf),
     figures: figuresOf(events, windows),
     timeline: timelineOf(events),
     series: perSecondSeries(events),
-    labelSeries: labelSeriesOf(events),
+    labelSeries: traffic.labelSeries,
     definitions: [],
   };
   report.definitions = definitionsFor(report);
@@ -172,44 +172,6 @@ export function buildReport(events: readonly JournalEvent[], opts: BuildOptions 
 }
 
 const seconds = (ms: number) => Math.round(ms) / 1000;
-
-function stats(a: Aggregate, covered: number | undefined): Stats {
-  const s: Stats = { requests: a.requests, failures: a.failures, dropped: a.dropped };
-  if (a.errorRate !== undefined) s.errorRate = a.errorRate;
-  const secs = covered ?? a.seconds;
-  if (secs > 0 && a.requests > 0) s.rps = a.requests / secs;
-  const q = (x: number) => a.latency.quantile(x);
-  if (a.latency.n > 0) Object.assign(s, { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: a.latency.max });
-  return s;
-}
-
-/**
- * Seconds of run time the selection's load windows cover, counting parallel windows (one per
- * version) once. core's Aggregate.seconds sums window lengths, which halves the rate when two
- * versions are loaded side by side. Undefined when the selection has no windows (samples only).
- */
-function coveredSeconds(events: readonly JournalEvent[], sel: Selection, windows: FaultWindow[]): number | undefined {
-  const spans: Array<[number, number]> = [];
-  const phase = sel.phase && sel.phase !== 'all' ? sel.phase : undefined;
-  for (const e of events) {
-    if (e.type !== 'window') continue;
-    if (sel.where && Object.entries(sel.where).some(([k, v]) => e.labels?.[k] !== v)) continue;
-    if (phase && phaseAt((e.start + e.end) / 2, windows) !== phase) continue;
-    spans.push([e.start, e.end]);
-  }
-  if (!spans.length) return undefined;
-  spans.sort((a, b) => a[0] - b[0]);
-  let total = 0;
-  let [from, to] = spans[0]!;
-  for (const [a, b] of spans) {
-    if (a > to) {
-      total += to - from;
-      from = a;
-      to = b;
-    } else to = Math.max(to, b);
-  }
-  return (total + to - from) / 1000;
-}
 
 function scenarioGates(scenario: unknown): GateSpec[] {
   const g = (scenario as { gates?: unknown } | undefined)?.gates;
@@ -268,40 +230,6 @@ function figuresOf(events: readonly JournalEvent[], windows: FaultWindow[]): Rep
     });
   }
   return out;
-}
-
-/** Label keys with a manageable number of values, each broken down into its own rows. */
-function labelBreakdowns(events: readonly JournalEvent[], windows: FaultWindow[]): LabelBreakdown[] {
-  const seen = new Map<string, Set<string>>();
-  for (const e of events) {
-    if ((e.type !== 'sample' && e.type !== 'window') || !e.labels) continue;
-    for (const [k, v] of Object.entries(e.labels)) {
-      let s = seen.get(k);
-      if (!s) seen.set(k, (s = new Set()));
-      if (s.size <= MAX_LABEL_VALUES) s.add(v);
-    }
-  }
-  const out: LabelBreakdown[] = [];
-  for (const [label, values] of [...seen].sort((a, b) => a[0].localeCompare(b[0]))) {
-    if (values.size > MAX_LABEL_VALUES) continue;
-    const rows = [...values].sort().map((value) => {
-      const sel: Selection = { where: { [label]: value } };
-      return { value, ...stats(aggregate(events, sel, windows), coveredSeconds(events, sel, windows)) };
-    });
-    out.push({ label, rows });
-  }
-  return out;
-}
-
-function labelSeriesOf(events: readonly JournalEvent[]): LabelSeries[] {
-  const values = new Set<string>();
-  for (const e of events) if ((e.type === 'sample' || e.type === 'window') && e.labels?.[CHART_LABEL] !== undefined) values.add(e.labels[CHART_LABEL]!);
-  if (values.size < 2 || values.size > 6) return [];
-  return [...values].sort().map((value) => ({
-    label: CHART_LABEL,
-    value,
-    points: perSecondSeries(events, { where: { [CHART_LABEL]: value } }).map(({ s, requests, failures }) => ({ s, requests, failures })),
-  }));
 }
 
 /** The moments a postmortem needs: run bounds, faults, marks, changes, step ends, warnings. */
