@@ -67,12 +67,23 @@ export function loadKubeConfig(o: Pick<GauntletOptions, 'kubeconfig' | 'kubeconf
     throw new InfraError(`no kubeconfig found (looked at ${files.join(', ')})`, { hint: 'pass --kubeconfig, set KUBECONFIG, or start the local lab: gauntlet lab up' });
   }
   kc.loadFromFile(present[0]!);
+  if (present.length === 1) return kc;
+  // kubectl merges $KUBECONFIG files with the first definition of each name winning.
+  const clusters = [...kc.clusters];
+  const users = [...kc.users];
+  const contexts = [...kc.contexts];
+  let current = kc.getCurrentContext();
   for (const f of present.slice(1)) {
     const more = new KubeConfig();
     more.loadFromFile(f);
-    kc.mergeConfig(more, true);
+    for (const c of more.clusters) if (!clusters.some((x) => x.name === c.name)) clusters.push(c);
+    for (const u of more.users) if (!users.some((x) => x.name === u.name)) users.push(u);
+    for (const c of more.contexts) if (!contexts.some((x) => x.name === c.name)) contexts.push(c);
+    current ||= more.getCurrentContext();
   }
-  return kc;
+  const merged = new KubeConfig();
+  merged.loadFromOptions({ clusters, users, contexts, currentContext: current });
+  return merged;
 }
 
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
