@@ -1,0 +1,104 @@
+/** The lab's commands: pick a provider, check the machine, delegate. */
+import { InfraError, UsageError } from '../core/errors.ts';
+import { labPaths, type LabPaths } from './config.ts';
+import { dockerAnswers, kindDown, kindUp } from './providers/kind.ts';
+import { localDown } from './providers/local/down.ts';
+import { startNodeAgain, stopNode } from './providers/local/node-control.ts';
+import { localStatus, type LabStatus } from './providers/local/status.ts';
+import { localUp, missingTools, readSpec } from './providers/local/up.ts';
+
+export type Provider = 'local' | 'kind';
+
+export interface LabUpOptions {
+  provider?: Provider;
+  /** Real worker nodes (at least 1; the lab's tests expect 3). */
+  nodes?: number;
+  /** KWOK-simulated nodes on top of the real ones. */
+  fakeNodes?: number;
+  paths?: LabPaths;
+  log?: (line: string) => void;
+}
+
+export interface LabUpResult {
+  provider: Provider;
+  kubeconfig: string;
+  nodes: number;
+  fakeNodes: number;
+  seconds: number;
+}
+
+export interface LabDownResult {
+  provider: Provider;
+  stoppedProcesses: number;
+  unmounted: number;
+  leftovers: string[];
+}
+
+export interface LabEnvResult {
+  kubeconfig: string;
+  /** A line for `eval "$(gauntlet lab env)"`. */
+  shell: string;
+}
+
+export function labKubeconfigPath(paths?: LabPaths): string {
+  return (paths ?? labPaths()).kubeconfig;
+}
+
+async function chooseProvider(p?: Provider): Promise<Provider> {
+  return p ?? ((await dockerAnswers()) ? 'kind' : 'local');
+}
+
+export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
+  const started = Date.now();
+  const paths = opts.paths ?? labPaths();
+  const nodes = opts.nodes ?? 3;
+  const fakeNodes = opts.fakeNodes ?? 0;
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 9) throw new UsageError(`--nodes must be 1..9, got ${nodes}`);
+  if (!Number.isInteger(fakeNodes) || fakeNodes < 0 || fakeNodes > 60) throw new UsageError(`--fake-nodes must be 0..60, got ${fakeNodes}`);
+  const provider = await chooseProvider(opts.provider);
+  if (provider === 'kind') {
+    await kindUp({ nodes, paths });
+  } else {
+    if (process.getuid?.() !== 0) throw new InfraError('the local lab needs root (network namespaces, cgroups, mounts)');
+    const missing = missingTools(paths);
+    if (missing.length > 0) {
+      throw new InfraError(`lab tools are missing: ${missing.join(', ')}`, { hint: 'run scripts/tools/install-lab.sh' });
+    }
+    const existing = readSpec(paths);
+    if (existing !== undefined && existing.nodes !== nodes) {
+      throw new UsageError(`the lab is up with ${existing.nodes} nodes, not ${nodes}`, { hint: 'run `gauntlet lab down` first' });
+    }
+    try {
+      await localUp({ nodes, fakeNodes, paths, log: opts.log });
+    } catch (e) {
+      throw new InfraError(`lab up failed: ${(e as Error).message}`, { hint: `logs are in ${paths.state}/logs; \`gauntlet lab down\` cleans up`, cause: e });
+    }
+  }
+  return { provider, kubeconfig: paths.kubeconfig, nodes, fakeNodes, seconds: (Date.now() - started) / 1000 };
+}
+
+export async function labDown(opts: { provider?: Provider; paths?: LabPaths } = {}): Promise<LabDownResult> {
+  const provider = await chooseProvider(opts.provider);
+  if (provider === 'kind') {
+    await kindDown();
+    return { provider, stoppedProcesses: 0, unmounted: 0, leftovers: [] };
+  }
+  return { provider, ...(await localDown({ paths: opts.paths })) };
+}
+
+export async function labStatus(opts: { paths?: LabPaths } = {}): Promise<LabStatus> {
+  return localStatus(opts);
+}
+
+export async function labEnv(opts: { paths?: LabPaths } = {}): Promise<LabEnvResult> {
+  const kubeconfig = labKubeconfigPath(opts.paths);
+  return { kubeconfig, shell: `export KUBECONFIG=${kubeconfig}` };
+}
+
+export async function labNodeStop(opts: { node: string; paths?: LabPaths }): Promise<void> {
+  await stopNode(opts.node, opts.paths);
+}
+
+export async function labNodeStart(opts: { node: string; paths?: LabPaths }): Promise<void> {
+  await startNodeAgain(opts.node, opts.paths);
+}

@@ -1,0 +1,3 @@
+module gauntlet.local/lab/images/demo
+
+go 1.24

@@ -1,0 +1,3 @@
+module gauntlet.local/lab/images/pause
+
+go 1.24

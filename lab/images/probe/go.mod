@@ -1,0 +1,3 @@
+module gauntlet.local/lab/images/probe
+
+go 1.24

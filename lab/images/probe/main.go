@@ -1,0 +1,87 @@
+// Command probe checks one network path from inside a pod and says whether it connected.
+// Usage: probe tcp HOST:PORT | probe udp HOST:PORT | probe http URL | probe dns NAME
+// Exit 0 = connected (or answered), 1 = blocked or failed, 2 = usage. One attempt, bounded by
+// -timeout, so policy tests never loop on their own.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+)
+
+func main() {
+	timeout := flag.Duration("timeout", 3*time.Second, "give up after this long")
+	flag.Parse()
+	if flag.NArg() != 2 {
+		fmt.Fprintln(os.Stderr, "usage: probe [-timeout 3s] tcp|udp|http|dns TARGET")
+		os.Exit(2)
+	}
+	kind, target := flag.Arg(0), flag.Arg(1)
+	out, err := run(kind, target, *timeout)
+	if err != nil {
+		fmt.Printf("FAIL %s %s: %v\n", kind, target, err)
+		os.Exit(1)
+	}
+	fmt.Printf("OK %s %s %s\n", kind, target, out)
+}
+
+func run(kind, target string, timeout time.Duration) (string, error) {
+	switch kind {
+	case "tcp":
+		c, err := net.DialTimeout("tcp", target, timeout)
+		if err != nil {
+			return "", err
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(timeout))
+		if _, err := c.Write([]byte("ping\n")); err != nil {
+			return "", err
+		}
+		buf := make([]byte, 64)
+		n, err := c.Read(buf)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%q", buf[:n]), nil
+	case "udp":
+		c, err := net.DialTimeout("udp", target, timeout)
+		if err != nil {
+			return "", err
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(timeout))
+		if _, err := c.Write([]byte("ping")); err != nil {
+			return "", err
+		}
+		buf := make([]byte, 64)
+		n, err := c.Read(buf)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%q", buf[:n]), nil
+	case "http":
+		client := http.Client{Timeout: timeout}
+		resp, err := client.Get(target)
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Sprintf("status=%d version=%s body=%q", resp.StatusCode, resp.Header.Get("X-Version"), body), nil
+	case "dns":
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		addrs, err := net.DefaultResolver.LookupHost(ctx, target)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprint(addrs), nil
+	}
+	return "", fmt.Errorf("unknown kind %q", kind)
+}
