@@ -1,0 +1,89 @@
+/**
+ * The HTML report in a real browser (Debian's headless Chromium): charts render with real
+ * geometry, the key numbers are on the page, nothing is fetched. Needs no cluster.
+ * Leaves a screenshot at test-results/report.png (a CI artifact).
+ */
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syntheticJournal } from '../../reports/synthetic.ts';
+import { writeReports } from '../../reports/write.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SCREENSHOT = resolve('test-results/report.png');
+
+describe('report.html in Chromium', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium (scripts/tools/install-base.sh installs it)`);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  async function open(events: Parameters<typeof writeReports>[1]) {
+    const runDir = join(mkdtempSync(join(tmpdir(), 'gauntlet-e2e-report-')), 'run');
+    await writeReports(runDir, events);
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const requests: string[] = [];
+    const errors: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(e.message));
+    const url = pathToFileURL(join(runDir, 'report.html')).href;
+    await page.goto(url, { waitUntil: 'load' });
+    return { page, requests: requests.filter((u) => u !== url), errors };
+  }
+
+  it('draws the charts, shows the verdict and numbers, fetches nothing', async () => {
+    const { page, requests, errors } = await open(syntheticJournal());
+    const charts = await page.locator('svg.chart').evaluateAll((svgs) =>
+      svgs.map((svg) => {
+        const box = svg.getBoundingClientRect();
+        const lines = [...svg.querySelectorAll('path.line')].map((p) => ({ d: p.getAttribute('d') ?? '', len: (p as SVGPathElement).getTotalLength() }));
+        return { w: box.width, h: box.height, title: svg.getAttribute('aria-label'), lines, bands: svg.querySelectorAll('.band rect').length, markers: svg.querySelectorAll('.marker').length };
+      }),
+    );
+    expect(charts.map((c) => c.title)).toEqual(['Request rate, req/s', 'Error rate', 'Latency p50 / p95 / p99']);
+    for (const c of charts) {
+      expect(c.w).toBeGreaterThan(400);
+      expect(c.h).toBeGreaterThan(100);
+      expect(c.lines.length).toBeGreaterThanOrEqual(3);
+      for (const l of c.lines) {
+        expect(l.d).toMatch(/^M[\d.]+ [\d.]+L/);
+        expect(l.len).toBeGreaterThan(50);
+      }
+      expect(c.bands).toBe(1);
+      expect(c.markers).toBe(2);
+    }
+
+    await expect.poll(() => page.locator('#verdict .verdict').innerText()).toBe('FAIL');
+    const gates = await page.locator('#gates').innerText();
+    expect(gates).toMatch(/FAIL\s+canary-errors[\s\S]*7\.62%\s+≤ 1%\s+210/);
+    expect(gates).toMatch(/pass\s+rollback-time[\s\S]*12\.5 s\s+≤ 30 s/);
+    const tiles = await page.locator('#key-numbers').innerText();
+    expect(tiles).toContain('6,240');
+    expect(tiles).toContain('1.04%');
+    expect(await page.locator('#definitions').innerText()).toContain('fault onset to 100% of traffic on stable');
+
+    expect(requests).toEqual([]);
+    expect(errors).toEqual([]);
+    mkdirSync('test-results', { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(existsSync(SCREENSHOT)).toBe(true);
+    await page.close();
+  });
+
+  it('shows "no data" charts and no PASS for an empty journal', async () => {
+    const { page, requests } = await open([]);
+    expect(await page.locator('#verdict .verdict').innerText()).toBe('INCONCLUSIVE: nothing measured');
+    expect(await page.locator('svg.chart text.no-data').count()).toBe(3);
+    expect(requests).toEqual([]);
+    await page.close();
+  });
+});
