@@ -8,7 +8,7 @@ import type { Change } from '../core/changes.ts';
 import { formatDuration } from '../core/duration.ts';
 import { sleep } from '../core/proc.ts';
 import type { Step } from '../scenarios/model.ts';
-import { registerStep, type StepContext } from '../scenarios/registry.ts';
+import { registerStep, type StepContext, type StepKind } from '../scenarios/registry.ts';
 
 export interface FaultKind<P> {
   kind: string;
@@ -20,6 +20,14 @@ export interface FaultKind<P> {
   inject(ctx: StepContext<P>): Promise<{ change: Change; make: () => Promise<void> }>;
   /** Extra dry-run lines. */
   plan?(step: Step<P>): string[];
+  /** Cross-field checks at validate time (see StepKind.check). */
+  check?: StepKind<P>['check'];
+  needsCluster?: boolean;
+  /**
+   * Watch the target while the fault is in effect (e.g. measure recovery) and record figures.
+   * Runs from the fault's onset until the window closes; must honour ctx.signal.
+   */
+  observe?(ctx: StepContext<P>, window: AbortSignal): Promise<void>;
 }
 
 export function registerFault<P>(fault: FaultKind<P>): void {
@@ -28,6 +36,8 @@ export function registerFault<P>(fault: FaultKind<P>): void {
     sections: ['faults'],
     summary: fault.summary,
     params: fault.params,
+    ...(fault.check ? { check: fault.check } : {}),
+    ...(fault.needsCluster ? { needsCluster: true } : {}),
     plan(step) {
       const when = `at ${formatDuration(step.at)}${step.every ? `, every ${formatDuration(step.every)}` : ''}`;
       const held = step.duration !== undefined ? `held ${formatDuration(step.duration)} then reverted` : 'held until the scenario ends, then reverted';
@@ -47,7 +57,13 @@ export function registerFault<P>(fault: FaultKind<P>): void {
         // The window opens once the fault is in effect (onset), not when it was asked for.
         ctx.journal.append({ type: 'fault.start', step: ctx.step.id, kind: fault.kind, target });
         started = true;
+        const window = new AbortController();
+        const watching = fault.observe?.(ctx, window.signal).catch((e: Error) => {
+          ctx.journal.append({ type: 'log', level: 'warn', step: ctx.step.id, msg: `observing ${target}: ${e.message}` });
+        });
         await sleep(ctx.deadline - ctx.clock.now(), ctx.signal);
+        window.abort();
+        await watching;
       } finally {
         // A failed revert stays outstanding and is reported by the runner (exit 4).
         const failed = id ? await ctx.changes.revertOne(id) : undefined;

@@ -49,7 +49,6 @@ const kinds = new Map<string, StepKind<any>>();
 export const PLANNED_KINDS: Record<string, string> = {
   flagger: 'canary releases through Flagger',
   'canary-weighted': 'weighted canary releases',
-  'pod-kill': 'pod faults',
   'pod-failure': 'pod faults',
   'node-drain': 'node faults',
   'node-stop': 'node faults',

@@ -1,0 +1,41 @@
+/** Choosing fault targets: reproducible (seeded) and never wider than the user asked. */
+
+export type SelectMode = 'one' | 'all' | 'fixed' | 'fixed-percent';
+
+/** A small seeded PRNG (mulberry32): the same seed picks the same victims. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** How many of `n` candidates a mode selects. */
+export function countFor(mode: SelectMode, n: number, value = 1): number {
+  if (n === 0) return 0;
+  switch (mode) {
+    case 'one':
+      return 1;
+    case 'all':
+      return n;
+    case 'fixed':
+      return Math.min(n, Math.max(0, Math.floor(value)));
+    case 'fixed-percent':
+      return Math.min(n, Math.max(1, Math.floor((n * value) / 100)));
+  }
+}
+
+/** Pick victims from candidates sorted by name, so the choice depends only on the seed. */
+export function pick<T extends { name: string }>(candidates: readonly T[], mode: SelectMode, value: number | undefined, seed: number): T[] {
+  const pool = [...candidates].sort((a, b) => a.name.localeCompare(b.name));
+  const next = rng(seed);
+  for (let i = pool.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+  }
+  return pool.slice(0, countFor(mode, pool.length, value));
+}
