@@ -153,7 +153,8 @@ export function lineChart(spec: LineChartSpec): string {
   }
   for (const t of timeTicks(x0, x1, Math.max(2, Math.floor(pw / 90)))) {
     const x = px(t);
-    grid.push(`<line class="tickmark" x1="${x}" y1="${m.top + ph}" x2="${x}" y2="${m.top + ph + 5}"/><text class="tick" x="${x}" y="${m.top + ph + 18}" text-anchor="middle">${escapeXml(fx(t))}</text>`);
+    const anchor = x > m.left + pw - 24 ? 'end' : 'middle';
+    grid.push(`<line class="tickmark" x1="${x}" y1="${m.top + ph}" x2="${x}" y2="${m.top + ph + 5}"/><text class="tick" x="${x}" y="${m.top + ph + 18}" text-anchor="${anchor}">${escapeXml(fx(t))}</text>`);
   }
   grid.push(`<line class="axis" x1="${m.left}" y1="${m.top + ph}" x2="${m.left + pw}" y2="${m.top + ph}"/>`);
   parts.push(`<g class="axes">${grid.join('')}</g>`);
@@ -172,12 +173,15 @@ export function lineChart(spec: LineChartSpec): string {
   }
 
   // Release events on top, labelled where there is room.
-  let lastLabelled = -Infinity;
+  // A label is drawn only where it does not run into the previous one (all have a tooltip).
+  let labelEnd = -Infinity;
   for (const mk of [...(spec.markers ?? [])].sort((a, b) => a.x - b.x)) {
     if (mk.x < x0 || mk.x > x1) continue;
     const x = px(mk.x);
-    const label = x - lastLabelled > 120 ? `<text x="${r1(x + 3)}" y="${m.top - 5}">${escapeXml(truncate(mk.label, 30))}</text>` : '';
-    if (label) lastLabelled = x;
+    const text = truncate(mk.label, Math.min(30, Math.floor((m.left + pw - x) / 6.2)));
+    const fits = x + 3 > labelEnd + 8 && text.length >= 4;
+    const label = fits ? `<text x="${r1(x + 3)}" y="${m.top - 5}">${escapeXml(text)}</text>` : '';
+    if (fits) labelEnd = x + 3 + text.length * 6.2;
     parts.push(`<g class="marker"><title>${escapeXml(`${fx(mk.x)} ${mk.label}`)}</title><line x1="${x}" y1="${m.top}" x2="${x}" y2="${m.top + ph}"/>${label}</g>`);
   }
   parts.push('</svg>');

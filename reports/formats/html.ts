@@ -37,7 +37,7 @@ tr.fail td{background:#fef2f2}
 .chart text{font:12px system-ui,sans-serif;fill:#475569}.chart .chart-title{font-weight:600;fill:var(--fg);font-size:13px}
 .chart .grid{stroke:#eef2f7}.chart .axis,.chart .tickmark{stroke:#94a3b8}.chart .frame{fill:#f8fafc;stroke:var(--line)}
 .chart .no-data{font-size:16px;fill:var(--muted)}
-.chart .line{fill:none;stroke-width:1.8;stroke-linejoin:round}.chart .area{opacity:.12}
+.chart .line{fill:none;stroke-width:1.8;stroke-linejoin:round}.chart .area{opacity:.07}
 .chart .band rect{fill:#dc2626;opacity:.09}.chart .band text{fill:#b91c1c;font-size:11px}
 .chart .marker line{stroke:#7c3aed;stroke-dasharray:3 3}.chart .marker text{fill:#6d28d9;font-size:11px}
 .tl td:first-child{white-space:nowrap;font-variant-numeric:tabular-nums;color:var(--muted)}

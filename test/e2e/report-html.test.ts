@@ -45,7 +45,7 @@ describe('report.html in Chromium', () => {
     const charts = await page.locator('svg.chart').evaluateAll((svgs) =>
       svgs.map((svg) => {
         const box = svg.getBoundingClientRect();
-        const lines = [...svg.querySelectorAll('path.line')].map((p) => ({ d: p.getAttribute('d') ?? '', len: (p as SVGPathElement).getTotalLength() }));
+        const lines = [...svg.querySelectorAll('path.line')].map((p) => ({ d: p.getAttribute('d') ?? '', len: (p as unknown as { getTotalLength(): number }).getTotalLength() }));
         return { w: box.width, h: box.height, title: svg.getAttribute('aria-label'), lines, bands: svg.querySelectorAll('.band rect').length, markers: svg.querySelectorAll('.marker').length };
       }),
     );
