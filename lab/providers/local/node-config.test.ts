@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { nodeSpecs, NET } from '../../config.ts';
+import { corefile } from './controlplane.ts';
+import { labPaths } from '../../config.ts';
+import { cniConflist, containerdToml, kubeletConfig, nodeDirs } from './node-config.ts';
+
+const node = nodeSpecs(3)[1]!;
+const d = nodeDirs('/state', node);
+
+describe('node config', () => {
+  it('gives each node its own containerd socket, root, runc root and CNI dir, with cgroupfs', () => {
+    const t = containerdToml(d);
+    expect(t).toContain(`address = "/state/nodes/${node.name}/containerd.sock"`);
+    expect(t).toContain('SystemdCgroup = false');
+    expect(t).toContain(`Root = "/state/nodes/${node.name}/runc"`);
+    expect(t).toContain('netns_mounts_under_state_dir = true');
+    expect(t).toContain('sandbox_image = "gauntlet.local/pause:3.10"');
+  });
+
+  it('uses standard CNI plugins on the node pod CIDR, without masquerade', () => {
+    const c = JSON.parse(cniConflist(d, '10.78.2.0/24'));
+    expect(c.plugins[0].type).toBe('bridge');
+    expect(c.plugins[0].ipMasq).toBe(false);
+    expect(c.plugins[0].ipam.ranges[0][0].subnet).toBe('10.78.2.0/24');
+  });
+
+  it('points the kubelet at its own runtime, cgroup root and the lab DNS', () => {
+    const k = parse(kubeletConfig(d, node, '/ca.crt', '/resolv.conf'));
+    expect(k.cgroupDriver).toBe('cgroupfs');
+    expect(k.cgroupRoot).toBe(`/gauntlet-lab/${node.name}`);
+    expect(k.containerRuntimeEndpoint).toBe(`unix:///state/nodes/${node.name}/containerd.sock`);
+    expect(k.clusterDNS).toEqual([NET.dnsServiceIp]);
+    expect(k.address).toBe(node.ip);
+  });
+
+  it('CoreDNS never forwards off the machine', () => {
+    const c = corefile(labPaths({ HOME: '/h' }));
+    expect(c).not.toMatch(/forward|proxy/);
+    expect(c).toContain('allowed.world.gauntlet.test');
+  });
+});
