@@ -7,7 +7,7 @@
  */
 import { ALL_V4, ALL_V6, cells, formatIp, formatRange, representative, type Family, type IpRange } from './ipset.ts';
 import type { ClusterModel, DestinationPod, EgressAllowlist, IpBlockMode, IpBlockModeOption, NamedPort, Peer, Workload, WorkloadKind } from './model.ts';
-import { formatPorts, isEmpty, pick, subtract, type PortSet, type Protocol } from './ports.ts';
+import { formatPorts, has, isEmpty, pick, subtract, type PortSet, type Protocol } from './ports.ts';
 import { labelsKey, matches, type Labels } from './selectors.ts';
 import { decide, explain, sourceRules, type AllowedBy, type DestView, type SourceRules } from './engine.ts';
 
@@ -163,6 +163,24 @@ export class Analysis {
       out.push({ namespace: w.namespace, name: w.name, kind: w.kind, verdict, counterexamples, counterexampleCount: count, reasons, file: w.origin.file, line: w.origin.file ? w.origin.line : undefined });
     }
     return out;
+  }
+
+  /**
+   * What the analysis expects for one concrete probe: is (protocol, port) at `address` allowed for
+   * the workload's pods, and approved, under each ipBlock mode? The address is a pod's when a
+   * (non-hostNetwork) pod in the input has it, else an external address.
+   */
+  query(w: Workload, address: { family: Family; value: bigint }, protocol: Protocol, port: number): { mode: IpBlockMode; allowed: boolean; approved: boolean }[] {
+    const src = sourceRules(this.model, this.allowlist.rules, { namespace: w.namespace, labels: w.pod.labels }, this.npByNs);
+    const gi = this.groups.findIndex((g) => g.known.some((d) => d.ips.some((a) => a.family === address.family && a.value === address.value)));
+    const g = this.groups[gi];
+    const view: DestView = g
+      ? { isPod: true, picked: new Set(src.selectorPeers.filter((p) => this.picks(p, w.namespace).includes(gi))), address, namedPorts: g.namedPorts }
+      : { isPod: false, picked: new Set(), address, namedPorts: [] };
+    return this.modes.map((mode) => {
+      const d = decide(src, view, mode);
+      return { mode, allowed: has(d.allowed, protocol, port), approved: has(d.approved, protocol, port) };
+    });
   }
 
   private globalDoubts(w: Workload): string[] {

@@ -2,7 +2,8 @@
 import type { CommandSpec } from './types.ts';
 import { plan, run, validate } from './scenario.ts';
 import { recover, report } from './runs.ts';
+import { policies } from './policies.ts';
 import { load } from './load.ts';
 import { lab } from './lab.ts';
 
-export const commands: CommandSpec<any>[] = [run, validate, plan, report, recover, load, lab];
+export const commands: CommandSpec<any>[] = [run, validate, plan, report, recover, load, lab, policies];

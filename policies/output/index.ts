@@ -1,0 +1,18 @@
+/** Report formats for `policies check`, keyed by name; adding a format is adding a file and a line. */
+import type { PolicyCheckResult } from '../check.ts';
+import { renderJson } from './json.ts';
+import { renderJunit } from './junit.ts';
+import { renderMarkdown } from './md.ts';
+import { renderSarif } from './sarif.ts';
+import { renderText } from './text.ts';
+
+export const POLICY_FORMATS = ['text', 'json', 'junit', 'sarif', 'md'] as const;
+export type PolicyFormat = (typeof POLICY_FORMATS)[number];
+
+const renderers: Record<PolicyFormat, (r: PolicyCheckResult) => string> = {
+  text: renderText, json: renderJson, junit: renderJunit, sarif: renderSarif, md: renderMarkdown,
+};
+
+export function renderPolicyCheck(r: PolicyCheckResult, format: PolicyFormat): string {
+  return renderers[format](r);
+}
