@@ -96,7 +96,7 @@ async function importImages(p: LabPaths, n: NodeSpec): Promise<void> {
   const have = await run('ctr', ['-a', sock, '-n', 'k8s.io', 'images', 'ls', '-q']);
   for (const ref of Object.values(IMAGES)) {
     if (have.split('\n').includes(ref)) continue;
-    await run('ctr', ['-a', sock, '-n', 'k8s.io', 'images', 'import', '--no-unpack', join(p.images, imageTarball(ref))]);
+    await run('ctr', ['-a', sock, '-n', 'k8s.io', 'images', 'import', join(p.images, imageTarball(ref))]);
   }
 }
 
