@@ -53,6 +53,15 @@ describe('buildReport', () => {
     expect(r.scenario?.target?.url).toBe('https://[redacted]@checkout.shop.svc');
   });
 
+  it('does not pass a run whose journal has no end', () => {
+    const gates = [{ name: 'p99', metric: 'latency_p99', max: 10_000 }];
+    expect(buildReport(events, { gates }).verdict).toBe('pass');
+    const crashed = buildReport(events.filter((e) => e.type !== 'run.end'), { gates });
+    expect(crashed.status).toBe('unfinished');
+    expect(crashed.verdict).toBe('inconclusive');
+    expect(crashed.reasons).toContain('the journal has no run.end: the run crashed or is still running');
+  });
+
   it('calls an empty journal inconclusive, never a pass', () => {
     const empty = buildReport([]);
     expect(empty.verdict).toBe('inconclusive');

@@ -151,8 +151,9 @@ export function buildReport(events: readonly JournalEvent[], opts: BuildOptions 
     runId: start?.runId ?? 'unknown',
     status: end?.type === 'run.end' ? end.status : 'unfinished',
     ...(end?.type === 'run.end' && end.reason ? { statusReason: end.reason } : {}),
-    verdict: verdict.verdict,
-    reasons: verdict.reasons,
+    // A journal without run.end (a crash, or a run still going) cannot vouch for a pass.
+    verdict: !end && verdict.verdict === 'pass' ? 'inconclusive' : verdict.verdict,
+    reasons: end ? verdict.reasons : [...verdict.reasons, 'the journal has no run.end: the run crashed or is still running'],
     measured,
     ...(start ? { provenance: provenanceOf(start, events) } : {}),
     ...(start ? { scenario: scenarioSummary(start.scenario) } : {}),
@@ -307,7 +308,7 @@ function definitionsFor(r: Report): Definition[] {
       definition:
         'before = until the first fault starts; during = inside any fault window; after = after a fault ended. A 1 s load window belongs to the phase of its midpoint',
     },
-    { term: 'verdict', definition: 'PASS only when every gate passed on real measurements; FAIL when any gate failed; INCONCLUSIVE when a gate had no data, nothing was measured, the run did not complete, a step failed or the load generator dropped more than 1% of iterations' },
+    { term: 'verdict', definition: 'PASS only when every gate passed on real measurements; FAIL when any gate failed; INCONCLUSIVE when a gate had no data, nothing was measured, the run did not complete (or has no end in the journal), a step failed or the load generator dropped more than 1% of iterations' },
   ];
   const named = new Map<string, string>();
   for (const f of r.figures) if (!named.has(f.name)) named.set(f.name, f.definition ?? FIGURE_DEFINITIONS[f.name] ?? `recorded by step ${f.step}`);
