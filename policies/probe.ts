@@ -15,6 +15,7 @@ import { readClusterObjects } from './cluster.ts';
 import { buildModel } from './inputs.ts';
 import { parseCidr, parseIp, type IpRange } from './ipset.ts';
 import type { EgressAllowlist, IpBlockModeOption, Workload } from './model.ts';
+import type { InputObject } from './sources.ts';
 import { cleanupProbes, createProbePod, DEFAULT_PROBE_IMAGE, podLog, probeScript, waitForPods, type ProbeCheck, type ProbeKind } from './probe-pods.ts';
 
 export interface ProbeOptions {
@@ -37,6 +38,8 @@ export interface ProbeOptions {
   maxPairs?: number;
   signal?: AbortSignal;
   progress?: (line: string) => void;
+  /** Objects the analysis assumes besides the cluster's (e.g. a policy about to be applied). */
+  extraObjects?: InputObject[];
 }
 
 export type Expectation = 'allowed' | 'blocked' | 'depends-on-mode';
@@ -80,7 +83,7 @@ export async function probePolicies(opts: ProbeOptions): Promise<ProbeResult> {
   const progress = opts.progress ?? (() => {});
   const kube = opts.kube ?? connect({ ...defaultOptions(undefined, opts.options), context: opts.context });
   const allowlist = typeof opts.allowlist === 'string' ? await readAllowlist(opts.allowlist) : opts.allowlist;
-  const model = buildModel(await readClusterObjects(kube.context, opts.options, kube));
+  const model = buildModel([...(await readClusterObjects(kube.context, opts.options, kube)), ...(opts.extraObjects ?? [])]);
   const podCidrs: IpRange[] = (opts.podCidrs ?? []).map((t) => parseCidr(t)).filter((c) => !!c);
   const analysis = new Analysis(model, allowlist, { mode: opts.ipBlockMode ?? 'unknown', podCidrs, otherNamespaces: false });
   const inScope = (ns: string) => (opts.namespaces ? opts.namespaces.includes(ns) : !ns.startsWith('kube-'));
