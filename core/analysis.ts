@@ -35,7 +35,7 @@ export interface Aggregate {
   /** failures / requests; undefined when no requests. */
   errorRate: number | undefined;
   latency: Histogram;
-  /** Seconds of run time the selection covers (for rates). */
+  /** Seconds of run time the selection covers (for rates; parallel windows count once). */
   seconds: number;
   /** Iterations the load generator could not start. */
   dropped: number;
@@ -89,6 +89,7 @@ export function aggregate(events: readonly JournalEvent[], sel: Selection = {}, 
   const phase = sel.phase && sel.phase !== 'all' ? sel.phase : undefined;
   let first = Infinity;
   let last = -Infinity;
+  const spans: Array<[number, number]> = [];
   for (const e of events) {
     if (e.type !== 'sample' && e.type !== 'window') continue;
     if (sel.step && e.step !== sel.step) continue;
@@ -107,12 +108,29 @@ export function aggregate(events: readonly JournalEvent[], sel: Selection = {}, 
       agg.latency.merge(e.latency);
       agg.dropped += e.dropped ?? 0;
       if (e.targetRate !== undefined) agg.targetRequests += (e.targetRate * (e.end - e.start)) / 1000;
-      agg.seconds += (e.end - e.start) / 1000;
+      spans.push([e.start, e.end]);
     }
   }
-  if (agg.seconds === 0 && last > first) agg.seconds = (last - first) / 1000;
+  // Parallel windows (one per version) cover the same second once.
+  agg.seconds = spans.length ? coveredSeconds(spans) : last > first ? (last - first) / 1000 : 0;
   agg.errorRate = agg.requests ? agg.failures / agg.requests : undefined;
   return agg;
+}
+
+/** Total length of [start, end) spans in ms, overlaps counted once, in seconds. */
+export function coveredSeconds(spans: Array<[number, number]>): number {
+  if (spans.length === 0) return 0;
+  spans.sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let [from, to] = spans[0]!;
+  for (const [a, b] of spans) {
+    if (a > to) {
+      total += to - from;
+      from = a;
+      to = b;
+    } else if (b > to) to = b;
+  }
+  return (total + to - from) / 1000;
 }
 
 export function figures(events: readonly JournalEvent[], sel: Selection = {}, windows = faultWindows(events)): FigureEvent[] {

@@ -3,11 +3,8 @@
  * journal. It follows core/analysis.ts `aggregate` exactly (same selection, same phase-of-midpoint
  * rule, same histograms; breakdown.test.ts holds the two together) but a one-hour journal is
  * walked once instead of once per row, which is most of the time a report takes to build.
- *
- * One deliberate difference: rate (rps) divides by the run time the load windows cover, counting
- * parallel windows (one per version) once; Aggregate.seconds sums their lengths.
  */
-import { phaseAt, PHASES, type FaultWindow } from '../core/analysis.ts';
+import { coveredSeconds, phaseAt, PHASES, type FaultWindow } from '../core/analysis.ts';
 import type { JournalEvent } from '../core/events.ts';
 import { Histogram } from '../core/histogram.ts';
 import type { LabelBreakdown, LabelSeries, PhaseStats, Stats } from './model.ts';
@@ -27,27 +24,12 @@ class Acc {
   stats(): Stats {
     const s: Stats = { requests: this.requests, failures: this.failures, dropped: this.dropped };
     if (this.requests) s.errorRate = this.failures / this.requests;
-    const secs = this.spans.length ? union(this.spans) : this.last > this.first ? (this.last - this.first) / 1000 : 0;
+    const secs = this.spans.length ? coveredSeconds(this.spans) : this.last > this.first ? (this.last - this.first) / 1000 : 0;
     if (secs > 0 && this.requests > 0) s.rps = this.requests / secs;
     const h = this.latency;
     if (h.n > 0) Object.assign(s, { p50: h.quantile(0.5), p95: h.quantile(0.95), p99: h.quantile(0.99), max: h.max });
     return s;
   }
-}
-
-/** Total length of a set of [start, end) spans, overlaps counted once, in seconds. */
-function union(spans: Array<[number, number]>): number {
-  spans.sort((a, b) => a[0] - b[0]);
-  let total = 0;
-  let [from, to] = spans[0]!;
-  for (const [a, b] of spans) {
-    if (a > to) {
-      total += to - from;
-      from = a;
-      to = b;
-    } else if (b > to) to = b;
-  }
-  return (total + to - from) / 1000;
 }
 
 export interface Breakdown {

@@ -17,6 +17,7 @@ import { exec, sleep } from '../core/proc.ts';
 import { toolVersion } from '../core/version.ts';
 import type { Scenario, Step } from './model.ts';
 import { stepKind, type StepContext } from './registry.ts';
+import { redact } from '../reports/redact.ts';
 import './kinds.ts';
 
 /** Time allowed after the scenario's duration for steps to stop and changes to revert. */
@@ -204,11 +205,3 @@ export async function runScenario(ro: RunOptions): Promise<RunResult> {
   return { runId, runDir, status, verdict, exitCode, unreverted, reportFiles, events };
 }
 
-const SECRET_KEY = /authorization|token|password|secret|api[-_]?key|cookie/i;
-
-/** Drop secret values (headers, tokens) before a scenario goes into the journal. */
-export function redact<T>(value: T): T {
-  return JSON.parse(
-    JSON.stringify(value, (k, v) => (k && SECRET_KEY.test(k) && typeof v === 'string' ? '[redacted]' : v)),
-  ) as T;
-}

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { defineCommand } from './types.ts';
 import { emit, optionsFromArgs } from '../context.ts';
 
-const FORMATS = ['html', 'md', 'junit', 'json', 'text'] as const;
+const FORMATS = ['html', 'md', 'junit', 'json', 'text', 'github'] as const;
 
 export const report = defineCommand<{ runDir: string; format: (typeof FORMATS)[number]; out?: string }>({
   command: 'report <run-dir>',
