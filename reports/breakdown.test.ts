@@ -8,8 +8,9 @@ describe('breakdown', () => {
   const windows = faultWindows(events);
   const b = breakdown(events, windows, 'version');
 
-  const same = (sel: Selection, got: { requests: number; failures: number; errorRate?: number; p50?: number; p99?: number; dropped: number }) => {
+  const same = (sel: Selection, got: { requests: number; failures: number; errorRate?: number; p50?: number; p99?: number; dropped: number; rps?: number }) => {
     const a = aggregate(events, sel, windows);
+    expect(got.rps).toBeCloseTo(a.requests / a.seconds, 9);
     expect({ requests: got.requests, failures: got.failures, errorRate: got.errorRate, p50: got.p50, p99: got.p99, dropped: got.dropped }).toEqual({
       requests: a.requests,
       failures: a.failures,
