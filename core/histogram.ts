@@ -30,7 +30,8 @@ export class Histogram {
   sum = 0;
   min = Infinity;
   max = -Infinity;
-  private readonly counts = new Map<number, number>();
+  /** Dense counts by bucket index (about 2,100 buckets cover 1 µs to 1,000 s). */
+  private counts: number[] = [];
 
   static from(data: HistogramData): Histogram {
     const h = new Histogram();
@@ -38,9 +39,14 @@ export class Histogram {
     return h;
   }
 
+  private add(i: number, c: number): void {
+    const counts = this.counts;
+    while (counts.length <= i) counts.push(0);
+    counts[i]! += c;
+  }
+
   record(ms: number, count = 1): void {
-    const i = bucketOf(ms);
-    this.counts.set(i, (this.counts.get(i) ?? 0) + count);
+    this.add(bucketOf(ms), count);
     this.n += count;
     this.sum += ms * count;
     if (ms < this.min) this.min = ms;
@@ -48,13 +54,17 @@ export class Histogram {
   }
 
   merge(other: HistogramData | Histogram): void {
-    const data = other instanceof Histogram ? other.toJSON() : other;
-    if (data.n === 0) return;
-    for (const [i, c] of data.b) this.counts.set(i, (this.counts.get(i) ?? 0) + c);
-    this.n += data.n;
-    this.sum += data.sum;
-    if (data.min < this.min) this.min = data.min;
-    if (data.max > this.max) this.max = data.max;
+    if (other instanceof Histogram) {
+      if (other.n === 0) return;
+      other.counts.forEach((c, i) => c && this.add(i, c));
+    } else {
+      if (other.n === 0) return;
+      for (const [i, c] of other.b) this.add(i, c);
+    }
+    this.n += other.n;
+    this.sum += other.sum;
+    if (other.min < this.min) this.min = other.min;
+    if (other.max > this.max) this.max = other.max;
   }
 
   /** The q-quantile (0..1) in ms, or undefined when empty. */
@@ -64,8 +74,9 @@ export class Histogram {
     if (q >= 1) return this.max;
     const rank = Math.ceil(q * this.n);
     let seen = 0;
-    for (const i of [...this.counts.keys()].sort((a, b) => a - b)) {
-      seen += this.counts.get(i)!;
+    const counts = this.counts;
+    for (let i = 0; i < counts.length; i++) {
+      seen += counts[i]!;
       if (seen >= rank) {
         const mid = i === 0 ? HISTOGRAM_BASE_MS : HISTOGRAM_BASE_MS * HISTOGRAM_GROWTH ** (i - 0.5);
         return Math.min(this.max, Math.max(this.min, mid));
@@ -79,10 +90,10 @@ export class Histogram {
   }
 
   toJSON(): HistogramData {
-    const b = [...this.counts.entries()].sort((x, y) => x[0] - y[0]);
-    return this.n === 0
-      ? { n: 0, sum: 0, min: 0, max: 0, b: [] }
-      : { n: this.n, sum: round6(this.sum), min: this.min, max: this.max, b };
+    if (this.n === 0) return { n: 0, sum: 0, min: 0, max: 0, b: [] };
+    const b: Array<[number, number]> = [];
+    this.counts.forEach((c, i) => c && b.push([i, c]));
+    return { n: this.n, sum: round6(this.sum), min: this.min, max: this.max, b };
   }
 }
 
