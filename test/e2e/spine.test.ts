@@ -138,3 +138,24 @@ describe('probe scenario against a server broken for a known window', () => {
     expect(again.stdout).toMatch(/nothing to recover/);
   }, 60_000);
 });
+
+describe('as a kubectl plugin', () => {
+  it('`kubectl gauntlet --help` finds kubectl-gauntlet on PATH and runs it', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { mkdtempSync, symlinkSync, writeFileSync, chmodSync } = await import('node:fs');
+    const cache = process.env.GAUNTLET_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '', '.cache'), 'gauntlet');
+    const candidates = [join(cache, 'bin', 'kubectl'), ...((process.env.PATH ?? '').split(':').map((d) => join(d, 'kubectl')))];
+    const kubectl = candidates.find((p) => existsSync(p));
+    expect(kubectl, 'kubectl is built by scripts/tools/build-kubernetes.sh').toBeDefined();
+    const dir = mkdtempSync(join(tmpdir(), 'gauntlet-plugin-'));
+    // The installed package links kubectl-gauntlet to bin/gauntlet.js; do the same with a shim
+    // that runs it on this project's Node.
+    const shim = join(dir, 'kubectl-gauntlet');
+    writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${join(process.cwd(), 'cli/main.ts')}" "$@"\n`);
+    chmodSync(shim, 0o755);
+    symlinkSync(kubectl!, join(dir, 'kubectl'));
+    const r = spawnSync(join(dir, 'kubectl'), ['gauntlet', '--help'], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}:/usr/bin:/bin`, NO_COLOR: '1' } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/validate <scenario>/);
+  });
+});
