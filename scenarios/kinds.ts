@@ -3,3 +3,4 @@ import './steps/http-probe.ts';
 import '../chaos/faults/command.ts';
 import '../chaos/faults/pod-kill.ts';
 import '../loadtest/step.ts';
+import './steps/egress-probe.ts';
