@@ -86,7 +86,7 @@ export function jsonParser(metrics = { duration: 'http_req_duration', failed: 'h
   };
   return {
     push(line) {
-      if (!line) return [];
+      if (!line.startsWith('{')) return []; // k6's own lines on stdout
       const p = JSON.parse(line) as JsonPoint;
       if (p.type !== 'Point') return [];
       const t = Date.parse(p.data.time);

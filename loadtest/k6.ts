@@ -90,6 +90,8 @@ export interface K6Run {
   killAfterMs?: number;
   /** One line of the live-metrics channel (fd 3). */
   onMetrics: (line: string) => void;
+  /** Where the metrics lines come from: fd 3 (our output) or stdout (stock `--out json=-`). */
+  metricsFrom?: 'fd3' | 'stdout';
   onStderr?: (line: string) => void;
 }
 
@@ -119,7 +121,8 @@ export function runK6(r: K6Run): Promise<K6Exit> {
     if (r.signal?.aborted) stop();
     r.signal?.addEventListener('abort', stop, { once: true });
 
-    const metrics = child.stdio[3] as NodeJS.ReadableStream;
+    const fromStdout = r.metricsFrom === 'stdout';
+    const metrics = (fromStdout ? child.stdout : child.stdio[3]) as NodeJS.ReadableStream;
     const lines = createInterface({ input: metrics, crlfDelay: Infinity });
     lines.on('line', (l) => r.onMetrics(l));
     const metricsDone = new Promise<void>((res) => lines.once('close', () => res()));
@@ -128,9 +131,11 @@ export function runK6(r: K6Run): Promise<K6Exit> {
       if (tail.length > 50) tail.shift();
       r.onStderr?.(l);
     });
-    child.stdout!.on('data', (d: Buffer) => {
-      if (stdout.length < 1_000_000) stdout += d.toString();
-    });
+    if (!fromStdout) {
+      child.stdout!.on('data', (d: Buffer) => {
+        if (stdout.length < 1_000_000) stdout += d.toString();
+      });
+    }
     child.once('error', (e) => {
       r.signal?.removeEventListener('abort', stop);
       reject(new InfraError(`cannot start k6 (${r.bin.path}): ${e.message}`, { hint: K6_INSTALL_HINT }));

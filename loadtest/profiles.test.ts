@@ -32,7 +32,7 @@ describe('profiles', () => {
   });
 
   it('sizes VUs from rate x latency, bounded', () => {
-    expect(vusFor(1000, { expectedLatencyMs: 100, maxLatencyMs: 2000, maxVUs: 5000 })).toEqual({ preAllocatedVUs: 152, maxVUs: 2002 });
+    expect(vusFor(1000, { expectedLatencyMs: 100, maxLatencyMs: 2000, maxVUs: 5000 })).toEqual({ preAllocatedVUs: 205, maxVUs: 2002 });
     expect(vusFor(100_000).maxVUs).toBe(5000);
   });
 

@@ -131,7 +131,9 @@ export const DEFAULT_SIZING: VuSizing = { expectedLatencyMs: 50, maxLatencyMs: 2
  * pre-allocated pool, and room to keep the rate while latency grows up to maxLatencyMs.
  */
 export function vusFor(peakRate: number, s: VuSizing = DEFAULT_SIZING): { preAllocatedVUs: number; maxVUs: number } {
-  const pre = Math.min(s.maxVUs, Math.ceil((peakRate * s.expectedLatencyMs * 1.5) / 1000) + 2);
+  // Allocating VUs mid-test costs k6 time (and so dropped iterations): pre-allocate for twice
+  // the expected latency, and never plan on less than 20 ms of it.
+  const pre = Math.min(s.maxVUs, Math.ceil((peakRate * Math.max(s.expectedLatencyMs, 20) * 2) / 1000) + 5);
   const max = Math.min(s.maxVUs, Math.max(pre, Math.ceil((peakRate * s.maxLatencyMs) / 1000) + 2));
   return { preAllocatedVUs: pre, maxVUs: max };
 }

@@ -124,7 +124,8 @@ export async function runK6Step(spec: LoadSpec, ctx: LoadContext): Promise<LoadO
 
   const channel = bin.gauntletOutput ? 'gauntlet' : 'json';
   const parser: ChannelParser = bin.gauntletOutput ? gauntletParser() : jsonParser(metrics);
-  const out = channel === 'gauntlet' ? 'gauntlet=/dev/fd/3' : 'json=/dev/fd/3';
+  // Node's stdio pipes are sockets: our output takes the inherited fd; stock json writes to stdout.
+  const out = channel === 'gauntlet' ? 'gauntlet=fd:3' : 'json=-';
   const { journal, step } = ctx;
   const clock = journal.clock;
   journal.append({ type: 'mark', step, label: 'k6 started', data: { k6: bin.version, path: bin.path, channel, script, stages: stages.map((s) => s.name) } });
@@ -140,13 +141,15 @@ export async function runK6Step(spec: LoadSpec, ctx: LoadContext): Promise<LoadO
   const targeted = new Set<string>();
   const live = new LiveProgress(ctx.progress, stages.length ? totalDuration(stages) : undefined);
   const journalWindow = (w: WindowLine) => {
-    const start = w.sec * 1000 - clock.epochMs;
+    // Windows are wall-clock seconds; the first one starts when the load did, not before.
+    const end = w.sec * 1000 + 1000 - clock.epochMs;
+    const start = Math.min(end - 1, Math.max(w.sec * 1000 - clock.epochMs, loadStart ?? 0));
     let targetRate: number | undefined;
     const stage = stages.find((s) => s.name === w.stage);
     const key = `${w.sec}/${w.stage}`;
     if (stage && loadStart !== undefined && !targeted.has(key)) {
       targeted.add(key);
-      targetRate = Math.round(requestsBetween(stage, start - loadStart, start + 1000 - loadStart) * 1000) / 1000;
+      targetRate = Math.round((requestsBetween(stage, start - loadStart, end - loadStart) / ((end - start) / 1000)) * 1000) / 1000;
     }
     const labels: Record<string, string> = {};
     if (w.stage) labels.stage = w.stage;
@@ -157,7 +160,7 @@ export async function runK6Step(spec: LoadSpec, ctx: LoadContext): Promise<LoadO
       type: 'window',
       step,
       start,
-      end: start + 1000,
+      end,
       labels,
       requests: w.n,
       failures: w.fail,
@@ -182,7 +185,8 @@ export async function runK6Step(spec: LoadSpec, ctx: LoadContext): Promise<LoadO
   try {
     exit = await runK6({
       bin,
-      args: ['run', '--quiet', '--no-color', '--address', '', '--out', out, entry],
+      args: ['run', '--quiet', '--no-color', '--address', '', ...(channel === 'json' ? ['--summary-mode', 'disabled'] : []), '--out', out, entry],
+      metricsFrom: channel === 'gauntlet' ? 'fd3' : 'stdout',
       env,
       cwd: ctx.workDir,
       signal: stop.signal,

@@ -104,7 +104,7 @@ function analyze(ctx: StepContext<K6Params>, p: K6Params, windows: WindowEvent[]
     if (v.achievedMultiple !== undefined) ctx.journal.append({ type: 'figure', step: id, name: 'surgeMultipleHeld', value: v.verdict === 'held' ? v.multiple : 0, unit: 'x', definition: 'peak rate held within the SLO, as a multiple of baseline (0 when it broke)' });
     ctx.progress(`surge ${v.summary}`);
   } else {
-    const v = capacityVerdict(windows, stages, slo);
+    const v = capacityVerdict(windows, stages, slo, loadStart);
     ctx.journal.append({ type: 'mark', step: id, label: `capacity: ${v.summary}`, data: { analysis: 'capacity', ...v } });
     if (v.highestSustainedRps !== undefined) ctx.journal.append({ type: 'figure', step: id, name: 'capacityRps', value: v.highestSustainedRps, unit: 'req/s', definition: 'highest step rate sustained for its whole step within the SLO' });
     ctx.progress(`capacity: ${v.summary}`);

@@ -27,15 +27,15 @@ describe('surge verdict', () => {
   });
 
   it('broke: names the multiple and the time of the first lasting breach', () => {
-    const w = [win(0, 'baseline', 100, 10), win(1, 'baseline', 100, 10), win(2, 'ramp-up', 150, 10), win(3, 'ramp-up', 200, 400), win(4, 'ramp-up', 250, 900), win(5, 'ramp-up', 300, 2000)];
+    const w = [win(0, 'baseline', 100, 10), win(1, 'baseline', 100, 10), win(2, 'ramp-up', 150, 10), win(3, 'ramp-up', 200, 400), win(4, 'ramp-up', 250, 900), win(5, 'ramp-up', 300, 2000), win(6, 'hold', 300, 2000)];
     const v = surgeVerdict(w, stages, 100, { p99Ms: 250, maxErrorRate: 0.01 });
     expect(v.verdict).toBe('broke');
     expect(v.breach?.multiple).toBe(2);
     expect(v.summary).toMatch(/^broke at 2\.0x: first SLO breach at t=3s \(p99 40\d(\.\d)? ms > 250 ms\)$/);
   });
 
-  it('one slow second is not a breach', () => {
-    const w = [win(0, 'baseline', 100, 10), win(1, 'baseline', 100, 900), ...[2, 3, 4, 5].map((s) => win(s, 'ramp-up', 200, 10)), ...[6, 7, 8, 9].map((s) => win(s, 'hold', 300, 10))];
+  it('two slow seconds are not a breach', () => {
+    const w = [win(0, 'baseline', 100, 10), win(1, 'baseline', 100, 10), win(2, 'ramp-up', 100, 900), win(3, 'ramp-up', 100, 900), ...[4, 5].map((s) => win(s, 'ramp-up', 200, 10)), ...[6, 7, 8, 9].map((s) => win(s, 'hold', 300, 10))];
     expect(surgeVerdict(w, stages, 100, { p99Ms: 100, maxErrorRate: 0.01 }).verdict).toBe('held');
   });
 
@@ -50,7 +50,7 @@ describe('surge verdict', () => {
 describe('capacity verdict', () => {
   const steps = stagesOf(profileSchema.parse({ kind: 'steps', from: 100, step: 100, steps: 4, stepDuration: '2s' }));
   it('reports the highest step held and where it broke', () => {
-    const w = [win(0, 'step-1', 100, 5), win(1, 'step-1', 100, 5), win(2, 'step-2', 200, 5), win(3, 'step-2', 200, 5), win(4, 'step-3', 300, 5, { fail: 30 }), win(5, 'step-3', 300, 5, { fail: 40 })];
+    const w = [win(0, 'step-1', 100, 5), win(1, 'step-1', 100, 5), win(2, 'step-2', 200, 5), win(3, 'step-2', 200, 5), win(4, 'step-3', 300, 5, { fail: 30 }), win(5, 'step-3', 300, 5, { fail: 40 }), win(6, 'step-3', 300, 5, { fail: 40 })];
     const v = capacityVerdict(w, steps, { p99Ms: 100, maxErrorRate: 0.05 });
     expect(v).toMatchObject({ verdict: 'found', highestSustainedRps: 200, brokeAt: { rate: 300 } });
     expect(v.summary).toBe('highest sustained rate 200 req/s; broke at 300 req/s (errors 10% > 5%)');
@@ -58,10 +58,11 @@ describe('capacity verdict', () => {
 });
 
 describe('live breach watcher', () => {
-  it('fires once, after the breach lasted two seconds', () => {
+  it('fires once, after warm-up, when the breach lasted three seconds', () => {
     const seen: number[] = [];
     const watch = new BreachWatcher({ p99Ms: 100, maxErrorRate: 0.01 }, (b) => seen.push(b.at));
-    for (const [s, ms] of [[0, 10], [1, 500], [2, 500], [3, 500], [4, 10]] as const) watch.add(win(s, 'x', 50, ms));
-    expect(seen).toEqual([1000]);
+    const secs = [[0, 900], [1, 900], [2, 10], [3, 500], [4, 500], [5, 10], [6, 500], [7, 500], [8, 500], [9, 500], [10, 10]] as const;
+    for (const [s, ms] of secs) watch.add(win(s, 'x', 50, ms));
+    expect(seen).toEqual([6000]);
   });
 });

@@ -2,8 +2,8 @@
  * Surge and capacity verdicts, from the journal's load windows alone.
  *
  * A second breaches the SLO when its p99 or its error rate is over the line; a breach counts
- * once it lasts `persist` consecutive seconds (one slow second is noise, two is a trend), and
- * is dated at its first second. Seconds with too few requests to say are skipped. A generator
+ * once it lasts PERSIST_SECONDS consecutive seconds (a slow second or two is noise), and is
+ * dated at its first second; the first WARMUP_MS of load are not judged. Seconds with too few requests to say are skipped. A generator
  * that could not produce the asked rate while the service was healthy makes the verdict
  * inconclusive, never "held".
  */
@@ -66,10 +66,16 @@ export interface Breach {
   targetRate: number;
 }
 
-/** The first breach that lasts `persist` seconds. */
-export function firstBreach(secs: readonly Second[], slo: Slo, persist = 2): Breach | undefined {
+/** Consecutive breached seconds that make a breach (one or two slow seconds are noise). */
+export const PERSIST_SECONDS = 3;
+/** Seconds after the load starts that are not judged: k6 and the service are warming up. */
+export const WARMUP_MS = 2000;
+
+/** The first breach that lasts `persist` seconds, ignoring seconds that start before `from`. */
+export function firstBreach(secs: readonly Second[], slo: Slo, persist = PERSIST_SECONDS, from = -Infinity): Breach | undefined {
   let streak: Second[] = [];
   for (const s of secs) {
+    if (s.start < from) continue;
     const why = breachOf(s, slo);
     streak = why ? [...streak, s] : [];
     if (streak.length >= persist) {
@@ -88,14 +94,17 @@ export class BreachWatcher {
   private pending: WindowEvent[] = [];
   private done: Second[] = [];
   private fired = false;
-  constructor(slo: Slo, onBreach: (b: Breach) => void, persist = 2) {
+  private skip: number;
+  constructor(slo: Slo, onBreach: (b: Breach) => void, persist = PERSIST_SECONDS, warmupSeconds = WARMUP_MS / 1000) {
+    this.skip = warmupSeconds;
     this.slo = slo;
     this.onBreach = onBreach;
     this.persist = persist;
   }
   add(w: WindowEvent): void {
     if (this.pending.length && this.pending[0]!.start !== w.start) {
-      this.done.push(...seconds(this.pending));
+      if (this.skip > 0) this.skip--;
+      else this.done.push(...seconds(this.pending));
       this.pending = [];
       const b = this.fired ? undefined : firstBreach(this.done.slice(-this.persist), this.slo, this.persist);
       if (b) {
@@ -134,7 +143,7 @@ export function surgeVerdict(windows: readonly WindowEvent[], stages: readonly S
   const peak = Math.max(...stages.map((s) => Math.max(s.from, s.to)));
   const multiple = peak / baseline;
   const secs = seconds(windows);
-  const breach = firstBreach(secs, slo);
+  const breach = firstBreach(secs, slo, PERSIST_SECONDS, loadStart + WARMUP_MS);
   if (breach) {
     const m = breach.targetRate / baseline;
     const after = breach.at - loadStart;
@@ -184,7 +193,7 @@ export interface CapacityVerdict {
 }
 
 /** Capacity: the highest step the service held; the step after it is where the SLO broke. */
-export function capacityVerdict(windows: readonly WindowEvent[], stages: readonly Stage[], slo: Slo): CapacityVerdict {
+export function capacityVerdict(windows: readonly WindowEvent[], stages: readonly Stage[], slo: Slo, loadStart = -Infinity): CapacityVerdict {
   const steps: CapacityVerdict['steps'] = [];
   let highest: number | undefined;
   let brokeAt: CapacityVerdict['brokeAt'];
@@ -194,7 +203,7 @@ export function capacityVerdict(windows: readonly WindowEvent[], stages: readonl
     if (!wins.length) break; // stopped before this step
     const secs = seconds(wins);
     const achievedRps = secs.reduce((a, s) => a + s.requests, 0) / (st.duration / 1000);
-    const b = firstBreach(secs, slo);
+    const b = firstBreach(secs, slo, PERSIST_SECONDS, loadStart + WARMUP_MS);
     const gen = ratioOfGenerator(secs);
     const shortfall = !b && (gen.dropped / Math.max(1, gen.asked) > 0.01 || achievedRps < 0.95 * st.from);
     steps.push({ stage: st.name, rate: st.from, achievedRps, ...(b ? { breach: b.what } : shortfall ? { breach: 'rate not reached' } : {}) });

@@ -13,6 +13,7 @@ import (
 	"math"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -88,7 +89,7 @@ type Output struct {
 	now          func() time.Time
 }
 
-// New builds the output; the argument is the file to write (Gauntlet passes /dev/fd/3).
+// New builds the output; the argument is where to write: fd:N or a path (Gauntlet passes fd:3).
 // K6_GAUNTLET_METRICS=duration,failed picks the metrics to count (default: k6's HTTP ones).
 func New(p output.Params) (output.Output, error) {
 	if p.ConfigArgument == "" {
@@ -105,10 +106,23 @@ func New(p output.Params) (output.Output, error) {
 	return o, nil
 }
 
+// openOut opens "fd:N" (an inherited descriptor: Node's stdio pipes are sockets, which
+// /dev/fd/N cannot reopen) or a file path.
+func openOut(path string) (*os.File, error) {
+	if n, ok := strings.CutPrefix(path, "fd:"); ok {
+		fd, err := strconv.Atoi(n)
+		if err != nil || fd < 3 {
+			return nil, fmt.Errorf("gauntlet output: bad descriptor %q", path)
+		}
+		return os.NewFile(uintptr(fd), path), nil
+	}
+	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+}
+
 func (o *Output) Description() string { return "gauntlet (" + o.path + ")" }
 
 func (o *Output) Start() error {
-	f, err := os.OpenFile(o.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	f, err := openOut(o.path)
 	if err != nil {
 		return err
 	}

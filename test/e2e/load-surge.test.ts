@@ -24,12 +24,13 @@ describe('surge', () => {
   });
 
   it('a saturating server breaks near its capacity multiple', async () => {
-    // Capacity 250 req/s = 2.5x a 100 req/s baseline.
+    // Capacity 250 req/s = 2.5x a 100 req/s baseline; queueing (and timer jitter on a busy
+    // machine) lifts p99 a little before 100% utilisation, so the breach lands around 2.3-2.8x.
     server = await saturatingServer(4);
     const r = await surge({ options, target: server.url, baselineRps: 100, warmup: '2s', rampUp: '10s', hold: '3s', rampDown: '0s', slo: { p99Ms: 50 }, expectedLatencyMs: 10 });
     expect(r.verdict).toBe('broke');
-    expect(r.breach!.multiple).toBeGreaterThan(2.3);
-    expect(r.breach!.multiple).toBeLessThan(2.95);
+    expect(r.breach!.multiple).toBeGreaterThanOrEqual(2.2);
+    expect(r.breach!.multiple).toBeLessThan(2.9);
     expect(r.summary).toMatch(/^broke at 2\.\dx: first SLO breach at t=[\d.]+s \(p99 [\d.]+ ms > 50 ms\)$/);
   });
 });
