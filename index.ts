@@ -19,3 +19,6 @@ export { recoverRun } from './scenarios/recover.ts';
 export { registerStep, type StepKind, type StepContext } from './scenarios/registry.ts';
 export { registerFault, type FaultKind } from './chaos/fault.ts';
 export { buildReport, renderReport, writeReports, type Report } from './reports/index.ts';
+export { checkPolicies, policyExitCode } from './policies/check.ts';
+export { probePolicies, recoverProbes } from './policies/probe.ts';
+export { runLoad, surge, capacitySearch } from './loadtest/index.ts';

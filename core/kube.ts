@@ -49,6 +49,8 @@ export interface Kube {
   delete(ref: ObjectRef, opts?: { gracePeriodSeconds?: number }): Promise<'deleted' | 'absent'>;
   /** Evict through the Eviction API; 'blocked' when a PodDisruptionBudget forbids it (HTTP 429). */
   evict(pod: { name: string; namespace: string }): Promise<'evicted' | 'blocked' | 'absent'>;
+  /** A container's log ('' when the pod or container is gone). */
+  logs(pod: { name: string; namespace: string; container?: string }): Promise<string>;
   /** Watch until the signal aborts; resumes after drops, re-lists after 410 Gone. */
   watch<T extends KubernetesObject>(q: ListQuery, onEvent: (e: WatchEvent<T>) => void, signal: AbortSignal): Promise<void>;
 }
@@ -149,6 +151,7 @@ function explain(e: unknown, info: CallInfo, server: string): unknown {
 }
 
 function resourceOf(kind: string): string {
+  if (kind.includes('/')) return kind;
   const k = kind.toLowerCase();
   return k.endsWith('y') ? `${k.slice(0, -1)}ies` : k.endsWith('s') ? `${k}es` : `${k}s`;
 }
@@ -225,6 +228,14 @@ export function connect(o: Pick<GauntletOptions, 'kubeconfig' | 'kubeconfigEnv' 
         if (e instanceof ApiException && e.code === 429) return 'blocked';
         if (e instanceof ApiException && e.code === 404) return 'absent';
         throw explain(e, { verb: 'create', resource: 'pods/eviction', namespace: pod.namespace }, server);
+      }
+    },
+    async logs(pod) {
+      try {
+        return await call('get', 'pods/log', pod.namespace, () => core.readNamespacedPodLog({ name: pod.name, namespace: pod.namespace, container: pod.container }));
+      } catch (e) {
+        if (e instanceof InfraError && e.cause instanceof ApiException && (e.cause.code === 404 || e.cause.code === 400)) return '';
+        throw e;
       }
     },
     async watch(q, onEvent, signal) {

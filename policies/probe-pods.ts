@@ -3,7 +3,7 @@
  * owned by a per-run ConfigMap so no ReplicaSet adopts them and deleting the ConfigMap collects them,
  * never Ready so no Service sends them traffic. Labelled by run, so a crash is cleaned up by label.
  */
-import { CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Kube } from '../core/kube.ts';
 
 export const PROBE_RUN_LABEL = 'gauntlet.dev/probe-run';
@@ -88,13 +88,7 @@ export async function waitForPods(kube: Kube, pods: { namespace: string; name: s
 }
 
 export async function podLog(kube: Kube, namespace: string, name: string): Promise<string> {
-  // core/kube.ts has no log call yet; this is the only other door to the client here.
-  const core = kube.config.makeApiClient(CoreV1Api);
-  try {
-    return await core.readNamespacedPodLog({ name, namespace, container: 'probe' });
-  } catch {
-    return '';
-  }
+  return kube.logs({ name, namespace, container: 'probe' });
 }
 
 /** Delete every probe pod and owner ConfigMap of a run (or of every run), by label. Safe to repeat. */
