@@ -36,16 +36,12 @@ function fakeCluster(objects: Obj[], observe: (podLabels: Record<string, string>
       store.splice(i, 1);
       return 'deleted';
     },
-    config: {
-      makeApiClient: () => ({
-        async readNamespacedPodLog({ name, namespace }: { name: string; namespace: string }) {
-          const pod = created.find((o) => o.kind === 'Pod' && o.metadata.name === name && o.metadata.namespace === namespace) as Obj;
-          const script: string = pod.spec.containers[0].command[2];
-          return [...script.matchAll(/^p (\d+) (\w+) '([^']+)' &$/gm)]
-            .map(([, id, , target]) => `RESULT ${id} ${observe(pod.metadata.labels, target as string) ? 'OK "pong"' : 'FAIL dial tcp: i/o timeout'}`)
-            .join('\n');
-        },
-      }),
+    async logs({ name, namespace }: { name: string; namespace: string }) {
+      const pod = created.find((o) => o.kind === 'Pod' && o.metadata.name === name && o.metadata.namespace === namespace) as Obj;
+      const script: string = pod.spec.containers[0].command[2];
+      return [...script.matchAll(/^p (\d+) (\w+) '([^']+)' &$/gm)]
+        .map(([, id, , target]) => `RESULT ${id} ${observe(pod.metadata.labels, target as string) ? 'OK "pong"' : 'FAIL dial tcp: i/o timeout'}`)
+        .join('\n');
     },
   };
   return { kube: kube as unknown as Kube, store, created };
