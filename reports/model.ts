@@ -71,16 +71,8 @@ export interface TimelineEntry {
   data?: Record<string, unknown>;
 }
 
-export interface SeriesPoint {
-  /** Second of the run (bucket start). */
-  s: number;
-  requests: number;
-  failures: number;
-  p50?: number;
-  p95?: number;
-  p99?: number;
-  targetRate?: number;
-}
+import type { SeriesPoint } from '../core/analysis.ts';
+export type { SeriesPoint };
 
 export interface LabelSeries {
   label: string;
