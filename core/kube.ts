@@ -45,6 +45,8 @@ export interface Kube {
   list<T extends KubernetesObject>(q: ListQuery): Promise<{ items: T[]; resourceVersion: string }>;
   create<T extends KubernetesObject>(obj: T): Promise<T>;
   patch<T extends KubernetesObject>(obj: T, how?: 'merge' | 'strategic' | 'json'): Promise<T>;
+  /** Server-side apply as field manager `gauntlet` (creates or updates). */
+  apply<T extends KubernetesObject>(obj: T): Promise<T>;
   /** 'absent' when it was already gone (deleting twice is safe). */
   delete(ref: ObjectRef, opts?: { gracePeriodSeconds?: number }): Promise<'deleted' | 'absent'>;
   /** Evict through the Eviction API; 'blocked' when a PodDisruptionBudget forbids it (HTTP 429). */
@@ -208,6 +210,8 @@ export function connect(o: Pick<GauntletOptions, 'kubeconfig' | 'kubeconfigEnv' 
       call('patch', obj.kind!, obj.metadata?.namespace, () =>
         objects.patch(obj, undefined, undefined, 'gauntlet', undefined, how === 'merge' ? PatchStrategy.MergePatch : how === 'json' ? PatchStrategy.JsonPatch : PatchStrategy.StrategicMergePatch),
       ),
+    apply: (obj) =>
+      call('apply', obj.kind!, obj.metadata?.namespace, () => objects.patch(obj, undefined, undefined, 'gauntlet', true, PatchStrategy.ServerSideApply)),
     async delete(ref, opts = {}) {
       try {
         await call('delete', ref.kind, ref.namespace, () =>
