@@ -8,8 +8,9 @@
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 images="$root/lab/images"
 out="$GAUNTLET_CACHE/images"
-stamp="$(cd "$images" && find . -type f \( -name '*.go' -o -name 'go.mod' \) | sort | xargs cat | sha256sum | cut -c1-16)"
-if [ -f "$out/.stamp" ] && [ "$(cat "$out/.stamp")" = "$stamp" ]; then log "lab images up to date"; exit 0; fi
+# The stamp covers the image sources and this script, so a change to either rebuilds.
+stamp="$( (cd "$images" && find . -type f \( -name '*.go' -o -name go.mod \) | sort | xargs cat; cat "$0") | sha256sum | cut -c1-16)"
+if [ -f "$out/.stamp" ] && [ "$(cat "$out/.stamp")" = "$stamp" ] && [ -x "$GAUNTLET_BIN/gauntlet-demo" ]; then log "lab images up to date"; exit 0; fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -3,7 +3,7 @@
  * and file the lab made. It works from what is on the machine, not from what `up` recorded, so
  * it also cleans up after a crashed or half-finished `up`.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { labPaths, type LabPaths } from '../../config.ts';
 import { cgroupPids, removeCgroup } from './cgroups.ts';
 import { CGROUP_ROOT } from './node-config.ts';
@@ -23,6 +23,16 @@ export function labMounts(state: string): string[] {
     .map((l) => l.split(' ')[4])
     .filter((m): m is string => m !== undefined && (m === state || m.startsWith(`${state}/`)));
   return [...new Set(mounts)].sort((a, b) => b.length - a.length);
+}
+
+const CNI_RESULTS = '/var/lib/cni/results';
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 export async function localDown(opts: { paths?: LabPaths } = {}): Promise<LocalDownResult> {
@@ -52,5 +62,7 @@ export async function localDown(opts: { paths?: LabPaths } = {}): Promise<LocalD
   await teardownNetwork();
   const leftovers = removeCgroup(CGROUP_ROOT);
   rmSync(p.state, { recursive: true, force: true });
+  // libcni caches each attachment's result outside the state dir, keyed by network name.
+  for (const f of safeList(CNI_RESULTS)) if (f.startsWith('gauntlet-lab-')) rmSync(`${CNI_RESULTS}/${f}`, { force: true });
   return { stoppedProcesses: stopped, unmounted: mounts.length, leftovers };
 }

@@ -3,7 +3,7 @@
  * tainted so real workloads never land there. They carry no containers and no traffic.
  */
 import { join } from 'node:path';
-import { FAKE_NODE, NET, type LabPaths } from '../../config.ts';
+import { FAKE_NODE, type LabPaths } from '../../config.ts';
 import { kubectl } from './kubectl.ts';
 import { daemons, startDaemon } from './sh.ts';
 
@@ -40,7 +40,6 @@ export async function startFakeNodes(p: LabPaths, count: number): Promise<void> 
       // Fake addresses stay inside the lab's own bridge range, where nothing answers.
       '--node-ip=10.77.0.250',
       '--cidr=10.77.0.128/26',
-      `--server-address=https://${NET.hostIp}:6443`,
     ],
   });
 }
