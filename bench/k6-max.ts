@@ -12,5 +12,5 @@ export const options: Options = {
 };
 
 export default function (): void {
-  http.get(__ENV.TARGET_URL ?? 'http://127.0.0.1:18080/');
+  http.get(__ENV.TARGET_URL ?? 'http://127.0.0.1:8080/');
 }

@@ -2,16 +2,18 @@
 # k6 under Gauntlet (live 1 s windows into the journal) vs bare k6, same script, same nginx on
 # loopback, alternating A/B rounds. Prints each round and the Gauntlet/bare throughput ratio.
 # Optional CHANNELS=1 also measures k6's own throughput with each live channel on its own.
-#   bench/load-vs-bare-k6.sh            (ROUNDS=3 VUS=32 DURATION=15s PORT=18080)
+#   bench/load-vs-bare-k6.sh            (ROUNDS=3 VUS=32 DURATION=15s; PORT=a free loopback port)
 set -eu
 cd "$(dirname "$0")/.."
 . scripts/tools/lib.sh
 apt_install nginx
-ROUNDS="${ROUNDS:-3}" VUS="${VUS:-32}" DURATION="${DURATION:-15s}" PORT="${PORT:-18080}"
+ROUNDS="${ROUNDS:-3}" VUS="${VUS:-32}" DURATION="${DURATION:-15s}"
 K6="${GAUNTLET_K6:-$GAUNTLET_BIN/k6}"
 NODE="node_modules/.bin/node"
 [ -x "$K6" ] || { log "no k6 at $K6: run scripts/tools/build-k6.sh"; exit 3; }
 secs="${DURATION%s}"
+# A port nobody listens on, so that the load never lands on someone else's server.
+PORT="${PORT:-$("$NODE" -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")}"
 
 work="$(mktemp -d)"
 sed "s#@PORT@#$PORT#g; s#@WORK@#$work#g" bench/nginx.conf > "$work/nginx.conf"
@@ -19,6 +21,7 @@ nginx -c "$work/nginx.conf" -p "$work" &
 nginx_pid=$!
 trap 'kill "$nginx_pid" 2>/dev/null; wait "$nginx_pid" 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break; sleep 0.1; done
+kill -0 "$nginx_pid" 2>/dev/null || { log "nginx did not start on 127.0.0.1:$PORT"; exit 3; }
 export TARGET_URL="http://127.0.0.1:$PORT/" VUS DURATION K6_NO_USAGE_REPORT=true GAUNTLET_K6="$K6"
 
 echo "date: $(date -u +%FT%TZ)"
@@ -30,28 +33,34 @@ echo
 bare_rps() { # bare k6; requests/s from k6's own summary
   /usr/bin/time -f '%e s wall %U s user %S s sys %M KB' -o "$work/time" \
     "$K6" run --quiet --no-color --address '' --summary-export "$work/sum.json" "$@" bench/k6-max.ts > /dev/null 2> "$work/err" || { cat "$work/err" >&2; exit 1; }
-  "$NODE" -e "const s=require('$work/sum.json');console.log((s.metrics.http_reqs.count/$secs).toFixed(0))"
+  "$NODE" -e "const s=require('$work/sum.json');const n=s.metrics.http_reqs.count;console.log((n/$secs).toFixed(0)+' req/s, '+cpu(n)+' CPU ms/1k req')
+    function cpu(n){const [,u,sy]=/([\\d.]+) s user ([\\d.]+) s sys/.exec(require('fs').readFileSync('$work/time','utf8'));return ((+u + +sy)*1e6/n).toFixed(0)}"
 }
 
 gauntlet_rps() { # k6 under Gauntlet; requests/s and window lag from the run journal
   rm -rf "$work/runs"
   /usr/bin/time -f '%e s wall %U s user %S s sys %M KB' -o "$work/time" \
-    "$NODE" bin/gauntlet.js load run bench/k6-max.ts -o json --report-dir "$work/runs" > "$work/g.json" 2> "$work/err" || { tail -5 "$work/err" >&2; exit 1; }
+    "$NODE" cli/main.ts load run bench/k6-max.ts -o json --report-dir "$work/runs" > "$work/g.json" 2> "$work/err" || { tail -5 "$work/err" >&2; exit 1; }
   "$NODE" -e "
     const fs=require('fs');const r=JSON.parse(fs.readFileSync('$work/g.json','utf8'));
     const ev=fs.readFileSync(r.runDir+'/journal.ndjson','utf8').trim().split('\n').map(JSON.parse);
     const w=ev.filter(e=>e.type==='window');const n=w.reduce((a,e)=>a+e.requests,0);
     const lag=Math.max(...w.map(e=>e.t-e.end));
-    console.log((n/$secs).toFixed(0)+' windows='+w.length+' max_window_lag_ms='+lag.toFixed(0));"
+    const [,u,sy]=/([\\d.]+) s user ([\\d.]+) s sys/.exec(fs.readFileSync('$work/time','utf8'));
+    console.log((n/$secs).toFixed(0)+' req/s, '+((+u + +sy)*1e6/n).toFixed(0)+' CPU ms/1k req (k6+node), windows='+w.length+', max window lag '+lag.toFixed(0)+' ms');"
 }
 
 ratios=""
 for i in $(seq "$ROUNDS"); do
   b="$(bare_rps)"; bt="$(cat "$work/time")"
   g="$(gauntlet_rps)"; gt="$(cat "$work/time")"
-  r="$("$NODE" -e "console.log((${g%% *}/$b).toFixed(3))")"
+  r="$("$NODE" -e "console.log((${g%% *}/${b%% *}).toFixed(3))")"
   ratios="$ratios $r"
-  echo "round $i: bare k6 $b req/s ($bt) | gauntlet ${g} req/s ($gt) | ratio $r"
+  echo "round $i: bare k6 $b ($bt) | gauntlet $g ($gt) | ratio $r"
+  if [ "${CHANNELS:-0}" = 1 ]; then
+    j="$(GAUNTLET_K6_CHANNEL=json gauntlet_rps)"
+    echo "         gauntlet with stock --out json parsed in node: $j ($(cat "$work/time"))"
+  fi
 done
 echo "gauntlet/bare throughput ratios:$ratios"
 
@@ -59,6 +68,10 @@ if [ "${CHANNELS:-0}" = 1 ]; then
   echo
   echo "k6 throughput by live-metrics channel (bare k6, no Gauntlet):"
   for i in $(seq "$ROUNDS"); do
-    echo "round $i: none $(bare_rps) | gauntlet-output $(bare_rps --out gauntlet=/dev/null) | json $(bare_rps --out json=/dev/null) | json-file $(bare_rps --out json="$work/samples.json") | csv $(bare_rps --out csv="$work/samples.csv") req/s"
+    echo "round $i:"
+    echo "  none:            $(bare_rps)"
+    echo "  gauntlet output: $(bare_rps --out gauntlet=/dev/null)"
+    echo "  json:            $(bare_rps --out json=/dev/null)"
+    echo "  csv:             $(bare_rps --out csv=/dev/null)"
   done
 fi

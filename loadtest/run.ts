@@ -106,7 +106,7 @@ export async function runK6Step(spec: LoadSpec, ctx: LoadContext): Promise<LoadO
     const why = await reachable(spec.url);
     if (why) throw new InfraError(`load target unreachable: ${why}`, { hint: `is the service listening at ${spec.url}?` });
   }
-  if (bin.gauntletOutput) env.K6_GAUNTLET_METRICS = `${metrics.duration},${metrics.failed}`;
+  env.K6_GAUNTLET_METRICS = `${metrics.duration},${metrics.failed}`;
 
   const inspected = await inspectScript(bin, script, env);
   if (!inspected.ok) throw compileIssue(script, inspected.message);
@@ -122,8 +122,9 @@ export async function runK6Step(spec: LoadSpec, ctx: LoadContext): Promise<LoadO
     ...(Object.keys(thresholds).length ? { thresholds } : {}),
   });
 
-  const channel = bin.gauntletOutput ? 'gauntlet' : 'json';
-  const parser: ChannelParser = bin.gauntletOutput ? gauntletParser() : jsonParser(metrics);
+  // GAUNTLET_K6_CHANNEL=json forces the stock channel (for measuring it, and for testing the fallback).
+  const channel = bin.gauntletOutput && ctx.options.env.GAUNTLET_K6_CHANNEL !== 'json' ? 'gauntlet' : 'json';
+  const parser: ChannelParser = channel === 'gauntlet' ? gauntletParser() : jsonParser(metrics);
   // Node's stdio pipes are sockets: our output takes the inherited fd; stock json writes to stdout.
   const out = channel === 'gauntlet' ? 'gauntlet=fd:3' : 'json=-';
   const { journal, step } = ctx;

@@ -42,6 +42,17 @@ describe('load run: accuracy of live windows', () => {
     expect(r.events.filter((e) => e.type === 'window').length).toBeGreaterThanOrEqual(8);
   });
 
+  it('with a stock k6 (JSON samples aggregated in Node), the same 5% is measured', async () => {
+    const before = failing.served();
+    const stock = { ...options, env: { ...options.env, GAUNTLET_K6_CHANNEL: 'json' } };
+    const r = await runLoad({ options: stock, url: failing.url, profile: { kind: 'constant', rate: 100, duration: '5s' }, expectedLatencyMs: 5 });
+    const all = aggregate(r.events, { step: 'load' });
+    expect(all.requests).toBe(failing.served() - before);
+    expect(all.errorRate!).toBeGreaterThan(0.045);
+    expect(all.errorRate!).toBeLessThan(0.055);
+    expect(r.events.some((e) => e.type === 'mark' && (e.data as { channel?: string } | undefined)?.channel === 'json')).toBe(true);
+  });
+
   it('a server adding 100 ms measures p50 ≈ 100 ms', async () => {
     const r = await runLoad({ options, url: slow.url, profile: { kind: 'constant', rate: 100, duration: '6s' }, expectedLatencyMs: 100 });
     const all = aggregate(r.events, { step: 'load' });
