@@ -57,6 +57,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   # Pod network namespaces under this node's state dir, so teardown finds every one.
   netns_mounts_under_state_dir = true
   enable_selinux = false
+  # The lab may run without CAP_SYS_RESOURCE (as here): keep pod oom_score_adj >= our own.
+  restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
