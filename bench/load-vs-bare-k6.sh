@@ -3,6 +3,7 @@
 # loopback, alternating A/B rounds. Prints each round and the Gauntlet/bare throughput ratio.
 # Optional CHANNELS=1 also measures k6's own throughput with each live channel on its own.
 #   bench/load-vs-bare-k6.sh            (ROUNDS=3 VUS=32 DURATION=15s; PORT=a free loopback port)
+#   ROUNDS=0 CHANNELS=1 CHANNEL_ROUNDS=3 bench/load-vs-bare-k6.sh   (only the channel comparison)
 set -eu
 cd "$(dirname "$0")/.."
 . scripts/tools/lib.sh
@@ -62,12 +63,12 @@ for i in $(seq "$ROUNDS"); do
     echo "         gauntlet with stock --out json parsed in node: $j ($(cat "$work/time"))"
   fi
 done
-echo "gauntlet/bare throughput ratios:$ratios"
+[ -z "$ratios" ] || echo "gauntlet/bare throughput ratios:$ratios"
 
 if [ "${CHANNELS:-0}" = 1 ]; then
   echo
   echo "k6 throughput by live-metrics channel (bare k6, no Gauntlet):"
-  for i in $(seq "$ROUNDS"); do
+  for i in $(seq "${CHANNEL_ROUNDS:-$ROUNDS}"); do
     echo "round $i:"
     echo "  none:            $(bare_rps)"
     echo "  gauntlet output: $(bare_rps --out gauntlet=/dev/null)"
