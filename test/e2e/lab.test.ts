@@ -24,7 +24,8 @@ spec:
     spec:
       terminationGracePeriodSeconds: 5
       topologySpreadConstraints:
-      - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: demo}}}
+      # Honor: a tainted (NotReady) node stops counting as a domain, so pods can leave it.
+      - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule, nodeTaintsPolicy: Honor, labelSelector: {matchLabels: {app: demo}}}
       containers:
       - name: demo
         image: ${IMAGES.demoV1}
