@@ -34,6 +34,6 @@ describe('live-metrics channel', () => {
     ]);
     const h = Histogram.from(histogramOf(windows[1]!));
     expect(h.quantile(1)).toBe(30);
-    expect(p.end().map((m) => (m as { window: WindowLine }).window.sec)).toEqual([103]);
+    expect(p.end()).toMatchObject([{ kind: 'end', epochMs: 103_250 }, { kind: 'window', window: { sec: 103 } }]);
   });
 });

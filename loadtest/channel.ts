@@ -23,7 +23,8 @@ export interface WindowLine {
   dropped?: number;
 }
 
-export type ChannelMessage = { kind: 'start'; epochMs: number } | { kind: 'window'; window: WindowLine };
+/** start: the first sample; end: the last one (sent once k6 stops, before the last windows). */
+export type ChannelMessage = { kind: 'start'; epochMs: number } | { kind: 'end'; epochMs: number } | { kind: 'window'; window: WindowLine };
 
 export function histogramOf(w: WindowLine): HistogramData {
   return w.n === 0 ? { n: 0, sum: 0, min: 0, max: 0, b: [] } : { n: w.n, sum: Math.round(w.sum * 1e6) / 1e6, min: w.min, max: w.max, b: w.b };
@@ -41,8 +42,10 @@ export function gauntletParser(): ChannelParser {
   return {
     push(line) {
       if (!line) return [];
-      const o = JSON.parse(line) as WindowLine | { start: number };
-      return 'start' in o ? [{ kind: 'start', epochMs: o.start }] : [{ kind: 'window', window: o }];
+      const o = JSON.parse(line) as WindowLine | { start: number } | { end: number };
+      if ('start' in o) return [{ kind: 'start', epochMs: o.start }];
+      if ('end' in o) return [{ kind: 'end', epochMs: o.end }];
+      return [{ kind: 'window', window: o }];
     },
     end: () => [],
   };
@@ -61,6 +64,7 @@ interface JsonPoint {
 export function jsonParser(metrics = { duration: 'http_req_duration', failed: 'http_req_failed' }): ChannelParser {
   const open = new Map<string, WindowLine>();
   let started = false;
+  let lastMs = -Infinity;
   let closedUpTo = -Infinity;
   const get = (sec: number, stage?: string, version?: string) => {
     const s = Math.max(sec, closedUpTo + 1);
@@ -90,6 +94,7 @@ export function jsonParser(metrics = { duration: 'http_req_duration', failed: 'h
       const p = JSON.parse(line) as JsonPoint;
       if (p.type !== 'Point') return [];
       const t = Date.parse(p.data.time);
+      if (t > lastMs) lastMs = t;
       const out: ChannelMessage[] = [];
       if (!started) {
         started = true;
@@ -116,6 +121,6 @@ export function jsonParser(metrics = { duration: 'http_req_duration', failed: 'h
       if (sec - 2 > closedUpTo) out.push(...close(sec - 2));
       return out;
     },
-    end: () => close(Infinity),
+    end: () => [...(lastMs > -Infinity ? [{ kind: 'end', epochMs: lastMs } as const] : []), ...close(Infinity)],
   };
 }

@@ -75,7 +75,7 @@ export interface LoadOutcome {
 
 /** A k6/esbuild compile message as an input issue at its file:line:column. */
 export function compileIssue(script: string, message: string): InputError {
-  const clean = message.replace(/^time="[^"]*" level=\w+ msg="?/gm, '').replace(/\\n/g, '\n').replace(/\\"/g, '"');
+  const clean = message.replace(/^time="[^"]*" level=\w+ msg="?/gm, '').replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/"+$/gm, '');
   const m = /(?:file:\/\/)?([^\s:"]+\.[cm]?[jt]s)(?::|", line |: Line )(\d+):(\d+)/.exec(clean) ?? /Line (\d+):(\d+)/.exec(clean);
   const line = m ? Number(m.length === 4 ? m[2] : m[1]) : undefined;
   const column = m ? Number(m.length === 4 ? m[3] : m[2]) : undefined;
@@ -137,13 +137,14 @@ export async function runK6Step(spec: LoadSpec, ctx: LoadContext): Promise<LoadO
   const deadlineTimer = ctx.deadline !== undefined ? setTimeout(onAbort, Math.max(0, ctx.deadline - clock.now())) : undefined;
 
   let loadStart: number | undefined;
+  let loadEnd: number | undefined;
   let requests = 0;
   let failures = 0;
   const targeted = new Set<string>();
   const live = new LiveProgress(ctx.progress, stages.length ? totalDuration(stages) : undefined);
   const journalWindow = (w: WindowLine) => {
-    // Windows are wall-clock seconds; the first one starts when the load did, not before.
-    const end = w.sec * 1000 + 1000 - clock.epochMs;
+    // Windows are wall-clock seconds; the first starts when the load did, the last ends with it.
+    const end = Math.max(w.sec * 1000 + 1 - clock.epochMs, Math.min(w.sec * 1000 + 1000 - clock.epochMs, loadEnd ?? Infinity));
     const start = Math.min(end - 1, Math.max(w.sec * 1000 - clock.epochMs, loadStart ?? 0));
     let targetRate: number | undefined;
     const stage = stages.find((s) => s.name === w.stage);
@@ -177,7 +178,7 @@ export async function runK6Step(spec: LoadSpec, ctx: LoadContext): Promise<LoadO
       if (m.kind === 'start') {
         loadStart = m.epochMs - clock.epochMs;
         journal.append({ type: 'mark', step, label: 'load started', t: loadStart });
-      }
+      } else if (m.kind === 'end') loadEnd = m.epochMs - clock.epochMs;
       else journalWindow(m.window);
     }
   };
@@ -203,7 +204,10 @@ export async function runK6Step(spec: LoadSpec, ctx: LoadContext): Promise<LoadO
     ctx.signal?.removeEventListener('abort', onAbort);
     if (deadlineTimer) clearTimeout(deadlineTimer);
   }
-  for (const m of parser.end()) if (m.kind === 'window') journalWindow(m.window);
+  for (const m of parser.end()) {
+    if (m.kind === 'end') loadEnd = m.epochMs - clock.epochMs;
+    else if (m.kind === 'window') journalWindow(m.window);
+  }
   live.flush(loadStart);
 
   const unreachable = exit.stderrTail.map((l) => /dial tcp ([^:\s]+:\d+): connect: connection refused/.exec(l)?.[1]).find(Boolean);

@@ -82,11 +82,14 @@ type Output struct {
 	// written once, before the first window.
 	startMs      int64
 	startWritten bool
-	file         *os.File
-	w            *bufio.Writer
-	stop         chan struct{}
-	done         chan struct{}
-	now          func() time.Time
+	// Time of the last sample, unix ms: written at Stop, before the last windows, so that the
+	// final window ends when the load did rather than at the end of its second.
+	lastMs int64
+	file   *os.File
+	w      *bufio.Writer
+	stop   chan struct{}
+	done   chan struct{}
+	now    func() time.Time
 }
 
 // New builds the output; the argument is where to write: fd:N or a path (Gauntlet passes fd:3).
@@ -163,8 +166,12 @@ func (o *Output) AddMetricSamples(containers []metrics.SampleContainer) {
 	defer o.mu.Unlock()
 	for _, c := range containers {
 		for _, s := range c.GetSamples() {
-			if ms := s.Time.UnixMilli(); o.startMs == 0 || ms < o.startMs && !o.startWritten {
+			ms := s.Time.UnixMilli()
+			if o.startMs == 0 || ms < o.startMs && !o.startWritten {
 				o.startMs = ms
+			}
+			if ms > o.lastMs {
+				o.lastMs = ms
 			}
 			name := s.Metric.Name
 			switch name {
@@ -255,6 +262,12 @@ func toLine(k key, w *window) Line {
 func (o *Output) Stop() error {
 	close(o.stop)
 	<-o.done
+	o.mu.Lock()
+	last := o.lastMs
+	o.mu.Unlock()
+	if last != 0 {
+		fmt.Fprintf(o.w, "{\"end\":%d}\n", last)
+	}
 	o.flush(math.MaxInt64)
 	return o.file.Close()
 }
