@@ -32,7 +32,8 @@ export const k6Params = z
     /** Stop the load a few seconds after the SLO breaks (a capacity search needs no more). */
     stopOnBreach: z.boolean().default(false),
   })
-  .refine((p) => !(p.script && p.url), { message: 'give script or url, not both' });
+  .refine((p) => !(p.script && p.url), { message: 'give script or url, not both' })
+  .refine((p) => p.script || p.profile, { message: 'the built-in GET script (url or target.url) needs a profile', path: ['profile'] });
 export type K6Params = z.output<typeof k6Params>;
 
 export function sloOf(p: K6Params): Slo {

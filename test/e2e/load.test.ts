@@ -63,6 +63,20 @@ describe('load run: accuracy of live windows', () => {
     expect(r.verdict.reasons.join()).not.toContain('fell short');
   });
 
+  it('a hard gate stops the load early and fails the run', async () => {
+    const started = performance.now();
+    const r = await runLoad({
+      options,
+      url: slow.url,
+      profile: { kind: 'constant', rate: 20, duration: '60s' },
+      gates: [{ name: 'p50 under 50 ms', metric: 'latency_p50', max: 50, abortOnFail: true }],
+      expectedLatencyMs: 100,
+    });
+    expect(performance.now() - started).toBeLessThan(20_000);
+    expect(r.verdict.verdict).toBe('fail');
+    expect(r.verdict.gates[0]).toMatchObject({ name: 'p50 under 50 ms', verdict: 'fail' });
+  });
+
   it('runs a k6 script unchanged; its thresholds become gates', async () => {
     const r = await runLoad({ options, script: 'loadtest/scripts/smoke.ts', env: { TARGET_URL: slow.url } });
     expect(r.scriptGates.map((g) => g.metric).sort()).toEqual(['error_rate', 'latency_p95']);
