@@ -83,7 +83,7 @@ const EXPR_RE = /^\s*(avg|min|max|med|count|rate|value|p\(\s*[\d.]+\s*\))\s*(<=|
 const KEY_RE = /^([\w.]+)(?:\{(.*)\})?$/;
 
 /** A script's k6 thresholds as gates (k6's `<` becomes an inclusive max: equal counts as a pass). */
-export function thresholdsToGates(thresholds: Record<string, unknown>, step?: string, m: RequestMetrics = HTTP_METRICS): ThresholdMapping & { gates: GateSpec[] } {
+export function thresholdsToGates(thresholds: Record<string, unknown>, step?: string, m: RequestMetrics = HTTP_METRICS): { gates: GateSpec[]; unmapped: ThresholdMapping['unmapped'] } {
   const gates: GateSpec[] = [];
   const unmapped: ThresholdMapping['unmapped'] = [];
   for (const [key, raw] of Object.entries(thresholds)) {
@@ -100,7 +100,7 @@ export function thresholdsToGates(thresholds: Record<string, unknown>, step?: st
       gates.push({ name, ...gate, ...(step ? { step } : {}), ...(abortOnFail ? { abortOnFail } : {}) });
     }
   }
-  return { gates, thresholds: {}, unmapped };
+  return { gates, unmapped };
 }
 
 function toGate(key: string, expr: string, m: RequestMetrics): Omit<GateSpec, 'name'> | string {
