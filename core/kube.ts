@@ -10,6 +10,7 @@ import {
   KubeConfig,
   KubernetesObjectApi,
   PatchStrategy,
+  VersionApi,
   Watch,
   type KubernetesObject,
 } from '@kubernetes/client-node';
@@ -51,6 +52,8 @@ export interface Kube {
   delete(ref: ObjectRef, opts?: { gracePeriodSeconds?: number }): Promise<'deleted' | 'absent'>;
   /** Evict through the Eviction API; 'blocked' when a PodDisruptionBudget forbids it (HTTP 429). */
   evict(pod: { name: string; namespace: string }): Promise<'evicted' | 'blocked' | 'absent'>;
+  /** The API server's version, e.g. v1.34.4. */
+  serverVersion(): Promise<string>;
   /** A container's log ('' when the pod or container is gone). */
   logs(pod: { name: string; namespace: string; container?: string }): Promise<string>;
   /** Watch until the signal aborts; resumes after drops, re-lists after 410 Gone. */
@@ -233,6 +236,10 @@ export function connect(o: Pick<GauntletOptions, 'kubeconfig' | 'kubeconfigEnv' 
         if (e instanceof ApiException && e.code === 404) return 'absent';
         throw explain(e, { verb: 'create', resource: 'pods/eviction', namespace: pod.namespace }, server);
       }
+    },
+    async serverVersion() {
+      const v = await withRetry({ verb: 'get', resource: 'version' }, server, () => kc.makeApiClient(VersionApi).getCode());
+      return v.gitVersion;
     },
     async logs(pod) {
       try {

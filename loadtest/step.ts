@@ -117,6 +117,11 @@ registerStep<K6Params>({
   sections: ['load'],
   summary: 'load with k6: any k6 script, or the built-in GET against a URL, driven by a profile',
   params: k6Params,
+  async tools(options) {
+    const { findK6 } = await import('./k6.ts');
+    const k6 = await findK6(options);
+    return { k6: `${k6.version}${k6.gauntletOutput ? ' (with gauntlet output)' : ''}` };
+  },
   plan(step) {
     const p = step.params;
     const what = p.script ? `run k6 script ${p.script}` : `GET ${p.url ?? 'target.url'} with k6`;

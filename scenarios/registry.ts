@@ -37,6 +37,8 @@ export interface StepKind<P = Record<string, unknown>> {
   needsCluster?: boolean;
   /** Cross-field checks against the whole scenario, at validate time: [relative path, message]. */
   check?(step: Step<P>, scenario: Omit<Scenario, 'steps'>): Array<[Array<string | number>, string]>;
+  /** Versions of external tools the kind will use, for provenance (e.g. { k6: 'v1.8.1' }). */
+  tools?(options: GauntletOptions): Promise<Record<string, string>>;
   /** Dry-run lines: what would be done, to what, when. Never touches anything. */
   plan(step: Step<P>, scenario: Scenario): string[];
   /** Do it. Record observations in the journal; make changes only through ctx.changes. */

@@ -59,7 +59,24 @@ async function gitInfo(file: string): Promise<{ commit: string; dirty: boolean }
   }
 }
 
-async function provenance(s: Scenario, o: GauntletOptions, kube: Provenance['kube']): Promise<Provenance> {
+async function toolVersions(s: Scenario, o: GauntletOptions, k?: import('../core/kube.ts').Kube): Promise<Record<string, string>> {
+  const tools: Record<string, string> = {};
+  const kinds = new Set(s.steps.map((st) => st.kind));
+  for (const kind of kinds) {
+    try {
+      Object.assign(tools, await stepKind(kind)?.tools?.(o));
+    } catch {
+      // A missing tool is reported by the step itself, with its install hint.
+    }
+  }
+  if (k) {
+    const v = await k.serverVersion().catch(() => undefined);
+    if (v) tools['kubernetes'] = v;
+  }
+  return tools;
+}
+
+async function provenance(s: Scenario, o: GauntletOptions, kube: Provenance['kube'], tools: Record<string, string>): Promise<Provenance> {
   let sha = '';
   try {
     sha = createHash('sha256').update(readFileSync(s.file)).digest('hex');
@@ -70,7 +87,7 @@ async function provenance(s: Scenario, o: GauntletOptions, kube: Provenance['kub
   return {
     tool: { name: 'gauntlet', version: toolVersion() },
     node: process.version,
-    tools: {},
+    tools,
     scenario: { file: s.file, name: s.name, sha256: sha, ...(git ? { git } : {}) },
     ...(kube ? { kube } : {}),
     seed: s.seed,
@@ -107,17 +124,19 @@ export async function runScenario(ro: RunOptions): Promise<RunResult> {
       m.connect({ ...options, context: scenario.target.context ?? options.context, namespace: scenario.target.namespace ?? options.namespace }),
     ));
   let kubeInfo: Provenance['kube'];
+  let k: import('../core/kube.ts').Kube | undefined;
   if (needsCluster) {
-    const k = await kube();
+    k = await kube();
     kubeInfo = { context: k.context, server: k.server, namespace: k.namespace };
     options.progress(`using context ${k.context} (${k.server}), namespace ${k.namespace}`);
   }
+  const tools = await toolVersions(scenario, options, k);
 
   journal.appendDurable({
     type: 'run.start',
     runId,
     scenario: redact(scenario),
-    provenance: await provenance(scenario, options, kubeInfo),
+    provenance: await provenance(scenario, options, kubeInfo, tools),
     epochMs: clock.epochMs,
   });
 
