@@ -62,7 +62,10 @@ registerReverter('deploy', async (spec, env) => {
     await kube.apply(spec.previous as Obj);
     return;
   }
-  return (await kube.delete(r)) === 'absent' ? 'noop' : undefined;
+  if ((await kube.delete(r)) === 'absent') return 'noop';
+  // Leave the cluster as we found it: wait (bounded) until the object is really gone, so a
+  // namespace is not still Terminating when the next run starts.
+  for (let i = 0; i < 240 && (await kube.get(r)); i++) await sleep(250);
 });
 
 function available(o: Obj): boolean {
