@@ -18,9 +18,14 @@ export interface ProbeCheck {
   target: string;
 }
 
-/** The shell run by the probe pod: every check in parallel, each retried until it connects. */
-export function probeScript(checks: readonly ProbeCheck[], retries: number, timeoutSeconds: number): string {
+/**
+ * The shell run by the probe pod: wait `settleSeconds` (the enforcer programs rules for a new
+ * pod's IP asynchronously; traffic in that gap says nothing about the policy), then every check in
+ * parallel, each retried until it connects.
+ */
+export function probeScript(checks: readonly ProbeCheck[], retries: number, timeoutSeconds: number, settleSeconds = 0): string {
   const lines = [
+    ...(settleSeconds > 0 ? [`sleep ${settleSeconds}`] : []),
     'p() { id=$1; shift; i=0; out=""',
     `  while [ $i -le ${retries} ]; do out=$(/bin/probe -timeout ${timeoutSeconds}s "$@" 2>&1); if [ $? -eq 0 ]; then echo "RESULT $id OK $out"; return; fi; i=$((i+1)); done`,
     '  echo "RESULT $id FAIL $out"; }',

@@ -107,3 +107,14 @@ describe('policies probe', () => {
     expect(s.trim().endsWith('echo DONE')).toBe(true);
   });
 });
+
+describe('what a probe result says about the path', () => {
+  it('reads TCP and HTTP evidence of an open path, and a UDP read timeout as blocked', async () => {
+    const { connected } = await import('./probe.ts');
+    expect(connected('OK tcp 10.0.0.1:9000 "ping"')).toBe(true);
+    expect(connected('FAIL tcp 10.0.0.1:9000: dial tcp 10.0.0.1:9000: i/o timeout')).toBe(false);
+    expect(connected('FAIL tcp 10.0.0.1:9000: read tcp 10.78.0.2:4000->10.0.0.1:9000: i/o timeout')).toBe(true);
+    expect(connected('FAIL udp 10.0.0.1:9001: read udp 10.78.1.14:51510->10.0.0.1:9001: i/o timeout')).toBe(false);
+    expect(connected('FAIL udp 10.0.0.1:9001: read udp 10.78.1.14:51510->10.0.0.1:9001: recvfrom: connection refused')).toBe(true);
+  });
+});

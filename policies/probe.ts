@@ -30,6 +30,8 @@ export interface ProbeOptions {
   namespaces?: string[];
   image?: string;
   retries?: number;
+  /** Seconds a probe pod waits before its first attempt, so enforcement covers its new IP (default 3). */
+  settleSeconds?: number;
   /** Per-attempt connect timeout. */
   attemptSeconds?: number;
   /** Overall limit for the whole probe. */
@@ -136,7 +138,7 @@ export async function probePolicies(opts: ProbeOptions): Promise<ProbeResult> {
       if (opts.signal?.aborted) break;
       await createProbePod(kube, {
         run, namespace: p.w.namespace, name: p.name, labels: p.w.pod.labels, image: opts.image ?? DEFAULT_PROBE_IMAGE,
-        script: probeScript(p.checks, retries, attempt), deadlineSeconds: Math.max(30, Math.ceil((deadline - Date.now()) / 1000)),
+        script: probeScript(p.checks, retries, attempt, opts.settleSeconds ?? 3), deadlineSeconds: Math.max(30, Math.ceil((deadline - Date.now()) / 1000)),
       });
     }
     progress(`probe ${run}: ${perPod.length} probe pod(s), ${rows.length} check(s)`);
@@ -170,10 +172,16 @@ export async function probePolicies(opts: ProbeOptions): Promise<ProbeResult> {
   };
 }
 
-/** An OK, or a failure after the connection was made (read timeout, reset), means the path is open. */
-function connected(out: string): boolean {
+/**
+ * An OK, or evidence that packets got through, means the path is open: for TCP a failure after
+ * the connection was made (read timeout, reset, EOF); for UDP an ICMP port-unreachable
+ * ("connection refused" on read). A UDP read timeout is no evidence: a dropped datagram and an
+ * unanswered one look the same, and the lab's world hosts always answer.
+ */
+export function connected(out: string): boolean {
   if (out.startsWith('OK')) return true;
-  return /\b(read|write) (tcp|udp)\b.*(timeout|reset)|EOF|status=/.test(out) && !/dial/.test(out);
+  if (/dial/.test(out)) return false;
+  return /\b(read|write) tcp\b.*(timeout|reset)|\bEOF\b|status=|\bread udp\b.*connection refused/.test(out);
 }
 
 function ipText(a: { family: 4 | 6; value: bigint }): string {

@@ -63,6 +63,8 @@ spec:
 describe('policies probe in the lab', () => {
   beforeAll(async () => {
     await requireLab();
+    // A previous run's namespaces may still be terminating: start from none.
+    await kk(['delete', 'namespace', ...NS, '--ignore-not-found', '--wait=true', '--timeout=120s']);
     await kk(['apply', '-f', '-'], manifests);
     for (const n of NS) await kk(['-n', n, 'rollout', 'status', 'deployment/client', '--timeout=120s']);
   });
