@@ -48,7 +48,9 @@ mkdir -p "$work/demo/rootfs/etc" "$work/probe/rootfs/etc"
 echo 'nobody:x:65534:65534:nobody:/:/bin/false' | tee "$work/demo/rootfs/etc/passwd" > "$work/probe/rootfs/etc/passwd"
 
 # The outside-world hosts run the demo binary directly in their namespaces.
-cp "$work/demo/rootfs/bin/demo" "$GAUNTLET_BIN/gauntlet-demo"
+# Rename into place: the running world hosts keep their (unlinked) old binary.
+cp "$work/demo/rootfs/bin/demo" "$GAUNTLET_BIN/gauntlet-demo.tmp"
+mv -f "$GAUNTLET_BIN/gauntlet-demo.tmp" "$GAUNTLET_BIN/gauntlet-demo"
 
 image pause 3.10 "$work/pause/rootfs" /bin/pause
 image demo v1 "$work/demo/rootfs" /bin/demo VERSION=v1
