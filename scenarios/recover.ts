@@ -14,12 +14,23 @@ export interface RecoverResult {
   failed: UnrevertedChange[];
 }
 
+/** Note in a crashed run's journal that nothing is left to undo, so it is not flagged again. */
+function markDone(path: string): void {
+  const j = Journal.reopen(path);
+  j.appendDurable({ type: 'log', level: 'info', msg: 'recover: done' });
+  j.close();
+}
+
 export async function recoverRun(runDir: string, o: GauntletOptions): Promise<RecoverResult> {
   const path = join(runDir, 'journal.ndjson');
   const events = readJournal(path);
   const todo = unrevertedChanges(events);
   const result: RecoverResult = { reverted: [], failed: [] };
-  if (todo.length === 0) return result;
+  const finished = events.some((e) => e.type === 'run.end' || (e.type === 'log' && e.msg === 'recover: done'));
+  if (todo.length === 0) {
+    if (!finished) markDone(path);
+    return result;
+  }
   const start = events.find((e) => e.type === 'run.start');
   const kubeCtx = start?.type === 'run.start' ? start.provenance.kube : undefined;
   let kubeP: Promise<unknown> | undefined;
@@ -34,6 +45,7 @@ export async function recoverRun(runDir: string, o: GauntletOptions): Promise<Re
       if (failed) result.failed.push(failed);
       else result.reverted.push({ id: c.id, description: c.description });
     }
+    if (result.failed.length === 0) journal.appendDurable({ type: 'log', level: 'info', msg: 'recover: done' });
   } finally {
     journal.close();
   }

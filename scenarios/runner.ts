@@ -18,6 +18,7 @@ import { toolVersion } from '../core/version.ts';
 import type { Scenario, Step } from './model.ts';
 import { stepKind, type StepContext } from './registry.ts';
 import { redact } from '../reports/redact.ts';
+import { unfinishedRuns } from './unfinished.ts';
 import './kinds.ts';
 
 /** Time allowed after the scenario's duration for steps to stop and changes to revert. */
@@ -110,6 +111,9 @@ export function occurrences(step: Step, scenarioMs: number): Array<[number, numb
 export async function runScenario(ro: RunOptions): Promise<RunResult> {
   const { scenario, options } = ro;
   const runId = ro.runId ?? newRunId(scenario.name);
+  for (const dir of unfinishedRuns(options.reportDir)) {
+    options.progress(`warning: run ${dir} has no end record (crashed, or still running) and may have left changes: gauntlet recover ${dir}`);
+  }
   const runDir = resolve(options.reportDir, runId);
   mkdirSync(runDir, { recursive: true });
   const clock = new RunClock();

@@ -1,0 +1,27 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { recoverRun } from './recover.ts';
+import { unfinishedRuns } from './unfinished.ts';
+import { defaultOptions } from '../core/options.ts';
+
+const line = (o: object) => JSON.stringify({ v: 1, t: 0, wall: '', ...o }) + '\n';
+
+describe('unfinished runs', () => {
+  it('flags a run with no end record until recover has looked at it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gauntlet-runs-'));
+    for (const [name, end] of [['a-done', true], ['b-crashed', false]] as const) {
+      mkdirSync(join(dir, name));
+      writeFileSync(
+        join(dir, name, 'journal.ndjson'),
+        line({ seq: 0, type: 'run.start', runId: name, scenario: {}, provenance: {}, epochMs: 0 }) + (end ? line({ seq: 1, type: 'run.end', status: 'completed' }) : ''),
+      );
+    }
+    expect(unfinishedRuns(dir)).toEqual([join(dir, 'b-crashed')]);
+    const r = await recoverRun(join(dir, 'b-crashed'), defaultOptions({}));
+    expect(r).toEqual({ reverted: [], failed: [] });
+    expect(unfinishedRuns(dir)).toEqual([]);
+    expect(unfinishedRuns(join(dir, 'missing'))).toEqual([]);
+  });
+});

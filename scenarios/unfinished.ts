@@ -1,0 +1,29 @@
+/** Runs in a report directory that never finished (crashed or killed): they may have left changes. */
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const TAIL_BYTES = 8192;
+
+export function unfinishedRuns(reportDir: string, limit = 50): string[] {
+  if (!existsSync(reportDir)) return [];
+  const dirs = readdirSync(reportDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(reportDir, d.name, 'journal.ndjson')))
+    .map((d) => d.name)
+    .sort()
+    .slice(-limit);
+  return dirs
+    .filter((name) => {
+      const file = join(reportDir, name, 'journal.ndjson');
+      const size = statSync(file).size;
+      const fd = openSync(file, 'r');
+      try {
+        const buf = Buffer.alloc(Math.min(TAIL_BYTES, size));
+        readSync(fd, buf, 0, buf.length, size - buf.length);
+        const tail = buf.toString('utf8');
+        return !tail.includes('"type":"run.end"') && !tail.includes('"recover: done"');
+      } finally {
+        closeSync(fd);
+      }
+    })
+    .map((name) => join(reportDir, name));
+}
