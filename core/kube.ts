@@ -57,7 +57,7 @@ export interface Kube {
   /** A container's log ('' when the pod or container is gone). */
   logs(pod: { name: string; namespace: string; container?: string }): Promise<string>;
   /** Watch until the signal aborts; resumes after drops, re-lists after 410 Gone. */
-  watch<T extends KubernetesObject>(q: ListQuery, onEvent: (e: WatchEvent<T>) => void, signal: AbortSignal): Promise<void>;
+  watch<T extends KubernetesObject>(q: ListQuery, onEvent: (e: WatchEvent<T>) => void, signal: AbortSignal, opts?: { timeoutSeconds?: number }): Promise<void>;
 }
 
 /** kubectl's precedence: --kubeconfig, then $KUBECONFIG (merged, first wins), then ~/.kube/config. */
@@ -249,7 +249,7 @@ export function connect(o: Pick<GauntletOptions, 'kubeconfig' | 'kubeconfigEnv' 
         throw e;
       }
     },
-    async watch(q, onEvent, signal) {
+    async watch(q, onEvent, signal, opts = {}) {
       const w = new Watch(kc);
       let rv = (await kube.list(q)).resourceVersion;
       const path = watchPath(q.apiVersion, q.kind, q.namespace);
@@ -260,7 +260,7 @@ export function connect(o: Pick<GauntletOptions, 'kubeconfig' | 'kubeconfigEnv' 
           signal.addEventListener('abort', onAbort, { once: true });
           w.watch(
             path,
-            { resourceVersion: rv, allowWatchBookmarks: true, labelSelector: q.labelSelector, fieldSelector: q.fieldSelector },
+            { resourceVersion: rv, allowWatchBookmarks: true, labelSelector: q.labelSelector, fieldSelector: q.fieldSelector, timeoutSeconds: opts.timeoutSeconds },
             (type, obj) => {
               const v = (obj as KubernetesObject).metadata?.resourceVersion;
               if (v) rv = v;
@@ -276,7 +276,8 @@ export function connect(o: Pick<GauntletOptions, 'kubeconfig' | 'kubeconfigEnv' 
         if (signal.aborted) return;
         const gone = (err as { code?: number; statusCode?: number } | undefined)?.statusCode === 410 || String(err).includes('410');
         if (gone) rv = (await kube.list(q)).resourceVersion;
-        else await sleep(500, signal);
+        // A clean close (the server's timeout) resumes at once; an error backs off briefly.
+        else if (err) await sleep(500, signal);
       }
     },
   };
