@@ -6,7 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 
 K8S_VERSION="${K8S_VERSION:-v1.34.4}"
-CMDS="kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl kubeadm"
+# kubeadm is not built: the local provider bootstraps the cluster itself and kind brings its own.
+CMDS="kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl"
 
 all_built() { for c in $CMDS; do have_tool "$c" "$K8S_VERSION" || return 1; done; }
 if all_built; then log "kubernetes $K8S_VERSION already built"; exit 0; fi

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { nodeSpecs, NET } from '../../config.ts';
@@ -38,5 +39,18 @@ describe('node config', () => {
     const c = corefile(labPaths({ HOME: '/h' }));
     expect(c).not.toMatch(/forward|proxy/);
     expect(c).toContain('allowed.world.gauntlet.test');
+  });
+
+  it("uses only plugins compiled into the lab's slim CoreDNS (lab/coredns)", () => {
+    const src = readFileSync(new URL('../../coredns/main.go', import.meta.url), 'utf8');
+    const list = /var directives = \[\]string\{([^}]*)\}/.exec(src)?.[1] ?? '';
+    const built = [...list.matchAll(/"([a-z0-9_]+)"/g)].map((m) => m[1]);
+    // Top-level directives of each server block: lines indented by two spaces.
+    const used = [...corefile(labPaths({ HOME: '/h' })).matchAll(/^  ([a-z0-9_]+)/gm)].map((m) => m[1]);
+    expect(used.length).toBeGreaterThan(3);
+    for (const d of used) {
+      expect(built, `directive ${d}`).toContain(d);
+      expect(src, `plugin ${d} imported`).toContain(`"github.com/coredns/coredns/plugin/${d}"`);
+    }
   });
 });
