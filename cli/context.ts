@@ -18,6 +18,7 @@ export function optionsFromArgs(a: GlobalArgs, env = process.env): GauntletOptio
     color,
     verbose: Boolean(a.verbose),
     interactive: Boolean(process.stdin.isTTY),
+    liveProgress: Boolean(process.stderr.isTTY),
     progress: (line) => process.stderr.write(`${line}\n`),
   });
   if (a.kubeconfig) o.kubeconfig = a.kubeconfig;

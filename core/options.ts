@@ -20,6 +20,8 @@ export interface GauntletOptions {
   verbose: boolean;
   /** Whether stdin is a TTY (never prompt otherwise). */
   interactive: boolean;
+  /** Whether stderr is a terminal: live progress every second; otherwise every 10 s (CI logs). */
+  liveProgress: boolean;
   /** Where Gauntlet keeps built tools (k6, lab binaries). */
   cacheDir: string;
   /** Where Gauntlet keeps state (the lab). */
@@ -50,6 +52,7 @@ export function defaultOptions(env: Record<string, string | undefined> = process
     color: false,
     verbose: false,
     interactive: false,
+    liveProgress: false,
     cacheDir: env.GAUNTLET_CACHE ?? join(env.XDG_CACHE_HOME ?? join(home, '.cache'), 'gauntlet'),
     stateDir: env.GAUNTLET_STATE ?? join(env.XDG_STATE_HOME ?? join(home, '.local', 'state'), 'gauntlet'),
     githubStepSummary: env.GITHUB_STEP_SUMMARY || undefined,

@@ -141,7 +141,7 @@ export async function runK6Step(spec: LoadSpec, ctx: LoadContext): Promise<LoadO
   let requests = 0;
   let failures = 0;
   const targeted = new Set<string>();
-  const live = new LiveProgress(ctx.progress, stages.length ? totalDuration(stages) : undefined);
+  const live = new LiveProgress(ctx.progress, stages.length ? totalDuration(stages) : undefined, ctx.options.liveProgress ? 1 : 10);
   const journalWindow = (w: WindowLine) => {
     // Windows are wall-clock seconds; the first starts when the load did, the last ends with it.
     const end = Math.max(w.sec * 1000 + 1 - clock.epochMs, Math.min(w.sec * 1000 + 1000 - clock.epochMs, loadEnd ?? Infinity));
@@ -235,7 +235,10 @@ export async function runK6Step(spec: LoadSpec, ctx: LoadContext): Promise<LoadO
   };
 }
 
-/** One progress line per second of load: rate achieved vs asked, errors, p99, dropped. */
+/**
+ * A progress line per second of load (every 10 s when stderr is not a terminal, and whenever a
+ * second had errors or dropped iterations): rate achieved vs asked, errors, p99, dropped.
+ */
 class LiveProgress {
   private sec: number | undefined;
   private n = 0;
@@ -246,9 +249,11 @@ class LiveProgress {
   private readonly stages = new Set<string>();
   private readonly print: ((line: string) => void) | undefined;
   private readonly total: number | undefined;
-  constructor(print: ((line: string) => void) | undefined, total: number | undefined) {
+  private readonly every: number;
+  constructor(print: ((line: string) => void) | undefined, total: number | undefined, every = 1) {
     this.print = print;
     this.total = total;
+    this.every = every;
   }
   add(e: WindowEvent, loadStart: number | undefined): void {
     if (this.sec !== undefined && e.start !== this.sec) this.flush(loadStart);
@@ -269,7 +274,8 @@ class LiveProgress {
     const parts = [`load ${t}${of}`, [...this.stages].join('+') || '-', rate, `err ${formatValue(this.n ? this.fail / this.n : 0, 'ratio')}`];
     if (p99 !== undefined) parts.push(`p99 ${formatValue(p99, 'ms')}`);
     if (this.dropped) parts.push(`dropped ${this.dropped}`);
-    this.print(parts.join('  '));
+    const last = this.total !== undefined && t + 1 >= Math.round(this.total / 1000);
+    if (t % this.every === 0 || this.fail || this.dropped || last) this.print(parts.join('  '));
     this.sec = undefined;
     this.n = this.fail = this.dropped = this.target = 0;
     this.h = new Histogram();
