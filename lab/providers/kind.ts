@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { IMAGES, NET, TIMINGS, imageTarball, labPaths, nodeSpecs, type LabPaths } from '../config.ts';
+import { InfraError } from '../../core/errors.ts';
 import { run, tryRun } from './local/sh.ts';
 
 export const KIND_CLUSTER = 'gauntlet-lab';
@@ -48,6 +49,12 @@ export async function dockerAnswers(): Promise<boolean> {
 
 export async function kindUp(opts: { nodes: number; paths?: LabPaths }): Promise<void> {
   const p = opts.paths ?? labPaths();
+  if (!(await tryRun('kind', ['version']))) {
+    throw new InfraError('the kind provider needs the `kind` command on PATH', { hint: 'install kind (go install sigs.k8s.io/kind@latest), or use --provider local' });
+  }
+  if (!(await dockerAnswers())) {
+    throw new InfraError('the kind provider needs a Docker engine, and none answers here', { hint: 'use --provider local (the default without Docker)' });
+  }
   const clusters = await run('kind', ['get', 'clusters']);
   if (!clusters.split('\n').includes(KIND_CLUSTER)) {
     await run('kind', ['create', 'cluster', '--config=-', `--kubeconfig=${p.kubeconfig}`], kindConfig(opts.nodes));
