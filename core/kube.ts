@@ -71,7 +71,7 @@ export function loadKubeConfig(o: Pick<GauntletOptions, 'kubeconfig' | 'kubeconf
   const present = files.filter((f) => existsSync(f));
   if (o.kubeconfig && present.length === 0) throw new UsageError(`--kubeconfig ${o.kubeconfig}: file not found`);
   if (present.length === 0) {
-    throw new InfraError(`no kubeconfig found (looked at ${files.join(', ')})`, { hint: 'pass --kubeconfig, set KUBECONFIG, or start the local lab: gauntlet lab up' });
+    throw new InfraError(`no kubeconfig found (looked at ${files.join(', ')})`, { hint: 'pass --kubeconfig or set KUBECONFIG; for the local lab: gauntlet lab up && eval "$(gauntlet lab env)"' });
   }
   kc.loadFromFile(present[0]!);
   if (present.length === 1) return kc;
