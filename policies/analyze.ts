@@ -249,13 +249,15 @@ export class Analysis {
       const p = pick(v) as { protocol: Protocol; port: number };
       outcome.counterexamples.push({ destination, protocol: p.protocol, port: p.port, ports: formatPorts(v), allowedBy: explain(src, view, mode, p.protocol, p.port), modes: [mode] });
     };
-    const podCells = ipMatters && mode === 'upstream' ? cells(this.podRanges, sets) : [];
+    // Whether a pod's address matters: every ipBlock in upstream mode; only admin `networks` in cilium mode.
+    const podBlocks = src.ipBlocks.some((b) => b.matchesPods);
+    const podCells = ipMatters && (mode === 'upstream' || podBlocks) ? cells(this.podRanges, sets) : [];
 
     this.groups.forEach((g, gi) => {
       const picked = new Set(touched.get(gi) ?? []);
       const base = `${[...picked].map((p) => peerIndex.get(p)).join(',')}|${src.usesNamedPorts ? g.namedSig : ''}`;
       const view = (address?: { family: Family; value: bigint }): DestView => ({ isPod: true, picked, address, namedPorts: g.namedPorts });
-      const addressBlind = !ipMatters || mode === 'cilium';
+      const addressBlind = !ipMatters || (mode === 'cilium' && !podBlocks);
       for (const pods of g.byCell.values()) {
         const first = pods[0] as DestinationPod;
         const ip = first.ips[0] as { family: Family; value: bigint };

@@ -86,8 +86,9 @@ export function sourceRules(model: ClusterModel, allowlist: readonly AllowlistRu
 function peerPicks(p: Peer, d: DestView, mode: IpBlockMode): boolean {
   if (p.kind === 'pods') return d.picked.has(p);
   if (p.kind === 'ipBlock') {
-    // Cilium: an ipBlock never selects a pod, whatever its address.
-    if (!d.address || (d.isPod && mode === 'cilium')) return false;
+    // Cilium: a NetworkPolicy ipBlock never selects a pod, whatever its address. Admin-tier
+    // `networks` always do (upstream: cluster-internal traffic is checked against them too).
+    if (!d.address || (d.isPod && mode === 'cilium' && !p.matchesPods)) return false;
     return ipSetHas(p.set, d.address.family, d.address.value);
   }
   return false; // unmodelled peers make the verdict inconclusive elsewhere
@@ -132,12 +133,14 @@ export function decide(src: SourceRules, d: DestView, mode: IpBlockMode): Decisi
     for (const r of src.networkPolicy) if (rulePicks(r, d, mode)) np = union(np, portsOf(r.ports, d));
     allowed = union(allowed, intersect(rest, np));
   } else {
+    // Baseline tier: Allow/Accept and Pass (ClusterNetworkPolicy tier=Baseline: skip the rest of the
+    // tier, so the default, allow, applies) both let traffic through; only Deny blocks.
     let left = rest;
     for (const r of src.baseline) {
       if (isEmpty(left)) break;
       if (!rulePicks(r, d, mode)) continue;
       const hit = intersect(left, portsOf(r.ports, d));
-      if (r.action === 'Allow') allowed = union(allowed, hit);
+      if (r.action !== 'Deny') allowed = union(allowed, hit);
       left = subtract(left, hit);
     }
     allowed = union(allowed, left);
@@ -165,7 +168,8 @@ export function explain(src: SourceRules, d: DestView, mode: IpBlockMode, protoc
   for (const r of src.baseline) {
     if (!contains(r)) continue;
     const p = src.adminPolicyOf.get(r);
-    out.push({ origin: r.origin, action: r.action, reason: `${p?.kind ?? 'baseline policy'} ${p?.name ?? ''} ${r.action}` });
+    const then = r.action === 'Pass' ? ' (rest of the baseline tier skipped; default allow)' : '';
+    out.push({ origin: r.origin, action: r.action, reason: `${p?.kind ?? 'baseline policy'} ${p?.name ?? ''} ${r.action}${then}` });
     return out;
   }
   out.push({ reason: 'no NetworkPolicy isolates this pod for egress (default allow)' });

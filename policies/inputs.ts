@@ -167,6 +167,11 @@ function adminPolicy(ctx: ObjectContext, kind: string, apiVersion: string, name:
     tier = 'admin';
     priority = s.priority;
   } else if (kind === 'BaselineAdminNetworkPolicy' && apiVersion.endsWith('/v1alpha1')) {
+    // BaselineAdminNetworkPolicy CEL rule: a singleton, self.metadata.name == 'default'.
+    if (name !== 'default') {
+      ctx.issue(['metadata', 'name'], 'only one BaselineAdminNetworkPolicy, with metadata.name "default", can exist');
+      return undefined;
+    }
     const s = validate(ctx, banpSpecSchema, rawSpec, ['spec']);
     if (!s) return undefined;
     spec = s;
@@ -178,7 +183,8 @@ function adminPolicy(ctx: ObjectContext, kind: string, apiVersion: string, name:
   const rules: EgressRule[] = (spec.egress ?? []).map((r, i) => {
     const path: PathSegment[] = ['spec', 'egress', i];
     const peers = r.to.flatMap((p, j) => adminPeers(ctx, p, [...path, 'to', j]));
-    const ports = [...(r.ports ?? []).map(anpPort), ...(r.protocols ?? []).flatMap(cnpProtocols)];
+    // v1alpha1 rules have `ports` (AdminNetworkPolicyPort), v1alpha2 rules `protocols` (ClusterNetworkPolicyProtocol).
+    const ports = 'protocols' in r ? (r.protocols ?? []).flatMap(cnpProtocols) : ('ports' in r ? (r.ports ?? []) : []).map(anpPort);
     const action = r.action === 'Accept' ? 'Allow' : (r.action as 'Allow' | 'Deny' | 'Pass');
     const label = r.name ? `${path.join('.')}` : '';
     void label;

@@ -65,7 +65,11 @@ export interface DestinationPod extends PodShape {
  */
 export type Peer =
   | { kind: 'pods'; namespace: { name: string } | { selector: LabelSelector } | 'source'; pods: LabelSelector; origin: Origin }
-  | { kind: 'ipBlock'; set: IpSet; text: string; origin: Origin }
+  /**
+   * `matchesPods`: also matches pod IPs under every ipBlock mode (admin-tier `networks`); a
+   * NetworkPolicy ipBlock follows the mode.
+   */
+  | { kind: 'ipBlock'; set: IpSet; text: string; origin: Origin; matchesPods?: boolean }
   /** A peer the analysis does not model (nodes, domainNames): makes affected verdicts inconclusive. */
   | { kind: 'unmodelled'; what: string; origin: Origin };
 

@@ -99,6 +99,11 @@ export function npPort(p: NpPort): PortSpec {
   return { kind: 'range', protocol, lo: MIN_PORT, hi: MAX_PORT };
 }
 
+/**
+ * An admin-tier egress peer (exactly one field set). `networks` CIDRs match pod IPs too, whatever
+ * the NetworkPolicy ipBlock mode: AdminNetworkPolicyEgressPeer.networks / ClusterNetworkPolicyEgressPeer.networks
+ * say "cluster-internal traffic will be checked against the rule as well".
+ */
 export function adminPeers(ctx: ObjectContext, p: AdminPeer, path: PathSegment[]): Peer[] {
   const set = [p.namespaces, p.pods, p.nodes, p.networks, p.domainNames].filter((x) => x != null).length;
   if (set !== 1) ctx.issue(path, 'a peer needs exactly one of namespaces, pods, nodes, networks, domainNames');
@@ -110,26 +115,27 @@ export function adminPeers(ctx: ObjectContext, p: AdminPeer, path: PathSegment[]
   const out: Peer[] = [];
   (p.networks ?? []).forEach((n, i) => {
     const c = ctx.cidr(n, [...path, 'networks', i]);
-    if (c) out.push({ kind: 'ipBlock', set: ipBlockSet(c, []), text: n, origin: ctx.origin([...path, 'networks', i]) });
+    if (c) out.push({ kind: 'ipBlock', set: ipBlockSet(c, []), text: n, origin: ctx.origin([...path, 'networks', i]), matchesPods: true });
   });
   return out;
 }
 
 export function anpPort(p: AnpPort): PortSpec {
-  if (p.portNumber) return { kind: 'range', protocol: p.portNumber.protocol, lo: p.portNumber.port, hi: p.portNumber.port };
+  // v1alpha1 Port.protocol / PortRange.protocol: +kubebuilder:default=TCP.
+  if (p.portNumber) return { kind: 'range', protocol: p.portNumber.protocol ?? 'TCP', lo: p.portNumber.port, hi: p.portNumber.port };
   if (p.portRange) return { kind: 'range', protocol: p.portRange.protocol ?? 'TCP', lo: p.portRange.start, hi: p.portRange.end };
+  // AdminNetworkPolicyPort.namedPort: any protocol the container port declares.
   return { kind: 'named', name: p.namedPort as string };
 }
 
+/** One ClusterNetworkPolicyProtocol entry (exactly one of tcp, udp, sctp, destinationNamedPort). */
 export function cnpProtocols(p: CnpProtocol): PortSpec[] {
   const out: PortSpec[] = [];
   for (const [key, protocol] of [['tcp', 'TCP'], ['udp', 'UDP'], ['sctp', 'SCTP']] as const) {
-    const v = p[key];
-    if (!v) continue;
-    const d = v.destinationPort;
-    if (d?.number != null) out.push({ kind: 'range', protocol, lo: d.number, hi: d.number });
-    else if (d?.range) out.push({ kind: 'range', protocol, lo: d.range.start, hi: d.range.end });
-    else out.push({ kind: 'range', protocol, lo: MIN_PORT, hi: MAX_PORT });
+    const d = p[key]?.destinationPort;
+    if (!d) continue;
+    if (d.number != null) out.push({ kind: 'range', protocol, lo: d.number, hi: d.number });
+    else if (d.range) out.push({ kind: 'range', protocol, lo: d.range.start, hi: d.range.end });
   }
   if (p.destinationNamedPort) out.push({ kind: 'named', name: p.destinationNamedPort });
   return out;
