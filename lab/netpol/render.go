@@ -116,6 +116,9 @@ func (w *World) peerRules(ns string, peers []netv1.NetworkPolicyPeer, ports []ne
 	}
 	for _, peer := range peers {
 		if peer.IPBlock != nil {
+			if strings.Contains(peer.IPBlock.CIDR, ":") {
+				continue // IPv6 matches no IPv4 traffic, and "ip daddr <v6>" would make nft reject the whole table
+			}
 			m := field + " " + peer.IPBlock.CIDR
 			if len(peer.IPBlock.Except) > 0 {
 				m += " " + field + " != { " + strings.Join(peer.IPBlock.Except, ", ") + " }"
@@ -140,6 +143,13 @@ func (w *World) peerRules(ns string, peers []netv1.NetworkPolicyPeer, ports []ne
 			}
 			if m, ok := portMatch(pp, target); ok {
 				out = append(out, rule{far: f.match, port: m})
+			} else if dir == "out" && len(peers) == 0 {
+				// A named egress port with no peers: every destination pod that names it, each its own number.
+				for _, p := range w.Pods {
+					if m, ok := portMatch(pp, p); ok && live(p) {
+						out = append(out, rule{far: field + " " + p.Status.PodIP, port: m})
+					}
+				}
 			}
 		}
 	}
