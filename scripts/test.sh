@@ -1,5 +1,5 @@
 #!/bin/sh
-# The whole test suite, as CI runs it: setup, type checks, unit tests, then end-to-end tests
+# The whole test suite, as CI runs it: setup, type checks, Go and unit tests, then end-to-end tests
 # against real servers and the local lab (brought up here and torn down afterwards).
 set -eu
 cd "$(dirname "$0")/.."
@@ -15,6 +15,11 @@ tsc -p tsconfig.json --noEmit
 tsc -p loadtest/scripts/tsconfig.json
 
 status=0
+echo "== go tests"
+# The lab's NetworkPolicy enforcer and the k6 extension: pure Go unit tests, no cluster needed.
+(cd lab/netpol && CGO_ENABLED=0 go test -trimpath ./...) || status=1
+(cd loadtest/k6ext && CGO_ENABLED=0 go test -trimpath ./...) || status=1
+
 echo "== unit tests"
 vitest run --project unit --reporter=default --reporter=json --outputFile.json=test-results/unit.json || status=1
 
