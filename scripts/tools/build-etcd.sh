@@ -27,6 +27,7 @@ import (
 func main() { etcdmain.Main(os.Args) }
 GO
 go mod tidy
-go build -trimpath -ldflags '-s -w' -o "$GAUNTLET_BIN/etcd" .
+go build -trimpath -ldflags '-s -w' -o "$GAUNTLET_BIN/etcd.tmp" .
+mv -f "$GAUNTLET_BIN/etcd.tmp" "$GAUNTLET_BIN/etcd"
 mark_tool etcd "$ETCD_VERSION"
 log "etcd $ETCD_VERSION built"
