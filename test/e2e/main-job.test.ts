@@ -3,24 +3,15 @@
  * into the lab, loads and probes it, evicts a pod, passes its gates with real measurements, and
  * leaves the cluster as it found it.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { labPaths } from '../../lab/index.ts';
+import { runGauntlet } from '../support/cli.ts';
 import { k, requireLab } from './lab-kube.ts';
 
-function gauntlet(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['cli/main.ts', ...args], { env: { ...process.env, NO_COLOR: '1', KUBECONFIG: labPaths().kubeconfig } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const gauntlet = (args: string[]) => runGauntlet(args, { env: { KUBECONFIG: labPaths().kubeconfig } });
 
 describe('main job: scenarios/lab-demo.yaml in the lab', () => {
   beforeAll(async () => {

@@ -3,29 +3,16 @@
  * (no chance to revert); `gauntlet recover` undoes every change from the journal alone, and a
  * second recover is a no-op.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { labPaths } from '../../lab/index.ts';
+import { runGauntlet } from '../support/cli.ts';
 import { eventually, k, requireLab } from './lab-kube.ts';
 
-const env = () => ({ ...process.env, NO_COLOR: '1', KUBECONFIG: labPaths().kubeconfig });
-
-function gauntlet(args: string[], killOn?: RegExp): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['cli/main.ts', ...args], { env: env() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      if (killOn?.test(stderr)) child.kill('SIGKILL');
-    });
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
+const gauntlet = (args: string[], killOn?: RegExp) =>
+  runGauntlet(args, { env: { KUBECONFIG: labPaths().kubeconfig }, ...(killOn ? { signalOn: { pattern: killOn, signal: 'SIGKILL' } } : {}) });
 
 describe('crash recovery in the lab', () => {
   beforeAll(async () => {

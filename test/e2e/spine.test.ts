@@ -3,31 +3,15 @@
  * step breaks for a known window; gates, per-phase error rates and every report come from the
  * journal.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runGauntlet } from '../support/cli.ts';
 import { startFlakyServer, type FlakyServer } from '../support/flaky-server.ts';
 
-function runCli(args: string[], opts: { interruptOn?: RegExp } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['cli/main.ts', ...args], { env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    let sent = false;
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      // Interrupt once the fault is in effect, like a person pressing Ctrl-C mid-drill.
-      if (opts.interruptOn && !sent && opts.interruptOn.test(stderr)) {
-        sent = true;
-        setTimeout(() => child.kill('SIGINT'), 500);
-      }
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runCli = (args: string[], opts: { interruptOn?: RegExp } = {}) =>
+  runGauntlet(args, opts.interruptOn ? { signalOn: { pattern: opts.interruptOn, signal: 'SIGINT', delayMs: 500 } } : {});
 
 const control = (port: number, what: 'break' | 'heal') => [process.execPath, '-e', `fetch('http://127.0.0.1:${port}/control/${what}',{method:'POST'}).then(r=>process.exit(r.ok?0:1))`];
 

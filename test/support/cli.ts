@@ -1,0 +1,34 @@
+/** Run the gauntlet CLI (from source, on this Node) as a user would, and capture what it printed. */
+import { spawn } from 'node:child_process';
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  env?: Record<string, string>;
+  /** Send `signal` (after `delayMs`) once stderr matches `pattern`: Ctrl-C or a crash mid-run. */
+  signalOn?: { pattern: RegExp; signal: NodeJS.Signals; delayMs?: number };
+}
+
+export function runGauntlet(args: string[], opts: CliOptions = {}): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['cli/main.ts', ...args], { env: { ...process.env, NO_COLOR: '1', ...opts.env } });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      const s = opts.signalOn;
+      if (s && !sent && s.pattern.test(stderr)) {
+        sent = true;
+        setTimeout(() => child.kill(s.signal), s.delayMs ?? 0);
+      }
+    });
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
