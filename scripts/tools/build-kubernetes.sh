@@ -54,7 +54,7 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 done
 
 pkgs=""; for c in $CMDS; do pkgs="$pkgs k8s.io/kubernetes/cmd/$c"; done
-log "building $CMDS (this takes 20-40 min on 2 cores the first time)"
+log "building $CMDS (about 9 min on 2 cores the first time; see bench/results/lab.md)"
 start=$(date +%s)
 CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$GAUNTLET_BIN/" $pkgs
 for c in $CMDS; do mark_tool "$c" "$K8S_VERSION"; done
