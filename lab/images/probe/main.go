@@ -34,37 +34,9 @@ func main() {
 func run(kind, target string, timeout time.Duration) (string, error) {
 	switch kind {
 	case "tcp":
-		c, err := net.DialTimeout("tcp", target, timeout)
-		if err != nil {
-			return "", err
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(timeout))
-		if _, err := c.Write([]byte("ping\n")); err != nil {
-			return "", err
-		}
-		buf := make([]byte, 64)
-		n, err := c.Read(buf)
-		if err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("%q", buf[:n]), nil
+		return echo("tcp", target, "ping\n", timeout)
 	case "udp":
-		c, err := net.DialTimeout("udp", target, timeout)
-		if err != nil {
-			return "", err
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(timeout))
-		if _, err := c.Write([]byte("ping")); err != nil {
-			return "", err
-		}
-		buf := make([]byte, 64)
-		n, err := c.Read(buf)
-		if err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("%q", buf[:n]), nil
+		return echo("udp", target, "ping", timeout)
 	case "http":
 		client := http.Client{Timeout: timeout}
 		resp, err := client.Get(target)
@@ -84,4 +56,23 @@ func run(kind, target string, timeout time.Duration) (string, error) {
 		return fmt.Sprint(addrs), nil
 	}
 	return "", fmt.Errorf("unknown kind %q", kind)
+}
+
+// echo sends a payload and returns the reply: a reply proves the path is open both ways.
+func echo(network, target, payload string, timeout time.Duration) (string, error) {
+	c, err := net.DialTimeout(network, target, timeout)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(timeout))
+	if _, err := c.Write([]byte(payload)); err != nil {
+		return "", err
+	}
+	buf := make([]byte, 64)
+	n, err := c.Read(buf)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%q", buf[:n]), nil
 }

@@ -92,12 +92,22 @@ function nodeDaemons(p: LabPaths, n: NodeSpec): { containerd: Daemon; rest: Daem
 }
 
 async function importImages(p: LabPaths, n: NodeSpec): Promise<void> {
-  const sock = nodeDirs(p.state, n).socket;
-  const have = await run('ctr', ['-a', sock, '-n', 'k8s.io', 'images', 'ls', '-q']);
+  const dirs = nodeDirs(p.state, n);
+  // The image build writes a stamp of its sources; a node that imported another build re-imports
+  // every image (import replaces the tag), so a rebuilt demo or probe image reaches running nodes.
+  const built = readIfExists(join(p.images, '.stamp'));
+  const mine = join(dirs.root, 'images.stamp');
+  const stale = built !== readIfExists(mine);
+  const have = await run('ctr', ['-a', dirs.socket, '-n', 'k8s.io', 'images', 'ls', '-q']);
   for (const ref of Object.values(IMAGES)) {
-    if (have.split('\n').includes(ref)) continue;
-    await run('ctr', ['-a', sock, '-n', 'k8s.io', 'images', 'import', join(p.images, imageTarball(ref))]);
+    if (!stale && have.split('\n').includes(ref)) continue;
+    await run('ctr', ['-a', dirs.socket, '-n', 'k8s.io', 'images', 'import', join(p.images, imageTarball(ref))]);
   }
+  if (built !== undefined) writeFileSync(mine, built);
+}
+
+function readIfExists(file: string): string | undefined {
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }
 
 /** Start (or finish starting) a node: containerd, images, kubelet, kube-proxy, policy enforcer. */
