@@ -9,7 +9,7 @@
  * - phase of a sample = where its timestamp falls: before the first fault starts, during any
  *   fault window, or after a fault ended. A 1 s load window belongs to the phase of its midpoint.
  */
-import type { FigureEvent, JournalEvent, Labels, SampleEvent, WindowEvent } from './events.ts';
+import type { FigureEvent, JournalEvent, Labels } from './events.ts';
 import { Histogram } from './histogram.ts';
 
 export type Phase = 'before' | 'during' | 'after';
@@ -192,14 +192,3 @@ export function perSecondSeries(events: readonly JournalEvent[], sel: Omit<Selec
       ...(b.target !== undefined ? { targetRate: b.target } : {}),
     }));
 }
-
-/** Distinct values of a label across samples and windows (e.g. every `version` seen). */
-export function labelValues(events: readonly JournalEvent[], key: string): string[] {
-  const seen = new Set<string>();
-  for (const e of events) {
-    if ((e.type === 'sample' || e.type === 'window') && e.labels?.[key] !== undefined) seen.add(e.labels[key]!);
-  }
-  return [...seen].sort();
-}
-
-export type { SampleEvent, WindowEvent };
