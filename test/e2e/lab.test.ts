@@ -90,7 +90,13 @@ describe('lab: a real multi-node cluster', () => {
   it('resolves DNS in pods and reaches the demo through its Service from a pod', async () => {
     const dns = await probe(ns, 'probe', 'dns', `demo.${ns}.svc.${NET.clusterDomain}`);
     expect(dns.stdout).toMatch(/^OK dns .*10\.79\./);
-    const http = await probe(ns, 'probe', 'http', `http://demo.${ns}/`);
+    // Endpoints reach each node's kube-proxy asynchronously after the rollout: allow 30 s, as a
+    // client would see it, then judge the last answer.
+    let http = await probe(ns, 'probe', 'http', `http://demo.${ns}/`);
+    for (let i = 0; i < 30 && !/status=200/.test(http.stdout); i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      http = await probe(ns, 'probe', 'http', `http://demo.${ns}/`);
+    }
     expect(http.stdout).toMatch(/status=200 version=v1/);
   });
 
