@@ -7,8 +7,8 @@ import type { z } from 'zod';
 import type { Change } from '../core/changes.ts';
 import { formatDuration } from '../core/duration.ts';
 import { sleep } from '../core/proc.ts';
-import type { Step } from '../scenarios/model.ts';
-import { registerStep, type StepContext, type StepKind } from '../scenarios/registry.ts';
+import type { Step } from '../core/scenario.ts';
+import { registerStep, type StepContext, type StepKind } from '../core/steps.ts';
 
 export interface FaultKind<P> {
   kind: string;

@@ -1,6 +1,4 @@
 /** Load testing with k6 under Gauntlet. */
-export { runLoad, surge, capacitySearch, loadScenario } from './load.ts';
-export type { RunLoadOptions, LoadRunResult, SurgeOptions, SurgeResult, CapacityOptions, CapacityResult } from './load.ts';
 export { profileSchema, stagesOf, toK6Scenarios, type Profile, type ProfileInput, type Stage } from './profiles.ts';
 export { gatesToThresholds, thresholdsToGates } from './thresholds.ts';
 export { surgeVerdict, capacityVerdict, DEFAULT_SLO, type Slo } from './verdict.ts';

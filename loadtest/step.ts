@@ -6,8 +6,8 @@
 import { z } from 'zod';
 import { formatDuration } from '../core/duration.ts';
 import type { WindowEvent } from '../core/events.ts';
-import { duration, ratio, url } from '../scenarios/fields.ts';
-import { registerStep, type StepContext } from '../scenarios/registry.ts';
+import { duration, ratio, url } from '../core/fields.ts';
+import { registerStep, type StepContext } from '../core/steps.ts';
 import { profileSchema, stagesOf, totalDuration, type Profile } from './profiles.ts';
 import { runK6Step } from './run.ts';
 import { BreachWatcher, capacityVerdict, DEFAULT_SLO, surgeVerdict, type Slo } from './verdict.ts';

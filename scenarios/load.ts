@@ -4,7 +4,7 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InputError, type InputIssue } from '../core/errors.ts';
 import { formatPath, readYamlFile, type PathSegment } from '../core/source.ts';
-import type { Scenario } from './model.ts';
+import type { Scenario } from '../core/scenario.ts';
 import { normalizeScenario, type Locator } from './schema.ts';
 import './kinds.ts';
 

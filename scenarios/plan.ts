@@ -2,8 +2,8 @@
 import { formatDuration } from '../core/duration.ts';
 import { describeSelection, describeThreshold } from '../core/gates.ts';
 import type { GauntletOptions } from '../core/options.ts';
-import type { Scenario } from './model.ts';
-import { stepKind } from './registry.ts';
+import type { Scenario } from '../core/scenario.ts';
+import { stepKind } from '../core/steps.ts';
 import { occurrences } from './runner.ts';
 
 export interface PlanStep {

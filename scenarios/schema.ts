@@ -6,9 +6,9 @@ import { z } from 'zod';
 import { InputError, type InputIssue } from '../core/errors.ts';
 import { LATENCY_METRICS, type GateSpec } from '../core/gates.ts';
 import type { PathSegment } from '../core/source.ts';
-import { duration, labels, threshold, url } from './fields.ts';
-import { SECTIONS, type Scenario, type Section, type Step } from './model.ts';
-import { PLANNED_KINDS, stepKind, stepKinds } from './registry.ts';
+import { duration, labels, threshold, url } from '../core/fields.ts';
+import { SECTIONS, type Scenario, type Section, type Step } from '../core/scenario.ts';
+import { PLANNED_KINDS, stepKind, stepKinds } from '../core/steps.ts';
 
 /** Locates a field path in the file the user wrote. */
 export interface Locator {

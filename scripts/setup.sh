@@ -27,7 +27,7 @@ if [ ! -f dist/.stamp ] || [ -n "$(find core cli scenarios reports loadtest poli
   touch dist/.stamp
 fi
 
-bash scripts/tools/build-k6.sh
+bash scripts/tools/install-k6.sh
 if [ -z "${GAUNTLET_SKIP_LAB:-}" ] && [ -f scripts/tools/install-lab.sh ]; then
   bash scripts/tools/install-lab.sh
 fi

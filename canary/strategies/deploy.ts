@@ -15,8 +15,8 @@ import { registerReverter } from '../../core/changes.ts';
 import { formatDuration } from '../../core/duration.ts';
 import type { Kube } from '../../core/kube.ts';
 import { sleep } from '../../core/proc.ts';
-import { duration } from '../../scenarios/fields.ts';
-import { registerStep } from '../../scenarios/registry.ts';
+import { duration } from '../../core/fields.ts';
+import { registerStep } from '../../core/steps.ts';
 
 const params = z.strictObject({
   /** Manifest files (multi-document YAML), relative to the scenario file. */

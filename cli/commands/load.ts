@@ -79,7 +79,7 @@ export const load = defineCommand<LoadArgs>({
   async handler(a) {
     const o = optionsFromArgs(a);
     const cmd = a.action;
-    const lib = await import('../../loadtest/index.ts');
+    const lib = await import('../../scenarios/load-runs.ts');
     const s = { p99Ms: a.p99 ?? 500, maxErrorRate: a.errorRate ?? 0.01 };
     const { signal, done } = interruptible();
     try {

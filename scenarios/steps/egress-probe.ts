@@ -3,7 +3,7 @@
  * journal sample: ok when the observed traffic matches the static analysis.
  */
 import { z } from 'zod';
-import { registerStep } from '../registry.ts';
+import { registerStep } from '../../core/steps.ts';
 
 const params = z.strictObject({
   allowlist: z.string().min(1),

@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { sleep } from '../../core/proc.ts';
-import { duration, labels, url } from '../fields.ts';
-import { registerStep, type StepContext } from '../registry.ts';
+import { duration, labels, url } from '../../core/fields.ts';
+import { registerStep, type StepContext } from '../../core/steps.ts';
 import { formatDuration } from '../../core/duration.ts';
 
 const params = z.strictObject({

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultOptions } from '../../core/options.ts';
-import { capacitySearch, surge } from '../../loadtest/index.ts';
+import { capacitySearch, surge } from '../../scenarios/load-runs.ts';
 import { saturatingServer, slowServer, type TestServer } from './load-servers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gauntlet-surge-'));

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregate } from '../../core/analysis.ts';
 import { InfraError, InputError } from '../../core/errors.ts';
 import { defaultOptions } from '../../core/options.ts';
-import { runLoad } from '../../loadtest/index.ts';
+import { runLoad } from '../../scenarios/load-runs.ts';
 import { deadPort, failingServer, slowServer, type TestServer } from './load-servers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gauntlet-load-'));

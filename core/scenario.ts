@@ -1,7 +1,7 @@
 /**
  * The normalized scenario: what the runner uses, whatever the user wrote (TS, YAML or JSON).
  */
-import type { GateSpec } from '../core/gates.ts';
+import type { GateSpec } from './gates.ts';
 
 /** Where a step is declared in the scenario file. */
 export type Section = 'load' | 'release' | 'faults' | 'checks';

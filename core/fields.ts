@@ -1,6 +1,6 @@
 /** Zod field types shared by the scenario schema and step kinds. */
 import { z } from 'zod';
-import { parseDuration } from '../core/duration.ts';
+import { parseDuration } from './duration.ts';
 
 /** A duration like `30s`, normalized to milliseconds. */
 export const duration = z.string({ error: 'expected a duration like 30s' }).transform((s, ctx) => {

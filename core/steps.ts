@@ -3,10 +3,10 @@
  * modules plug in without touching the runner. Adding a step kind is adding a file.
  */
 import type { z } from 'zod';
-import type { ChangeLedger } from '../core/changes.ts';
-import type { Journal, RunClock } from '../core/journal.ts';
-import type { GauntletOptions } from '../core/options.ts';
-import type { Scenario, Section, Step } from './model.ts';
+import type { ChangeLedger } from './changes.ts';
+import type { Journal, RunClock } from './journal.ts';
+import type { GauntletOptions } from './options.ts';
+import type { Scenario, Section, Step } from './scenario.ts';
 
 export interface StepContext<P = Record<string, unknown>> {
   step: Step<P>;
@@ -21,7 +21,7 @@ export interface StepContext<P = Record<string, unknown>> {
   changes: ChangeLedger;
   runDir: string;
   /** Lazily connected Kubernetes adapter (core/kube.ts), for steps that need the cluster. */
-  kube: () => Promise<import('../core/kube.ts').Kube>;
+  kube: () => Promise<import('./kube.ts').Kube>;
   progress: (line: string) => void;
 }
 

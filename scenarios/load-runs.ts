@@ -10,16 +10,16 @@ import { resolve } from 'node:path';
 import type { JournalEvent, MarkEvent } from '../core/events.ts';
 import type { GateSpec } from '../core/gates.ts';
 import type { GauntletOptions } from '../core/options.ts';
-import type { Scenario } from '../scenarios/model.ts';
-import type { RunResult } from '../scenarios/runner.ts';
-import { findK6, inspectScript } from './k6.ts';
-import { profileSchema, stagesOf, totalDuration, type ProfileInput } from './profiles.ts';
-import { compileIssue, reachable } from './run.ts';
+import type { Scenario } from '../core/scenario.ts';
+import type { RunResult } from './runner.ts';
+import { findK6, inspectScript } from '../loadtest/k6.ts';
+import { profileSchema, stagesOf, totalDuration, type ProfileInput } from '../loadtest/profiles.ts';
+import { compileIssue, reachable } from '../loadtest/run.ts';
 import { InfraError } from '../core/errors.ts';
-import type { K6Params } from './step.ts';
-import type { CapacityVerdict, Slo, SurgeVerdict } from './verdict.ts';
-import { DEFAULT_SLO } from './verdict.ts';
-import { thresholdsToGates } from './thresholds.ts';
+import type { K6Params } from '../loadtest/step.ts';
+import type { CapacityVerdict, Slo, SurgeVerdict } from '../loadtest/verdict.ts';
+import { DEFAULT_SLO } from '../loadtest/verdict.ts';
+import { thresholdsToGates } from '../loadtest/thresholds.ts';
 
 export interface RunLoadOptions {
   options: GauntletOptions;
@@ -49,7 +49,7 @@ const NO_PROFILE_MAX_MS = 6 * 3_600_000;
 const STEP_ID = 'load';
 
 /** The one-step scenario a load run is. Pure: no k6, no files. */
-export function loadScenario(o: Omit<RunLoadOptions, 'options' | 'signal'>, scriptGates: GateSpec[] = []): Scenario {
+export function loadRunScenario(o: Omit<RunLoadOptions, 'options' | 'signal'>, scriptGates: GateSpec[] = []): Scenario {
   const profile = o.profile ? profileSchema.parse(o.profile) : undefined;
   const params: K6Params = {
     ...(o.script ? { script: resolve(o.script) } : { url: o.url! }),
@@ -89,9 +89,9 @@ async function preflight(o: RunLoadOptions): Promise<GateSpec[]> {
 
 export async function runLoad(o: RunLoadOptions): Promise<LoadRunResult> {
   const scriptGates = await preflight(o);
-  const scenario = loadScenario(o, scriptGates);
-  await import('./step.ts');
-  const { runScenario } = await import('../scenarios/runner.ts');
+  const scenario = loadRunScenario(o, scriptGates);
+  await import('../loadtest/step.ts');
+  const { runScenario } = await import('./runner.ts');
   const r = await runScenario({ scenario, options: o.options, ...(o.signal ? { signal: o.signal } : {}) });
   return { ...r, scriptGates };
 }
