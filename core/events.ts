@@ -4,6 +4,7 @@
  *
  * Times: `t` is milliseconds on the run's monotonic clock (0 = run start), `wall` is ISO-8601 UTC.
  */
+import type { FailureCause } from './failures.ts';
 import type { HistogramData } from './histogram.ts';
 
 export const JOURNAL_SCHEMA_VERSION = 1;
@@ -75,6 +76,8 @@ export interface SampleEvent extends Base {
   ms: number;
   labels?: Labels;
   error?: string;
+  /** Why it failed, one of core/failures.ts's causes (absent when ok). */
+  cause?: FailureCause;
 }
 
 /**
@@ -90,6 +93,9 @@ export interface WindowEvent extends Base {
   labels?: Labels;
   requests: number;
   failures: number;
+  /** Failures by cause (core/failures.ts); the counts add up to `failures`. */
+  causes?: Partial<Record<FailureCause, number>>;
+  /** Latency of the successful responses only (k6: expected_response=true). */
   latency: HistogramData;
   /** Arrival rate the profile asked for in this window, requests/s. */
   targetRate?: number;
@@ -162,6 +168,24 @@ export interface RevertSpec {
   [key: string]: unknown;
 }
 
+/**
+ * A child process Gauntlet started (k6, a probe helper), journaled before it runs, so that
+ * `recover` can stop one that outlived a crashed run: pid plus the kernel's start time
+ * (field 22 of /proc/<pid>/stat, clock ticks since boot) tell it from a reused pid.
+ */
+export interface ProcessStart extends Base {
+  type: 'process.start';
+  step: string;
+  pid: number;
+  startTicks?: number;
+  command: string;
+}
+export interface ProcessEnd extends Base {
+  type: 'process.end';
+  step: string;
+  pid: number;
+}
+
 export interface LogEvent extends Base {
   type: 'log';
   level: 'info' | 'warn' | 'error';
@@ -184,6 +208,8 @@ export type JournalEvent =
   | ChangeApplied
   | ChangeReverted
   | ChangeRevertFailed
+  | ProcessStart
+  | ProcessEnd
   | LogEvent;
 
 export type EventType = JournalEvent['type'];
