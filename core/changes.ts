@@ -6,6 +6,7 @@
 import type { ChangeIntent, JournalEvent, RevertSpec } from './events.ts';
 import type { Journal } from './journal.ts';
 import type { UnrevertedChange } from './errors.ts';
+import { redact, redactString } from './redact.ts';
 
 /** Undo a change from its data. Resolve `'noop'` when there was nothing left to undo. */
 export type Reverter = (spec: RevertSpec, env: RevertEnv) => Promise<void | 'noop'>;
@@ -16,20 +17,34 @@ export interface RevertEnv {
   kube: () => Promise<unknown>;
 }
 
-const reverters = new Map<string, Reverter>();
-
-export function registerReverter(kind: string, fn: Reverter): void {
-  reverters.set(kind, fn);
+export interface ReverterInfo {
+  /** It runs commands taken from the journal: `recover` shows them and runs them only when asked. */
+  runsCommands?: boolean;
 }
 
-export function reverterFor(kind: string): Reverter | undefined {
-  return reverters.get(kind);
+const reverters = new Map<string, Reverter>();
+const infos = new Map<string, ReverterInfo>();
+
+export function registerReverter(kind: string, fn: Reverter, info: ReverterInfo = {}): void {
+  reverters.set(kind, fn);
+  infos.set(kind, info);
+}
+
+export function reverterFor(kind: string): ReverterInfo | undefined {
+  return reverters.has(kind) ? (infos.get(kind) ?? {}) : undefined;
 }
 
 export interface Change {
   /** Short description in the user's words: "cordon node lab-worker-2". */
   description: string;
+  /** How to undo it; this process reverts with it as given. */
   revert: RevertSpec;
+  /**
+   * What the journal keeps instead, when `revert` holds secrets (a Secret's data): a later
+   * `recover` gets only this, so its reverter must undo from it or say why it cannot.
+   * Whatever is journaled is also redacted (core/redact.ts).
+   */
+  journaledRevert?: RevertSpec;
 }
 
 export class ChangeLedger {
@@ -50,7 +65,8 @@ export class ChangeLedger {
   async apply<T>(step: string, change: Change, make: () => Promise<T>): Promise<T> {
     if (!reverters.has(change.revert.kind)) throw new Error(`no reverter registered for ${change.revert.kind}`);
     const id = `c${++this.n}`;
-    this.journal.appendDurable({ type: 'change.intent', id, step, description: change.description, revert: change.revert });
+    // Secrets never reach the journal: the in-memory copy keeps what this process needs.
+    this.journal.appendDurable({ type: 'change.intent', id, step, description: redactString(change.description), revert: redact(change.journaledRevert ?? change.revert) });
     this.pending.push({ id, change });
     const result = await make();
     this.journal.appendDurable({ type: 'change.applied', id });

@@ -105,6 +105,18 @@ export function isGauntletError(e: unknown): e is GauntletError {
   return e instanceof GauntletError;
 }
 
+/**
+ * A finished run's exit code, from how it ended and its one verdict (core/gates.ts runVerdict):
+ * a change left behind outranks everything, then an interrupt, then an infrastructure error;
+ * otherwise 0 only for a pass.
+ */
+export function runExitCode(run: { status: string; verdict: 'pass' | 'fail' | 'inconclusive'; unreverted: number }): ExitCode {
+  if (run.unreverted > 0) return ExitCode.RevertFailed;
+  if (run.status === 'interrupted') return ExitCode.Interrupted;
+  if (run.status === 'error') return ExitCode.Infra;
+  return run.verdict === 'pass' ? ExitCode.Pass : ExitCode.GateFailed;
+}
+
 /** The exit code for anything thrown: unknown errors are bugs, reported as infrastructure errors. */
 export function exitCodeOf(e: unknown): ExitCode {
   return isGauntletError(e) ? e.exitCode : ExitCode.Infra;

@@ -28,7 +28,8 @@ export interface Provenance {
   /** Versions of external tools used by the run (k6, kubectl server, ...). */
   tools: Record<string, string>;
   scenario: { file: string; name: string; sha256: string; git?: { commit: string; dirty: boolean } };
-  kube?: { context: string; server: string; namespace: string };
+  /** The cluster the run acted on; `recover` reconnects with the same kubeconfig and refuses another server. */
+  kube?: { context: string; server: string; namespace: string; kubeconfig?: string };
   seed: number;
   host: string;
 }

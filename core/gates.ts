@@ -152,6 +152,26 @@ export function evaluateGates(events: readonly JournalEvent[], gates: readonly G
   if (asked > 0 && all.dropped / asked > 0.01) {
     reasons.push(`load generator fell short: ${all.dropped} of ${asked} iterations dropped (${formatValue(all.dropped / asked, 'ratio')})`);
   }
+  if (gates.length === 0) reasons.push('no gates were defined: nothing was judged (add gates to the scenario)');
   const verdict: RunVerdict = failed.length ? 'fail' : reasons.length ? 'inconclusive' : 'pass';
   return { verdict, gates: results, reasons };
+}
+
+/** The gate set a run was judged by: resolved before it started and journaled in run.start. */
+export function journaledGates(events: readonly JournalEvent[]): GateSpec[] {
+  const start = events.find((e) => e.type === 'run.start');
+  const g = start?.type === 'run.start' ? (start.scenario as { gates?: unknown } | undefined)?.gates : undefined;
+  return Array.isArray(g) ? (g as GateSpec[]) : [];
+}
+
+/**
+ * The one verdict of a run, from its journal alone: the runner's exit code and every report
+ * format derive from this, so they cannot disagree. A journal without run.end (a crash, or a
+ * run still going) cannot vouch for a pass.
+ */
+export function runVerdict(events: readonly JournalEvent[], gates: readonly GateSpec[] = journaledGates(events)): Verdict {
+  const v = evaluateGates(events, gates);
+  if (events.some((e) => e.type === 'run.end')) return v;
+  const reasons = [...v.reasons, 'the journal has no run.end: the run crashed or is still running'];
+  return { ...v, verdict: v.verdict === 'fail' ? 'fail' : 'inconclusive', reasons };
 }

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -52,5 +52,30 @@ describe('journal', () => {
     k.append({ type: 'log', level: 'info', msg: 'b' });
     k.close();
     expect(readJournal(path).map((e) => e.seq)).toEqual([0, 1]);
+  });
+
+  it('a journal cut at any byte reads up to its last whole event, and reopen appends on a line of its own', () => {
+    const path = tmp();
+    const j = Journal.create(path);
+    j.append({ type: 'run.start', runId: 'r', scenario: { name: 'ünïcode' }, provenance: {} as never, epochMs: 0 });
+    j.append({ type: 'log', level: 'info', msg: 'zwei' });
+    j.append({ type: 'log', level: 'warn', msg: 'drei €' });
+    j.close();
+    const full = readFileSync(path);
+    const ends: number[] = [];
+    for (let i = 0; i < full.length; i++) if (full[i] === 0x0a) ends.push(i);
+    for (let cut = 0; cut <= full.length; cut++) {
+      const p = tmp();
+      writeFileSync(p, full.subarray(0, cut));
+      // Whole events are those whose closing brace made it (the newline may be missing).
+      const whole = ends.filter((e) => e <= cut).length;
+      expect(readJournal(p).map((e) => e.seq), `cut at ${cut}`).toEqual([0, 1, 2].slice(0, whole));
+      const r = Journal.reopen(p);
+      r.append({ type: 'log', level: 'info', msg: 'after' });
+      r.close();
+      const back = readJournal(p);
+      expect(back.map((e) => (e.type === 'log' ? e.msg : e.type)), `cut at ${cut}`).toEqual([...['run.start', 'zwei', 'drei €'].slice(0, whole), 'after']);
+      expect(back.at(-1)!.seq).toBe(whole);
+    }
   });
 });

@@ -5,7 +5,7 @@
  * syscall per sample); anything that changes a cluster is written AND fsync'd before the change
  * is made, so that crash recovery sees every change that might have happened.
  */
-import { closeSync, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { InputError } from './errors.ts';
 import { JOURNAL_SCHEMA_VERSION, type JournalEvent, type NewEvent } from './events.ts';
@@ -54,12 +54,18 @@ export class Journal {
   /** Reopen an existing journal to append (used by `recover`), continuing its sequence. */
   static reopen(path: string): Journal {
     const events = readJournal(path);
+    // A torn last line (a crash mid-write) is cut off, so what we append starts on a line of its own.
+    const whole = wholeEventsLength(readFileSync(path));
+    if (whole < statSync(path).size) truncateSync(path, whole);
     const start = events.find((e) => e.type === 'run.start');
     const last = events.at(-1);
     const epoch = start?.type === 'run.start' ? start.epochMs : Date.now();
     // Continue the run clock from wall time so the timeline stays in order.
     const clock = new RunClock(epoch, performance.now() - (Date.now() - epoch));
-    return new Journal(path, clock, openSync(path, 'a'), (last?.seq ?? -1) + 1);
+    const fd = openSync(path, 'a');
+    const size = statSync(path).size;
+    if (size > 0 && readFileSync(path).at(-1) !== 0x0a) writeSync(fd, '\n');
+    return new Journal(path, clock, fd, (last?.seq ?? -1) + 1);
   }
 
   /** Observe every appended event (live progress, early-abort gates). */
@@ -112,6 +118,22 @@ export class Journal {
     this.flush(true);
     closeSync(this.fd);
     this.fd = undefined;
+  }
+}
+
+/**
+ * Bytes of `data` up to the end of its last whole event: a last line cut mid-write is excluded;
+ * one that parses but lost only its newline is kept (its newline is added back on reopen).
+ */
+export function wholeEventsLength(data: Buffer): number {
+  const lastNl = data.lastIndexOf(0x0a);
+  const tail = data.subarray(lastNl + 1);
+  if (tail.length === 0) return data.length;
+  try {
+    JSON.parse(tail.toString('utf8'));
+    return data.length;
+  } catch {
+    return lastNl + 1;
   }
 }
 

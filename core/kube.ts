@@ -15,7 +15,7 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { InfraError, UsageError } from './errors.ts';
 import type { GauntletOptions } from './options.ts';
 import { sleep } from './proc.ts';
@@ -40,6 +40,8 @@ export type WatchEvent<T> = { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK
 export interface Kube {
   context: string;
   server: string;
+  /** The kubeconfig file(s) the context came from, absolute, joined like $KUBECONFIG. */
+  kubeconfig: string;
   namespace: string;
   config: KubeConfig;
   get<T extends KubernetesObject>(ref: ObjectRef): Promise<T | undefined>;
@@ -61,6 +63,15 @@ export interface Kube {
 }
 
 /** kubectl's precedence: --kubeconfig, then $KUBECONFIG (merged, first wins), then ~/.kube/config. */
+export function kubeconfigFiles(o: Pick<GauntletOptions, 'kubeconfig' | 'kubeconfigEnv' | 'env'>): string[] {
+  const files = o.kubeconfig
+    ? [o.kubeconfig]
+    : o.kubeconfigEnv
+      ? o.kubeconfigEnv.split(delimiter).filter(Boolean)
+      : [join(o.env.HOME ?? '', '.kube', 'config')];
+  return files.filter((f) => existsSync(f)).map((f) => resolve(f));
+}
+
 export function loadKubeConfig(o: Pick<GauntletOptions, 'kubeconfig' | 'kubeconfigEnv' | 'env'>): KubeConfig {
   const kc = new KubeConfig();
   const files = o.kubeconfig
@@ -183,6 +194,7 @@ export function connect(o: Pick<GauntletOptions, 'kubeconfig' | 'kubeconfigEnv' 
   const kube: Kube = {
     context: kc.getCurrentContext(),
     server,
+    kubeconfig: kubeconfigFiles(o).join(delimiter),
     namespace,
     config: kc,
     async get(ref) {

@@ -1,5 +1,6 @@
 /** The one door to child processes: bounded in time, never inheriting stdin. */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { InfraError } from './errors.ts';
 
 export interface ExecResult {
@@ -69,4 +70,51 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
     const timer = setTimeout(() => done(true), Math.max(0, ms));
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * The kernel's start time of a process (field 22 of /proc/<pid>/stat, clock ticks since boot),
+ * which tells a process from a later one that reused its pid. undefined when it is gone.
+ */
+export function processStartTicks(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 2 (comm) is in parentheses and may hold spaces: count from the last ')'.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(rest[22 - 3]);
+    return Number.isFinite(ticks) ? ticks : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the process `pid` started at `startTicks` is still running (pid reuse excluded). */
+export function processAlive(pid: number, startTicks: number | undefined): boolean {
+  const now = processStartTicks(pid);
+  if (now === undefined) return false;
+  return startTicks === undefined || now === startTicks;
+}
+
+/**
+ * Stop a process that outlived its run: SIGTERM, then SIGKILL after `graceMs`. Only when pid
+ * and start time still match, so a reused pid is never signalled. Resolves what happened.
+ */
+export async function stopProcess(pid: number, startTicks: number | undefined, graceMs = 3000): Promise<'stopped' | 'gone'> {
+  if (!processAlive(pid, startTicks)) return 'gone';
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return 'gone';
+  }
+  for (let waited = 0; waited < graceMs; waited += 100) {
+    await sleep(100);
+    if (!processAlive(pid, startTicks)) return 'stopped';
+  }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    return 'stopped';
+  }
+  for (let i = 0; i < 50 && processAlive(pid, startTicks); i++) await sleep(100);
+  return 'stopped';
 }

@@ -7,8 +7,11 @@ import type { ChangeLedger } from './changes.ts';
 import type { Journal, RunClock } from './journal.ts';
 import type { GauntletOptions } from './options.ts';
 import type { Scenario, Section, Step } from './scenario.ts';
+import type { GateSpec } from './gates.ts';
 
 export interface StepContext<P = Record<string, unknown>> {
+  /** The run's id: marks what the run creates (annotation gauntlet.dev/run-id). */
+  runId: string;
   step: Step<P>;
   scenario: Scenario;
   journal: Journal;
@@ -37,6 +40,11 @@ export interface StepKind<P = Record<string, unknown>> {
   needsCluster?: boolean;
   /** Cross-field checks against the whole scenario, at validate time: [relative path, message]. */
   check?(step: Step<P>, scenario: Omit<Scenario, 'steps'>): Array<[Array<string | number>, string]>;
+  /**
+   * Gates the step brings besides the scenario's (a k6 script's thresholds). Resolved before
+   * the run starts, so the one gate set is journaled in run.start and judges the run.
+   */
+  gates?(step: Step<P>, scenario: Scenario, options: GauntletOptions): Promise<GateSpec[]>;
   /** Versions of external tools the kind will use, for provenance (e.g. { k6: 'v1.8.1' }). */
   tools?(options: GauntletOptions): Promise<Record<string, string>>;
   /** Dry-run lines: what would be done, to what, when. Never touches anything. */

@@ -5,7 +5,7 @@
  */
 import { faultWindows, perSecondSeries, phaseAt, type FaultWindow, type Phase } from '../core/analysis.ts';
 import type { JournalEvent, Labels, Provenance, RunStart, RunStatus } from '../core/events.ts';
-import { evaluateGates, type GateResult, type GateSpec, type RunVerdict } from '../core/gates.ts';
+import { runVerdict, type GateResult, type GateSpec, type RunVerdict } from '../core/gates.ts';
 import { breakdown } from './breakdown.ts';
 import { redact } from './redact.ts';
 
@@ -133,8 +133,7 @@ export function buildReport(events: readonly JournalEvent[], opts: BuildOptions 
   const start = events.find((e): e is RunStart => e.type === 'run.start');
   const end = events.findLast((e) => e.type === 'run.end');
   const windows = faultWindows(events);
-  const gates = opts.gates ?? scenarioGates(start?.scenario);
-  const verdict = evaluateGates(events, gates);
+  const verdict = runVerdict(events, opts.gates);
   const traffic = breakdown(events, windows, CHART_LABEL);
   const measured = events.some((e) => e.type === 'sample' || e.type === 'window' || e.type === 'figure');
 
@@ -143,9 +142,8 @@ export function buildReport(events: readonly JournalEvent[], opts: BuildOptions 
     runId: start?.runId ?? 'unknown',
     status: end?.type === 'run.end' ? end.status : 'unfinished',
     ...(end?.type === 'run.end' && end.reason ? { statusReason: end.reason } : {}),
-    // A journal without run.end (a crash, or a run still going) cannot vouch for a pass.
-    verdict: !end && verdict.verdict === 'pass' ? 'inconclusive' : verdict.verdict,
-    reasons: end ? verdict.reasons : [...verdict.reasons, 'the journal has no run.end: the run crashed or is still running'],
+    verdict: verdict.verdict,
+    reasons: verdict.reasons,
     measured,
     ...(start ? { provenance: provenanceOf(start, events) } : {}),
     ...(start ? { scenario: scenarioSummary(start.scenario) } : {}),
@@ -165,11 +163,6 @@ export function buildReport(events: readonly JournalEvent[], opts: BuildOptions 
 }
 
 const seconds = (ms: number) => Math.round(ms) / 1000;
-
-function scenarioGates(scenario: unknown): GateSpec[] {
-  const g = (scenario as { gates?: unknown } | undefined)?.gates;
-  return Array.isArray(g) ? (g as GateSpec[]) : [];
-}
 
 function provenanceOf(start: RunStart, events: readonly JournalEvent[]): ReportProvenance {
   const last = events.at(-1)!;

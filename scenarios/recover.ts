@@ -1,17 +1,32 @@
 /**
- * Crash recovery: undo, from the journal alone, every change a run made and did not revert.
- * Reverters are idempotent, so recovering twice (or a change that never happened) is safe.
+ * Crash recovery: undo, from the journal alone, every change a run made and did not revert,
+ * and stop child processes (k6) that outlived it. Reverters are idempotent, so recovering twice
+ * (or a change that never happened) is safe.
+ *
+ * Safety, in order: a run still going (its lock's process alive) is refused; the cluster is the
+ * one the run recorded (same kubeconfig, and the same API server or nothing is done); commands
+ * taken from the journal run only with `runCommands` (a journal can come from anyone).
  */
 import { join } from 'node:path';
-import { revertChange, unrevertedChanges } from '../core/changes.ts';
-import type { UnrevertedChange } from '../core/errors.ts';
+import { reverterFor, revertChange, unrevertedChanges } from '../core/changes.ts';
+import { UsageError, type UnrevertedChange } from '../core/errors.ts';
+import type { ChangeIntent, JournalEvent, ProcessStart } from '../core/events.ts';
 import { Journal, readJournal } from '../core/journal.ts';
 import type { GauntletOptions } from '../core/options.ts';
+import { stopProcess } from '../core/proc.ts';
+import { liveRunLock } from '../core/runlock.ts';
 import './kinds.ts';
+
+export interface RecoverOptions {
+  /** Run `command` reverters' argv from the journal (otherwise they are shown and recover refuses). */
+  runCommands?: boolean;
+}
 
 export interface RecoverResult {
   reverted: Array<{ id: string; description: string }>;
   failed: UnrevertedChange[];
+  /** Child processes of the run that were still running and were stopped. */
+  stopped: Array<{ pid: number; command: string }>;
 }
 
 /** Note in a crashed run's journal that nothing is left to undo, so it is not flagged again. */
@@ -21,21 +36,60 @@ function markDone(path: string): void {
   j.close();
 }
 
-export async function recoverRun(runDir: string, o: GauntletOptions): Promise<RecoverResult> {
+/** process.start events with no process.end: children that may have outlived the run. */
+export function survivingProcesses(events: readonly JournalEvent[]): ProcessStart[] {
+  const open = new Map<number, ProcessStart>();
+  for (const e of events) {
+    if (e.type === 'process.start') open.set(e.pid, e);
+    else if (e.type === 'process.end') open.delete(e.pid);
+  }
+  return [...open.values()];
+}
+
+const commandsOf = (changes: readonly ChangeIntent[]) => changes.filter((c) => reverterFor(c.revert.kind)?.runsCommands);
+
+export async function recoverRun(runDir: string, o: GauntletOptions, ro: RecoverOptions = {}): Promise<RecoverResult> {
   const path = join(runDir, 'journal.ndjson');
   const events = readJournal(path);
+  const live = liveRunLock(runDir);
+  if (live) {
+    throw new UsageError(`run ${runDir} is still going (pid ${live.pid}, started ${live.started}): recover would revert its changes under it`, {
+      hint: 'stop it with Ctrl-C (it reverts on the way out), or wait for it to end',
+    });
+  }
   const todo = unrevertedChanges(events);
-  const result: RecoverResult = { reverted: [], failed: [] };
+  const result: RecoverResult = { reverted: [], failed: [], stopped: [] };
+
+  const commands = commandsOf(todo);
+  if (commands.length && !ro.runCommands) {
+    throw new UsageError(
+      `the journal asks to run ${commands.length} command(s) to revert; nothing was done:\n` +
+        commands.map((c) => `  - ${c.id}: ${(c.revert.argv as string[] | undefined)?.join(' ') ?? c.description}`).join('\n'),
+      { hint: 'read them, then rerun with --run-commands to run them' },
+    );
+  }
+
+  for (const p of survivingProcesses(events)) {
+    if ((await stopProcess(p.pid, p.startTicks)) === 'stopped') {
+      o.progress(`stopped ${p.command} (pid ${p.pid}), left running by the run`);
+      result.stopped.push({ pid: p.pid, command: p.command });
+    }
+  }
+
   const finished = events.some((e) => e.type === 'run.end' || (e.type === 'log' && e.msg === 'recover: done'));
   if (todo.length === 0) {
-    if (!finished) markDone(path);
+    if (!finished || result.stopped.length) markDone(path);
     return result;
   }
+
   const start = events.find((e) => e.type === 'run.start');
-  const kubeCtx = start?.type === 'run.start' ? start.provenance.kube : undefined;
+  const recorded = start?.type === 'run.start' ? start.provenance.kube : undefined;
   let kubeP: Promise<unknown> | undefined;
-  const kube = () =>
-    (kubeP ??= import('../core/kube.ts').then((m) => m.connect({ ...o, context: kubeCtx?.context ?? o.context, namespace: kubeCtx?.namespace ?? o.namespace })));
+  const kube = () => (kubeP ??= connectAsRecorded(recorded, o));
+  if (recorded && todo.some((c) => !reverterFor(c.revert.kind)?.runsCommands)) {
+    // Connect and check the server before touching anything.
+    await kube();
+  }
   const journal = Journal.reopen(path);
   try {
     journal.appendDurable({ type: 'log', level: 'info', msg: `recover: ${todo.length} change(s) to revert` });
@@ -50,4 +104,25 @@ export async function recoverRun(runDir: string, o: GauntletOptions): Promise<Re
     journal.close();
   }
   return result;
+}
+
+/**
+ * Reconnect to the cluster the run acted on: its kubeconfig (unless --kubeconfig says
+ * otherwise) and context, and only if the API server is the one recorded.
+ */
+async function connectAsRecorded(recorded: { context: string; server: string; namespace: string; kubeconfig?: string } | undefined, o: GauntletOptions): Promise<unknown> {
+  const { connect } = await import('../core/kube.ts');
+  const k = connect({
+    ...o,
+    ...(!o.kubeconfig && recorded?.kubeconfig ? { kubeconfigEnv: recorded.kubeconfig } : {}),
+    context: recorded?.context ?? o.context,
+    namespace: recorded?.namespace ?? o.namespace,
+  });
+  o.progress(`recover: context ${k.context} at ${k.server} (kubeconfig ${k.kubeconfig || 'none'})${recorded ? `; the run used ${recorded.server}` : ''}`);
+  if (recorded && k.server !== recorded.server) {
+    throw new UsageError(`context ${k.context} points at ${k.server}, but the run acted on ${recorded.server}: refusing to revert on another cluster`, {
+      hint: `pass --kubeconfig with the kubeconfig the run used${recorded.kubeconfig ? ` (${recorded.kubeconfig})` : ''}`,
+    });
+  }
+  return k;
 }

@@ -8,16 +8,17 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ChangeLedger } from '../core/changes.ts';
-import { ExitCode, type UnrevertedChange } from '../core/errors.ts';
+import { ExitCode, runExitCode, type UnrevertedChange } from '../core/errors.ts';
 import type { JournalEvent, Provenance, RunStatus } from '../core/events.ts';
-import { evaluateGate, evaluateGates, type Verdict } from '../core/gates.ts';
+import { evaluateGate, runVerdict, type GateSpec, type Verdict } from '../core/gates.ts';
 import { Journal, RunClock } from '../core/journal.ts';
 import type { GauntletOptions } from '../core/options.ts';
 import { exec, sleep } from '../core/proc.ts';
 import { toolVersion } from '../core/version.ts';
 import type { Scenario, Step } from '../core/scenario.ts';
 import { stepKind, type StepContext } from '../core/steps.ts';
-import { redact } from '../reports/redact.ts';
+import { redact } from '../core/redact.ts';
+import { acquireRunLock } from '../core/runlock.ts';
 import { unfinishedRuns } from './unfinished.ts';
 import './kinds.ts';
 
@@ -60,7 +61,7 @@ async function gitInfo(file: string): Promise<{ commit: string; dirty: boolean }
   }
 }
 
-async function toolVersions(s: Scenario, o: GauntletOptions, k?: import('../core/kube.ts').Kube): Promise<Record<string, string>> {
+async function toolVersions(s: Scenario, o: GauntletOptions): Promise<Record<string, string>> {
   const tools: Record<string, string> = {};
   const kinds = new Set(s.steps.map((st) => st.kind));
   for (const kind of kinds) {
@@ -69,10 +70,6 @@ async function toolVersions(s: Scenario, o: GauntletOptions, k?: import('../core
     } catch {
       // A missing tool is reported by the step itself, with its install hint.
     }
-  }
-  if (k) {
-    const v = await k.serverVersion().catch(() => undefined);
-    if (v) tools['kubernetes'] = v;
   }
   return tools;
 }
@@ -108,39 +105,59 @@ export function occurrences(step: Step, scenarioMs: number): Array<[number, numb
   return out;
 }
 
+/** Every gate of the run: the scenario's, then those steps bring (k6 script thresholds); first name wins. */
+export async function resolveGates(scenario: Scenario, options: GauntletOptions): Promise<GateSpec[]> {
+  const gates = [...scenario.gates];
+  for (const step of scenario.steps) {
+    const more = (await stepKind(step.kind)?.gates?.(step, scenario, options)) ?? [];
+    for (const g of more) if (!gates.some((x) => x.name === g.name)) gates.push(g);
+  }
+  return gates;
+}
+
 export async function runScenario(ro: RunOptions): Promise<RunResult> {
-  const { scenario, options } = ro;
+  const { options } = ro;
+  // Everything that can fail on input or on the world is resolved before the run directory
+  // exists: a run that cannot start leaves nothing behind to recover.
+  const needsCluster = ro.scenario.steps.some((s) => stepKind(s.kind)?.needsCluster);
+  let kubeP: Promise<import('../core/kube.ts').Kube> | undefined;
+  const kube = () =>
+    (kubeP ??= import('../core/kube.ts').then((m) =>
+      m.connect({ ...options, context: ro.scenario.target.context ?? options.context, namespace: ro.scenario.target.namespace ?? options.namespace }),
+    ));
+  let kubeInfo: Provenance['kube'];
+  let k: import('../core/kube.ts').Kube | undefined;
+  let serverVersion: string | undefined;
+  if (needsCluster) {
+    k = await kube();
+    // Preflight: an unreachable cluster is an infrastructure error now, before any step starts.
+    serverVersion = await k.serverVersion();
+    kubeInfo = { context: k.context, server: k.server, namespace: k.namespace, kubeconfig: k.kubeconfig };
+    options.progress(`using context ${k.context} (${k.server}), namespace ${k.namespace}`);
+  }
+  // One gate set, journaled in run.start: the verdict and every report are judged by it.
+  const scenario: Scenario = { ...ro.scenario, gates: await resolveGates(ro.scenario, options) };
+  const tools = await toolVersions(scenario, options);
+  if (serverVersion) tools['kubernetes'] = serverVersion;
+  const prov = await provenance(scenario, options, kubeInfo, tools);
+
   const runId = ro.runId ?? newRunId(scenario.name);
   for (const dir of unfinishedRuns(options.reportDir)) {
-    options.progress(`warning: run ${dir} has no end record (crashed, or still running) and may have left changes: gauntlet recover ${dir}`);
+    options.progress(`warning: run ${dir} has no end record (it crashed) and may have left changes: gauntlet recover ${dir}`);
   }
   const runDir = resolve(options.reportDir, runId);
   mkdirSync(runDir, { recursive: true });
+  const lock = acquireRunLock(runDir);
   const clock = new RunClock();
   const journal = Journal.create(join(runDir, 'journal.ndjson'), clock);
   const events: JournalEvent[] = [];
   journal.subscribe((e) => events.push(e));
 
-  const needsCluster = scenario.steps.some((s) => stepKind(s.kind)?.needsCluster);
-  let kubeP: Promise<import('../core/kube.ts').Kube> | undefined;
-  const kube = () =>
-    (kubeP ??= import('../core/kube.ts').then((m) =>
-      m.connect({ ...options, context: scenario.target.context ?? options.context, namespace: scenario.target.namespace ?? options.namespace }),
-    ));
-  let kubeInfo: Provenance['kube'];
-  let k: import('../core/kube.ts').Kube | undefined;
-  if (needsCluster) {
-    k = await kube();
-    kubeInfo = { context: k.context, server: k.server, namespace: k.namespace };
-    options.progress(`using context ${k.context} (${k.server}), namespace ${k.namespace}`);
-  }
-  const tools = await toolVersions(scenario, options, k);
-
   journal.appendDurable({
     type: 'run.start',
     runId,
     scenario: redact(scenario),
-    provenance: await provenance(scenario, options, kubeInfo, tools),
+    provenance: prov,
     epochMs: clock.epochMs,
   });
 
@@ -174,6 +191,7 @@ export async function runScenario(ro: RunOptions): Promise<RunResult> {
       if (!(await sleep(start - clock.now(), stop.signal))) return;
       journal.append({ type: 'step.start', step: step.id, kind: step.kind, section: step.section });
       const ctx: StepContext = {
+        runId,
         step,
         scenario,
         journal,
@@ -207,8 +225,10 @@ export async function runScenario(ro: RunOptions): Promise<RunResult> {
   const unreverted = await changes.revertAll();
   journal.appendDurable({ type: 'run.end', status, ...(reason ? { reason } : {}) });
   journal.close();
+  lock.release();
 
-  const verdict = evaluateGates(events, scenario.gates);
+  // The one verdict, from the journal (the same function the reports use).
+  const verdict = runVerdict(events);
   let reportFiles: string[] = [];
   try {
     const reports = await import('../reports/index.ts');
@@ -216,15 +236,7 @@ export async function runScenario(ro: RunOptions): Promise<RunResult> {
   } catch (e) {
     options.progress(`reports not written: ${(e as Error).message}`);
   }
-  const exitCode = unreverted.length
-    ? ExitCode.RevertFailed
-    : status === 'interrupted'
-      ? ExitCode.Interrupted
-      : status === 'error'
-        ? ExitCode.Infra
-        : verdict.verdict === 'pass'
-          ? ExitCode.Pass
-          : ExitCode.GateFailed;
+  const exitCode = runExitCode({ status, verdict: verdict.verdict, unreverted: unreverted.length });
   return { runId, runDir, status, verdict, exitCode, unreverted, reportFiles, events };
 }
 

@@ -20,7 +20,7 @@ describe('unfinished runs', () => {
     }
     expect(unfinishedRuns(dir)).toEqual([join(dir, 'b-crashed')]);
     const r = await recoverRun(join(dir, 'b-crashed'), defaultOptions({}));
-    expect(r).toEqual({ reverted: [], failed: [] });
+    expect(r).toEqual({ reverted: [], failed: [], stopped: [] });
     expect(unfinishedRuns(dir)).toEqual([]);
     expect(unfinishedRuns(join(dir, 'missing'))).toEqual([]);
   });

@@ -1,6 +1,7 @@
-/** Runs in a report directory that never finished (crashed or killed): they may have left changes. */
+/** Runs in a report directory that never finished (crashed or killed, not still going): they may have left changes. */
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { liveRunLock } from '../core/runlock.ts';
 
 const TAIL_BYTES = 8192;
 
@@ -13,6 +14,8 @@ export function unfinishedRuns(reportDir: string, limit = 50): string[] {
     .slice(-limit);
   return dirs
     .filter((name) => {
+      // A run still going (its lock's process alive) has not crashed.
+      if (liveRunLock(join(reportDir, name))) return false;
       const file = join(reportDir, name, 'journal.ndjson');
       const size = statSync(file).size;
       const fd = openSync(file, 'r');

@@ -55,12 +55,31 @@ function restorable(o: Obj): Obj {
   return { ...rest, metadata: meta } as unknown as Obj;
 }
 
+/** Annotation on every object a run creates: recover deletes nothing that lacks it. */
+export const RUN_MARK = 'gauntlet.dev/run-id';
+
+/** A Secret as the journal may keep it: everything but its data. */
+function withoutSecretData(o: Obj): Obj {
+  if (o.kind !== 'Secret') return o;
+  const { data: _d, stringData: _s, ...rest } = o as Obj & { data?: unknown; stringData?: unknown };
+  return rest as Obj;
+}
+
 registerReverter('deploy', async (spec, env) => {
   const kube = (await env.kube()) as Kube;
   const r = spec.ref as ReturnType<typeof ref>;
   if (spec.previous) {
+    if (spec.secretDataOmitted) {
+      throw new Error(`${r.kind}/${r.name} was replaced and its previous data never reached the journal (secrets never do): restore it from your own source`);
+    }
     await kube.apply(spec.previous as Obj);
     return;
+  }
+  const live = await kube.get<Obj>(r);
+  if (!live) return 'noop';
+  const mark = (live.metadata as { annotations?: Record<string, string> }).annotations?.[RUN_MARK];
+  if (!spec.runId || mark !== spec.runId) {
+    throw new Error(`${r.kind}/${r.name}${r.namespace ? ` in ${r.namespace}` : ''} does not carry ${RUN_MARK}=${String(spec.runId)} (it has ${mark ?? 'no mark'}): not this run's, left in place`);
   }
   if ((await kube.delete(r)) === 'absent') return 'noop';
   // Leave the cluster as we found it: wait (bounded) until the object is really gone, so a
@@ -104,10 +123,18 @@ registerStep<Params>({
     const t0 = ctx.clock.now();
     for (const o of objs) {
       const before = await kube.get<Obj>(ref(o));
+      const previous = before ? restorable(before) : undefined;
+      const revert = { kind: 'deploy', ref: ref(o), runId: ctx.runId, ...(previous ? { previous } : {}) };
+      // What the run creates carries its mark; what it replaces is put back as it was.
+      const applied = before ? o : { ...o, metadata: { ...o.metadata, annotations: { ...(o.metadata as { annotations?: Record<string, string> }).annotations, [RUN_MARK]: ctx.runId } } };
       await ctx.changes.apply(
         ctx.step.id,
-        { description: `${before ? 'update' : 'create'} ${label(o)}`, revert: { kind: 'deploy', ref: ref(o), ...(before ? { previous: restorable(before) } : {}) } },
-        () => kube.apply(o),
+        {
+          description: `${before ? 'update' : 'create'} ${label(o)}`,
+          revert,
+          ...(previous?.kind === 'Secret' ? { journaledRevert: { ...revert, previous: withoutSecretData(previous), secretDataOmitted: true } } : {}),
+        },
+        () => kube.apply(applied),
       );
     }
     const rolled = objs.filter((o) => ROLLED.has(o.kind!));

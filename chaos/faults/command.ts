@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { registerReverter } from '../../core/changes.ts';
 import { execOk } from '../../core/proc.ts';
+import { REDACTED } from '../../core/redact.ts';
 import { registerFault } from '../fault.ts';
 
 const argv = z.array(z.string().min(1)).min(1, 'expected a command as a list of words, e.g. ["kubectl", "scale", ...]');
@@ -17,9 +18,17 @@ const params = z.strictObject({
 });
 type Params = z.infer<typeof params>;
 
-registerReverter('command', async (spec) => {
-  await execOk(spec.argv as string[], { timeoutMs: ((spec.timeout as number) ?? 60) * 1000 });
-});
+registerReverter(
+  'command',
+  async (spec) => {
+    const argv = spec.argv as string[];
+    if (argv.some((a) => a.includes(REDACTED))) {
+      throw new Error(`the revert command held a secret, so the journal keeps it redacted: run it yourself (${argv.join(' ')})`);
+    }
+    await execOk(spec.argv as string[], { timeoutMs: ((spec.timeout as number) ?? 60) * 1000 });
+  },
+  { runsCommands: true },
+);
 
 registerFault<Params>({
   kind: 'command',

@@ -29,21 +29,22 @@ export const report = defineCommand<{ runDir: string; format: (typeof FORMATS)[n
   },
 });
 
-export const recover = defineCommand<{ runDir: string }>({
+export const recover = defineCommand<{ runDir: string; runCommands?: boolean }>({
   command: 'recover <run-dir>',
   describe: 'undo every change a crashed or abandoned run left behind, from its journal',
   builder: (y) =>
     y
       .positional('run-dir', { type: 'string', demandOption: true, describe: 'the run directory of the crashed run' })
+      .option('run-commands', { type: 'boolean', describe: 'run the revert commands the journal names (shown first; without this flag recover refuses)' })
       .example('$0 recover runs/20261121T120000Z-chaos-ab12', 'revert what the journal says is still applied'),
   async handler(a) {
     const o = optionsFromArgs(a);
     const { recoverRun } = await import('../../scenarios/recover.ts');
-    const r = await recoverRun(a.runDir, o);
+    const r = await recoverRun(a.runDir, o, { runCommands: a.runCommands ?? false });
     emit(o, r, () =>
-      r.reverted.length + r.failed.length === 0
+      r.reverted.length + r.failed.length + r.stopped.length === 0
         ? `${a.runDir}: nothing to recover`
-        : [...r.reverted.map((c) => `reverted ${c.id}: ${c.description}`), ...r.failed.map((c) => `FAILED ${c.id}: ${c.description} (${c.error})`)].join('\n'),
+        : [...r.stopped.map((p) => `stopped ${p.command} (pid ${p.pid})`), ...r.reverted.map((c) => `reverted ${c.id}: ${c.description}`), ...r.failed.map((c) => `FAILED ${c.id}: ${c.description} (${c.error})`)].join('\n'),
     );
     return r.failed.length ? 4 : 0;
   },

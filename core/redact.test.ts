@@ -24,6 +24,9 @@ describe('redact', () => {
   });
 
   it('leaves ordinary text alone', () => {
-    for (const s of ['p99 latency 412 ms', 'password-reset error rate', 'canary weight 10%', 'https://checkout.shop.svc/health']) expect(redactString(s)).toBe(s);
+    for (const s of ['p99 latency 412 ms', 'password-reset error rate', 'canary weight 10%', 'https://checkout.shop.svc/health', 'Basic probe', 'token bucket', 'Token bucket limiter', 'Bearer of bad news']) expect(redactString(s)).toBe(s);
+    expect(redactString('Authorization: Basic dXNlcjpwYXNz')).not.toContain('dXNlcjpwYXNz');
+    expect(redactString('curl -H "Authorization: Bearer abc123def456"')).not.toContain('abc123def456');
+    expect(redactString('kubectl --token=s3cr3t-value get pods')).not.toContain('s3cr3t');
   });
 });
