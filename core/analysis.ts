@@ -5,11 +5,16 @@
  * Definitions (also printed in reports):
  * - error rate = failed requests / requests (a request fails when it got no response or the
  *   step's success check rejected it, e.g. a status outside 2xx/3xx).
- * - latency percentiles come from 1%-precision histograms of every request in the selection.
+ * - latency percentiles come from 1%-precision histograms of the successful requests in the
+ *   selection (a failure's time says nothing about the service's speed); no successful request,
+ *   no latency (a latency gate is then inconclusive).
+ * - request metrics (error rate, requests, rps, latency) come from load windows and request
+ *   samples only; check samples (egress-probe rows, verdicts without latency) feed the check
+ *   counts, never the request metrics.
  * - phase of a sample = where its timestamp falls: before the first fault starts, during any
  *   fault window, or after a fault ended. A 1 s load window belongs to the phase of its midpoint.
  */
-import type { FigureEvent, JournalEvent, Labels } from './events.ts';
+import type { FigureEvent, JournalEvent, Labels, SampleEvent, WindowEvent } from './events.ts';
 import { Histogram } from './histogram.ts';
 
 export type Phase = 'before' | 'during' | 'after';
@@ -34,7 +39,11 @@ export interface Aggregate {
   failures: number;
   /** failures / requests; undefined when no requests. */
   errorRate: number | undefined;
+  /** Latency of the successful requests only. */
   latency: Histogram;
+  /** Check verdicts (egress-probe rows) and how many failed; never counted as requests. */
+  checks: number;
+  checkFailures: number;
   /** Seconds of run time the selection covers (for rates; parallel windows count once). */
   seconds: number;
   /** Iterations the load generator could not start. */
@@ -83,9 +92,14 @@ function labelsMatch(labels: Labels | undefined, where: Labels | undefined): boo
   return true;
 }
 
+/** Whether an event feeds the request metrics: a load window, or a sample that is a request. */
+export function isRequest(e: JournalEvent): e is SampleEvent | WindowEvent {
+  return e.type === 'window' || (e.type === 'sample' && e.measures !== 'check');
+}
+
 /** Aggregate every sample and load window matching the selection. */
 export function aggregate(events: readonly JournalEvent[], sel: Selection = {}, windows = faultWindows(events)): Aggregate {
-  const agg: Aggregate = { requests: 0, failures: 0, errorRate: undefined, latency: new Histogram(), seconds: 0, dropped: 0, targetRequests: 0 };
+  const agg: Aggregate = { requests: 0, failures: 0, errorRate: undefined, latency: new Histogram(), checks: 0, checkFailures: 0, seconds: 0, dropped: 0, targetRequests: 0 };
   const phase = sel.phase && sel.phase !== 'all' ? sel.phase : undefined;
   let first = Infinity;
   let last = -Infinity;
@@ -94,11 +108,15 @@ export function aggregate(events: readonly JournalEvent[], sel: Selection = {}, 
     if (e.type !== 'sample' && e.type !== 'window') continue;
     if (sel.step && e.step !== sel.step) continue;
     if (!labelsMatch(e.labels, sel.where)) continue;
-    if (e.type === 'sample') {
+    if (e.type === 'sample' && e.measures === 'check') {
+      if (phase && phaseAt(e.t, windows) !== phase) continue;
+      agg.checks++;
+      if (!e.ok) agg.checkFailures++;
+    } else if (e.type === 'sample') {
       if (phase && phaseAt(e.t, windows) !== phase) continue;
       agg.requests++;
       if (!e.ok) agg.failures++;
-      agg.latency.record(e.ms);
+      else agg.latency.record(e.ms);
       first = Math.min(first, e.t);
       last = Math.max(last, e.t);
     } else {
@@ -164,14 +182,14 @@ export function perSecondSeries(events: readonly JournalEvent[], sel: Omit<Selec
     return b;
   };
   for (const e of events) {
-    if (e.type !== 'sample' && e.type !== 'window') continue;
+    if (!isRequest(e)) continue;
     if (sel.step && e.step !== sel.step) continue;
     if (!labelsMatch(e.labels, sel.where)) continue;
     if (e.type === 'sample') {
       const b = get(Math.floor(e.t / 1000));
       b.requests++;
       if (!e.ok) b.failures++;
-      b.h.record(e.ms);
+      else b.h.record(e.ms);
     } else {
       const b = get(Math.floor(e.start / 1000));
       b.requests += e.requests;

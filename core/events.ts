@@ -66,14 +66,20 @@ export interface StepEnd extends Base {
   error?: string;
 }
 
-/** One observed request (probes): the raw sample behind every number in a report. */
+/**
+ * One observation (probes): the raw sample behind every number in a report. Most are requests;
+ * a `check` sample is a verdict with no latency (an egress-probe row), kept out of the request
+ * metrics (core/analysis.ts `isRequest`).
+ */
 export interface SampleEvent extends Base {
   type: 'sample';
   step: string;
+  /** What it measures: a request (default) or a check's verdict. */
+  measures?: 'request' | 'check';
   ok: boolean;
   /** HTTP status, 0 when no response arrived. */
   status: number;
-  /** Latency in ms (time to full response, or to the failure). */
+  /** Latency in ms (time to full response, or to the failure); latency metrics use successful requests only. */
   ms: number;
   labels?: Labels;
   error?: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JournalEvent, NewEvent } from './events.ts';
-import { evaluateGate, evaluateGates, type GateSpec } from './gates.ts';
+import { evaluateGate, evaluateGates, runVerdict, type GateSpec } from './gates.ts';
 import { Histogram } from './histogram.ts';
 
 let seq = 0;
@@ -74,5 +74,36 @@ describe('gates', () => {
   it('a failed step or an interrupted run is never a pass', () => {
     const broken = [...events.slice(0, -1), ev(9000, { type: 'step.end', step: 'probe', ok: false, error: 'boom' }), ev(10_000, { type: 'run.end', status: 'interrupted' })];
     expect(evaluateGates(broken, [gate({ phase: 'before', max: 0 })]).verdict).toBe('inconclusive');
+  });
+
+  it('a run with no gates judged nothing: inconclusive, and it says so, even when every request failed', () => {
+    const allFailed = events.map((e) => (e.type === 'sample' ? { ...e, ok: false, status: 500 } : e));
+    const v = runVerdict(allFailed);
+    expect(v.verdict).toBe('inconclusive');
+    expect(v.reasons.join()).toMatch(/no gates were defined/);
+  });
+
+  it('judges by the gate set journaled in run.start, and a journal without run.end is never a pass', () => {
+    const withGates = events.map((e) => (e.type === 'run.start' ? { ...e, scenario: { gates: [gate({ phase: 'before', max: 0 })] } } : e));
+    expect(runVerdict(withGates).verdict).toBe('pass');
+    expect(runVerdict(withGates.filter((e) => e.type !== 'run.end'))).toMatchObject({ verdict: 'inconclusive' });
+  });
+
+  it('egress-probe check rows never enter request metrics, only check_failures', () => {
+    const check = (t: number, ok: boolean) => ev(t, { type: 'sample', step: 'egress', measures: 'check', ok, status: 0, ms: 0, labels: { workload: 'w' } });
+    const mixed = [...events, check(9500, false), check(9501, false), check(9502, true)];
+    expect(evaluateGate(mixed, gate({ max: 1 }))).toMatchObject({ observed: evaluateGate(events, gate({ max: 1 })).observed, samples: 100 });
+    expect(evaluateGate(mixed, gate({ metric: 'latency_p50', phase: 'after', max: 1000 })).observed).toBeCloseTo(10, 0);
+    expect(evaluateGate(mixed, gate({ metric: 'latency_max', max: 1000 })).observed).toBeCloseTo(200, 0);
+    expect(evaluateGate(mixed, gate({ metric: 'latency_p50', step: 'egress', max: 1000 })).verdict).toBe('no-data');
+    expect(evaluateGate(mixed, gate({ metric: 'check_failures', max: 0 }))).toMatchObject({ verdict: 'fail', observed: 2, samples: 3 });
+  });
+
+  it('latency is over successful responses only, and zero successful responses never pass a latency gate', () => {
+    const fastFailures = [...events.slice(0, -1), ...[0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => sample(9900 + i, false, 0.5, 'v3')), events.at(-1)!];
+    // 10 instant failures (refused connections) do not make the service look faster.
+    expect(evaluateGate(fastFailures, gate({ metric: 'latency_p50', phase: 'after', max: 1000 })).observed).toBeCloseTo(10, 0);
+    const r = evaluateGate(fastFailures, gate({ metric: 'latency_p99', where: { version: 'v3' }, max: 1000 }));
+    expect(r).toMatchObject({ verdict: 'no-data', samples: 0 });
   });
 });

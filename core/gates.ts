@@ -14,7 +14,7 @@ export const LATENCY_METRICS = {
 } as const;
 
 /** Built-in metrics; any other name is a figure a step recorded (e.g. rollbackSeconds). */
-export const BUILTIN_METRICS = ['error_rate', 'requests', 'rps', 'dropped_ratio', ...Object.keys(LATENCY_METRICS)] as const;
+export const BUILTIN_METRICS = ['error_rate', 'requests', 'rps', 'dropped_ratio', 'check_failures', ...Object.keys(LATENCY_METRICS)] as const;
 
 export interface GateSpec {
   name: string;
@@ -46,7 +46,7 @@ export interface GateResult {
 export function unitOf(metric: string): string {
   if (metric === 'error_rate' || metric === 'dropped_ratio') return 'ratio';
   if (metric in LATENCY_METRICS) return 'ms';
-  if (metric === 'requests') return 'count';
+  if (metric === 'requests' || metric === 'check_failures') return 'count';
   if (metric === 'rps') return 'req/s';
   return '';
 }
@@ -84,7 +84,10 @@ export function measure(events: readonly JournalEvent[], g: GateSpec, windows = 
   if ((BUILTIN_METRICS as readonly string[]).includes(g.metric)) {
     const a = aggregate(events, sel, windows);
     const unit = unitOf(g.metric);
+    if (g.metric === 'check_failures') return a.checks === 0 ? { samples: 0, unit } : { value: a.checkFailures, samples: a.checks, unit };
     if (a.requests === 0) return { samples: 0, unit };
+    // Latency is over successful responses only: none of them, nothing to judge.
+    if (g.metric in LATENCY_METRICS) return { ...(a.latency.n ? { value: a.latency.quantile(LATENCY_METRICS[g.metric as keyof typeof LATENCY_METRICS]) } : {}), samples: a.latency.n, unit };
     let value: number | undefined;
     if (g.metric === 'error_rate') value = a.errorRate;
     else if (g.metric === 'requests') value = a.requests;

@@ -158,6 +158,11 @@ function explain(e: unknown, info: CallInfo, server: string): unknown {
   const where = `${info.resource}${info.namespace ? ` in namespace ${info.namespace}` : ''}`;
   const net = netCode(e);
   if (net) return new InfraError(`cluster unreachable at ${server} (${net}) while trying to ${info.verb} ${where}`, { hint: 'check the context (--context), or start the local lab: gauntlet lab up', cause: e });
+  // fetch's own failures ("fetch failed": a refused port, a bad address) name the cause one level down.
+  if (e instanceof TypeError && e.message === 'fetch failed') {
+    const why = (e.cause as Error | undefined)?.message ?? e.message;
+    return new InfraError(`cluster unreachable at ${server} (${why}) while trying to ${info.verb} ${where}`, { hint: 'check the context (--context), or start the local lab: gauntlet lab up', cause: e });
+  }
   if (e instanceof ApiException) {
     if (e.code === 403) return new InfraError(`RBAC denies ${info.verb} on ${where}: ${statusMessage(e)}`, { hint: `grant the verb "${info.verb}" on ${info.resource} to your user`, cause: e });
     if (e.code === 401) return new InfraError(`unauthorized at ${server}: credentials rejected`, { hint: 'refresh your kubeconfig credentials', cause: e });

@@ -22,7 +22,7 @@ import { gatesToThresholds, HTTP_METRICS, thresholdsToGates, type K6Thresholds, 
 export const BUILTIN_SCRIPT = [new URL('./scripts/http.ts', import.meta.url), new URL('../../loadtest/scripts/http.ts', import.meta.url)]
   .map((u) => fileURLToPath(u))
   .find((p) => existsSync(p))!;
-const BUILTIN_METRICS: RequestMetrics = { duration: 'gauntlet_req', failed: 'gauntlet_req_failed', reqs: 'http_reqs' };
+export const BUILTIN_REQUEST_METRICS: RequestMetrics = { duration: 'gauntlet_req', failed: 'gauntlet_req_failed', reqs: 'http_reqs' };
 
 export interface LoadSpec {
   /** A k6 script (TS or JS); or `url` for the built-in GET script. */
@@ -98,7 +98,7 @@ export function reachable(url: string, timeoutMs = 3000): Promise<string | undef
 export async function runK6Step(spec: LoadSpec, ctx: LoadContext): Promise<LoadOutcome> {
   if (!spec.script === !spec.url) throw new InputError([{ file: '<load>', path: 'script', message: 'give exactly one of script or url' }]);
   const bin = await findK6(ctx.options);
-  const metrics = spec.url ? BUILTIN_METRICS : HTTP_METRICS;
+  const metrics = spec.url ? BUILTIN_REQUEST_METRICS : HTTP_METRICS;
   const script = spec.url ? BUILTIN_SCRIPT : resolve(spec.script!);
   const env: Record<string, string | undefined> = { ...ctx.options.env, ...spec.env, K6_NO_USAGE_REPORT: 'true' };
   if (spec.url) {

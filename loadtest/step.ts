@@ -9,7 +9,9 @@ import type { WindowEvent } from '../core/events.ts';
 import { duration, ratio, url } from '../core/fields.ts';
 import { registerStep, type StepContext } from '../core/steps.ts';
 import { profileSchema, stagesOf, totalDuration, type Profile } from './profiles.ts';
-import { runK6Step } from './run.ts';
+import { BUILTIN_REQUEST_METRICS, runK6Step } from './run.ts';
+import { HTTP_METRICS, thresholdsToGates } from './thresholds.ts';
+import { resolve } from 'node:path';
 import { BreachWatcher, capacityVerdict, DEFAULT_SLO, surgeVerdict, type Slo } from './verdict.ts';
 
 const k6Threshold = z.union([z.string(), z.strictObject({ threshold: z.string(), abortOnFail: z.boolean().optional(), delayAbortEval: z.string().optional() })]);
@@ -85,8 +87,7 @@ async function run(ctx: StepContext<K6Params>): Promise<void> {
         },
       },
     );
-    // The script's own thresholds are judged like any gate (the runner reads scenario.gates at the end).
-    for (const g of outcome.scriptGates) if (!ctx.scenario.gates.some((x) => x.name === g.name)) ctx.scenario.gates.push(g);
+    // The script's own thresholds are already gates of the run (see `gates` below, resolved before run.start).
     if (outcome.scriptGates.length || outcome.unmapped.length) {
       ctx.journal.append({ type: 'mark', step: id, label: 'k6 thresholds', data: { gates: outcome.scriptGates, unmapped: outcome.unmapped } });
     }
@@ -117,6 +118,23 @@ registerStep<K6Params>({
   sections: ['load'],
   summary: 'load with k6: any k6 script, or the built-in GET against a URL, driven by a profile',
   params: k6Params,
+  async gates(step, _scenario, options) {
+    const p = step.params;
+    const thresholds: Record<string, unknown[]> = {};
+    const add = (t: Record<string, unknown> | undefined) => {
+      for (const [k, v] of Object.entries(t ?? {})) thresholds[k] = [...(thresholds[k] ?? []), ...(Array.isArray(v) ? v : [v])];
+    };
+    if (p.script) {
+      const { findK6, inspectScript } = await import('./k6.ts');
+      const { compileIssue } = await import('./run.ts');
+      const script = resolve(p.script);
+      const r = await inspectScript(await findK6(options), script, { ...options.env, ...p.env, K6_NO_USAGE_REPORT: 'true' });
+      if (!r.ok) throw compileIssue(script, r.message);
+      add(r.options.thresholds as Record<string, unknown> | undefined);
+    }
+    add(p.thresholds);
+    return thresholdsToGates(thresholds, step.id, p.script ? HTTP_METRICS : BUILTIN_REQUEST_METRICS).gates;
+  },
   async tools(options) {
     const { findK6 } = await import('./k6.ts');
     const k6 = await findK6(options);

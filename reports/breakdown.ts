@@ -4,7 +4,7 @@
  * rule, same histograms; breakdown.test.ts holds the two together) but a one-hour journal is
  * walked once instead of once per row, which is most of the time a report takes to build.
  */
-import { coveredSeconds, phaseAt, PHASES, type FaultWindow } from '../core/analysis.ts';
+import { coveredSeconds, isRequest, phaseAt, PHASES, type FaultWindow } from '../core/analysis.ts';
 import type { JournalEvent } from '../core/events.ts';
 import { Histogram } from '../core/histogram.ts';
 import type { LabelBreakdown, LabelSeries, PhaseStats, Stats } from './model.ts';
@@ -48,7 +48,7 @@ export function breakdown(events: readonly JournalEvent[], windows: readonly Fau
   const series = new Map<string, Map<number, { requests: number; failures: number }>>();
 
   for (const e of events) {
-    if (e.type !== 'sample' && e.type !== 'window') continue;
+    if (!isRequest(e)) continue;
     const mid = e.type === 'sample' ? e.t : (e.start + e.end) / 2;
     const targets = [total, phases.get(phaseAt(mid, windows))!];
     for (const [k, v] of Object.entries(e.labels ?? {})) {
@@ -72,7 +72,7 @@ export function breakdown(events: readonly JournalEvent[], windows: readonly Fau
       a.requests += requests;
       a.failures += failures;
       if (e.type === 'sample') {
-        a.latency.record(e.ms);
+        if (e.ok) a.latency.record(e.ms);
         if (e.t < a.first) a.first = e.t;
         if (e.t > a.last) a.last = e.t;
       } else {

@@ -277,7 +277,7 @@ const FIGURE_DEFINITIONS: Record<string, string> = {
 
 function definitionsFor(r: Report): Definition[] {
   const defs: Definition[] = [
-    { term: 'request', definition: 'one HTTP request made by the load generator or a probe; every number below is computed from these, as recorded in the run journal' },
+    { term: 'request', definition: 'one HTTP request made by the load generator or a probe; every number below is computed from these, as recorded in the run journal. Egress-probe rows are checks, not requests: they count in check_failures only' },
     {
       term: 'error rate',
       definition: 'failed requests / requests. A request fails when no response arrived or the step rejected it (e.g. a status outside 2xx/3xx)',
@@ -285,7 +285,7 @@ function definitionsFor(r: Report): Definition[] {
     {
       term: 'p50 / p95 / p99',
       definition:
-        'latency percentiles (time to full response) from log-bucketed histograms with 1% relative precision, merged exactly across 1 s windows; never averages of averages',
+        'latency percentiles (time to full response) of the successful requests only, from log-bucketed histograms with 1% relative precision, merged exactly across 1 s windows; never averages of averages. No successful request: no latency, and a latency gate is inconclusive',
     },
     { term: 'rate (req/s)', definition: 'requests / seconds of run time the selection covers' },
     {
@@ -293,7 +293,7 @@ function definitionsFor(r: Report): Definition[] {
       definition:
         'before = until the first fault starts; during = inside any fault window; after = after a fault ended. A 1 s load window belongs to the phase of its midpoint',
     },
-    { term: 'verdict', definition: 'PASS only when every gate passed on real measurements; FAIL when any gate failed; INCONCLUSIVE when a gate had no data, nothing was measured, the run did not complete (or has no end in the journal), a step failed or the load generator dropped more than 1% of iterations' },
+    { term: 'verdict', definition: 'PASS only when every gate passed on real measurements; FAIL when any gate failed; INCONCLUSIVE when no gate was defined, a gate had no data, a fault never took effect, nothing was measured, the run did not complete (or has no end in the journal), a step failed or the load generator dropped more than 1% of iterations' },
   ];
   const named = new Map<string, string>();
   for (const f of r.figures) if (!named.has(f.name)) named.set(f.name, f.definition ?? FIGURE_DEFINITIONS[f.name] ?? `recorded by step ${f.step}`);

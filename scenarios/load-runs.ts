@@ -48,6 +48,16 @@ export interface LoadRunResult extends RunResult {
 const NO_PROFILE_MAX_MS = 6 * 3_600_000;
 const STEP_ID = 'load';
 
+/**
+ * A surge or capacity run is judged by its analysis (the figure the k6 step records), so its
+ * report and exit code say what the analysis said instead of "no gates".
+ */
+function analysisGates(analyze: RunLoadOptions['analyze'], profile: ReturnType<typeof profileSchema.parse> | undefined): GateSpec[] {
+  if (analyze === 'surge' && profile?.kind === 'surge') return [{ name: `surge: holds ${profile.multiple}x baseline within the SLO`, metric: 'surgeMultipleHeld', step: STEP_ID, min: profile.multiple }];
+  if (analyze === 'capacity') return [{ name: 'capacity: highest sustained rate measured', metric: 'capacityRps', step: STEP_ID }];
+  return [];
+}
+
 /** The one-step scenario a load run is. Pure: no k6, no files. */
 export function loadRunScenario(o: Omit<RunLoadOptions, 'options' | 'signal'>, scriptGates: GateSpec[] = []): Scenario {
   const profile = o.profile ? profileSchema.parse(o.profile) : undefined;
@@ -69,7 +79,7 @@ export function loadRunScenario(o: Omit<RunLoadOptions, 'options' | 'signal'>, s
     duration,
     seed: 0,
     steps: [{ id: STEP_ID, kind: 'k6', section: 'load', at: 0, params: params as unknown as Record<string, unknown>, source: { file } }],
-    gates: [...(o.gates ?? []), ...scriptGates],
+    gates: [...(o.gates ?? []), ...scriptGates, ...analysisGates(o.analyze, profile)],
   };
 }
 

@@ -105,12 +105,12 @@ export function occurrences(step: Step, scenarioMs: number): Array<[number, numb
   return out;
 }
 
-/** Every gate of the run: the scenario's, then those steps bring (k6 script thresholds); first name wins. */
+/** Every gate of the run: the scenario's, then those steps bring (k6 script thresholds); the first of a name per step wins. */
 export async function resolveGates(scenario: Scenario, options: GauntletOptions): Promise<GateSpec[]> {
   const gates = [...scenario.gates];
   for (const step of scenario.steps) {
     const more = (await stepKind(step.kind)?.gates?.(step, scenario, options)) ?? [];
-    for (const g of more) if (!gates.some((x) => x.name === g.name)) gates.push(g);
+    for (const g of more) if (!gates.some((x) => x.name === g.name && x.step === g.step)) gates.push(g);
   }
   return gates;
 }

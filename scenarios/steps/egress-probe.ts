@@ -33,7 +33,7 @@ registerStep<EgressProbeParams>({
     });
     for (const row of r.rows) {
       ctx.journal.append({
-        type: 'sample', step: ctx.step.id, t: ctx.clock.now(), ok: !row.mismatch && row.observed !== 'no-result', status: 0, ms: 0,
+        type: 'sample', step: ctx.step.id, measures: 'check', t: ctx.clock.now(), ok: !row.mismatch && row.observed !== 'no-result', status: 0, ms: 0,
         labels: { workload: row.workload, destination: row.destination, check: `${row.kind}/${row.port}`, expected: row.expected, observed: row.observed },
         ...(row.mismatch ? { error: r.mismatches.find((m) => m.row === row)?.finding ?? 'mismatch' } : {}),
       });

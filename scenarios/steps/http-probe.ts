@@ -1,10 +1,12 @@
 /**
  * http-probe: the steady-state probe (Chaos Toolkit's and Litmus's "probe"). Requests a URL on a
  * fixed schedule and journals every request as a raw sample: status, latency and the version
- * the service reported. Bounded by the step's deadline and by maxRequests.
+ * the service reported. Bounded by the step's deadline and by maxRequests. A scheduled probe
+ * that could not be sent on time is journaled as a failed sample with cause `late`.
  */
 import { z } from 'zod';
 import { sleep } from '../../core/proc.ts';
+import { failureCause } from '../../core/failures.ts';
 import { duration, labels, url } from '../../core/fields.ts';
 import { registerStep, type StepContext } from '../../core/steps.ts';
 import { formatDuration } from '../../core/duration.ts';
@@ -72,6 +74,27 @@ async function probeOnce(ctx: StepContext<HttpProbeParams>, target: string): Pro
     ms,
     ...(Object.keys(lbl).length ? { labels: lbl } : {}),
     ...(error ? { error } : {}),
+    ...(ok ? {} : { cause: failureCause(status, error) }),
+  });
+}
+
+/**
+ * A probe that could not be sent on schedule (every slot busy behind a slow service, or the
+ * process stalled) is a failed sample with cause `late`, at the time it was due: skipping it
+ * would under-count an outage (coordinated omission).
+ */
+function recordLate(ctx: StepContext<HttpProbeParams>, t: number, why: string): void {
+  const p = ctx.step.params;
+  ctx.journal.append({
+    type: 'sample',
+    step: ctx.step.id,
+    t,
+    ok: false,
+    status: 0,
+    ms: 0,
+    ...(p.labels && Object.keys(p.labels).length ? { labels: { ...p.labels } } : {}),
+    error: why,
+    cause: 'late',
   });
 }
 
@@ -97,11 +120,18 @@ registerStep<HttpProbeParams>({
     let next = ctx.clock.now();
     let sent = 0;
     while (!ctx.signal.aborted && sent < p.maxRequests && next < ctx.deadline) {
+      // Slots the loop overslept (a stalled process) are late, not silently skipped.
+      while (next + p.interval <= ctx.clock.now() && sent < p.maxRequests && next < ctx.deadline) {
+        recordLate(ctx, next, `not sent: ${Math.round(ctx.clock.now() - next)} ms behind schedule`);
+        sent++;
+        next += p.interval;
+      }
+      if (sent >= p.maxRequests || next >= ctx.deadline) break;
       if (inflight.size < p.concurrency) {
         const pr = probeOnce(ctx, target).finally(() => inflight.delete(pr));
         inflight.add(pr);
-        sent++;
-      }
+      } else recordLate(ctx, ctx.clock.now(), `not sent: all ${p.concurrency} probe slots busy (the service is slower than interval × concurrency)`);
+      sent++;
       next += p.interval;
       if (!(await sleep(next - ctx.clock.now(), ctx.signal))) break;
     }
