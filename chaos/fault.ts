@@ -16,8 +16,11 @@ export interface FaultKind<P> {
   params: z.ZodType<P>;
   /** Human name of what the fault hits, for plans and the journal. */
   describeTarget(params: P): string;
-  /** Inject: return the change (with its revert data) and the function that makes it. */
-  inject(ctx: StepContext<P>): Promise<{ change: Change; make: () => Promise<void> }>;
+  /**
+   * Inject: return the change (with its revert data) and the function that makes it. `make`
+   * resolves `{ ineffective }` when the fault never took effect (then no window opens).
+   */
+  inject(ctx: StepContext<P>): Promise<{ change: Change; make: () => Promise<void | { ineffective: string }> }>;
   /** Extra dry-run lines. */
   plan?(step: Step<P>): string[];
   /** Cross-field checks at validate time (see StepKind.check). */
@@ -50,10 +53,15 @@ export function registerFault<P>(fault: FaultKind<P>): void {
       let id: string | undefined;
       let started = false;
       try {
-        await ctx.changes.apply(ctx.step.id, change, async () => {
+        const made = await ctx.changes.apply(ctx.step.id, change, async () => {
           id = ctx.changes.outstanding.at(-1);
-          await make();
+          return make();
         });
+        if (made && 'ineffective' in made) {
+          ctx.journal.append({ type: 'fault.ineffective', step: ctx.step.id, kind: fault.kind, target, reason: made.ineffective });
+          ctx.progress(`fault ${ctx.step.id}: never took effect: ${made.ineffective}`);
+          return;
+        }
         // The window opens once the fault is in effect (onset), not when it was asked for.
         ctx.journal.append({ type: 'fault.start', step: ctx.step.id, kind: fault.kind, target });
         started = true;

@@ -133,6 +133,18 @@ export interface FaultEnd extends Base {
   type: 'fault.end';
   step: string;
 }
+/**
+ * A fault asked for that never took effect (every eviction blocked by a PodDisruptionBudget
+ * until its window closed): no window opens, "during" gates have nothing to judge, and the run
+ * cannot pass.
+ */
+export interface FaultIneffective extends Base {
+  type: 'fault.ineffective';
+  step: string;
+  kind: string;
+  target: string;
+  reason: string;
+}
 
 /** A notable moment on the timeline (release promoted, canary weight changed, ...). */
 export interface MarkEvent extends Base {
@@ -210,6 +222,7 @@ export type JournalEvent =
   | FigureEvent
   | FaultStart
   | FaultEnd
+  | FaultIneffective
   | MarkEvent
   | ChangeIntent
   | ChangeApplied

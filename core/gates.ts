@@ -139,11 +139,17 @@ export interface Verdict {
  */
 export function evaluateGates(events: readonly JournalEvent[], gates: readonly GateSpec[]): Verdict {
   const windows = faultWindows(events);
-  const results = gates.map((g) => evaluateGate(events, g, windows));
+  const ineffective = events.filter((e) => e.type === 'fault.ineffective');
+  const results = gates.map((g) => {
+    const r = evaluateGate(events, g, windows);
+    // A fault that never took effect leaves "during" with nothing it was meant to judge.
+    return ineffective.length && g.phase === 'during' && r.verdict === 'pass' ? { ...r, verdict: 'no-data' as const } : r;
+  });
   const reasons: string[] = [];
+  for (const e of ineffective) if (e.type === 'fault.ineffective') reasons.push(`fault ${e.step} (${e.kind} on ${e.target}) never took effect: ${e.reason}`);
   const failed = results.filter((r) => r.verdict === 'fail');
   for (const r of failed) reasons.push(`gate ${r.name} failed: ${formatValue(r.observed!, r.unit)} (want ${r.threshold})`);
-  for (const r of results.filter((x) => x.verdict === 'no-data')) reasons.push(`gate ${r.name} had no data to measure`);
+  for (const r of results.filter((x) => x.verdict === 'no-data')) reasons.push(`gate ${r.name} had no data to measure${ineffective.length && gates.find((g) => g.name === r.name)?.phase === 'during' ? ' (a fault never took effect)' : ''}`);
 
   const measured = events.some((e) => e.type === 'sample' || e.type === 'window' || e.type === 'figure');
   if (!measured) reasons.push('nothing was measured');

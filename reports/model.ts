@@ -243,6 +243,9 @@ function timelineOf(events: readonly JournalEvent[]): TimelineEntry[] {
       case 'fault.end':
         add(e, 'fault', `fault ${e.step} ended`, 'info', e.step);
         break;
+      case 'fault.ineffective':
+        add(e, 'fault', `fault ${e.kind} on ${e.target} never took effect: ${e.reason}`, 'warn', e.step);
+        break;
       case 'mark':
         add(e, 'mark', e.label, 'info', e.step);
         break;
