@@ -6,7 +6,6 @@
 import type { ChangeIntent, JournalEvent, RevertSpec } from './events.ts';
 import type { Journal } from './journal.ts';
 import type { UnrevertedChange } from './errors.ts';
-import { redact, redactString } from './redact.ts';
 
 /** Undo a change from its data. Resolve `'noop'` when there was nothing left to undo. */
 export type Reverter = (spec: RevertSpec, env: RevertEnv) => Promise<void | 'noop'>;
@@ -42,7 +41,7 @@ export interface Change {
   /**
    * What the journal keeps instead, when `revert` holds secrets (a Secret's data): a later
    * `recover` gets only this, so its reverter must undo from it or say why it cannot.
-   * Whatever is journaled is also redacted (core/redact.ts).
+   * The journal redacts whatever it is given besides (core/redact.ts).
    */
   journaledRevert?: RevertSpec;
 }
@@ -65,8 +64,8 @@ export class ChangeLedger {
   async apply<T>(step: string, change: Change, make: () => Promise<T>): Promise<T> {
     if (!reverters.has(change.revert.kind)) throw new Error(`no reverter registered for ${change.revert.kind}`);
     const id = `c${++this.n}`;
-    // Secrets never reach the journal: the in-memory copy keeps what this process needs.
-    this.journal.appendDurable({ type: 'change.intent', id, step, description: redactString(change.description), revert: redact(change.journaledRevert ?? change.revert) });
+    // Secrets never reach the journal (it redacts); the in-memory copy keeps what this process needs.
+    this.journal.appendDurable({ type: 'change.intent', id, step, description: change.description, revert: change.journaledRevert ?? change.revert });
     this.pending.push({ id, change });
     const result = await make();
     this.journal.appendDurable({ type: 'change.applied', id });

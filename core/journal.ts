@@ -3,12 +3,14 @@
  *
  * Observations are buffered and flushed in batches (a 1-hour probe at 100 Hz must not cost a
  * syscall per sample); anything that changes a cluster is written AND fsync'd before the change
- * is made, so that crash recovery sees every change that might have happened.
+ * is made, so that crash recovery sees every change that might have happened. Every event is
+ * redacted (core/redact.ts) before it is written: secrets never reach the journal.
  */
 import { closeSync, fdatasyncSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { InputError } from './errors.ts';
 import { JOURNAL_SCHEMA_VERSION, type JournalEvent, type NewEvent } from './events.ts';
+import { redact } from './redact.ts';
 
 const FLUSH_BYTES = 64 * 1024;
 const FLUSH_MS = 200;
@@ -77,7 +79,10 @@ export class Journal {
   /** Append an observation; buffered, flushed within FLUSH_MS. Returns the stamped event. */
   append<E extends NewEvent>(event: E): JournalEvent {
     const t = event.t ?? this.clock.now();
-    const full = { v: JOURNAL_SCHEMA_VERSION, seq: this.seq++, t, wall: this.clock.wall(t), ...event } as JournalEvent;
+    // Secrets never reach the journal: every event is redacted on the way in (load windows hold
+    // only numbers and labels, and are the bulk of a long run, so they skip the walk).
+    const clean = event.type === 'window' ? event : redact(event);
+    const full = { v: JOURNAL_SCHEMA_VERSION, seq: this.seq++, t, wall: this.clock.wall(t), ...clean } as JournalEvent;
     full.t = t;
     const line = JSON.stringify(full) + '\n';
     this.buffer.push(line);

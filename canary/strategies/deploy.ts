@@ -12,6 +12,7 @@ import { dirname, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { registerReverter } from '../../core/changes.ts';
+import { REDACTED } from '../../core/redact.ts';
 import { formatDuration } from '../../core/duration.ts';
 import type { Kube } from '../../core/kube.ts';
 import { sleep } from '../../core/proc.ts';
@@ -66,12 +67,12 @@ function withoutSecretData(o: Obj): Obj {
 }
 
 registerReverter('deploy', async (spec, env) => {
-  const kube = (await env.kube()) as Kube;
   const r = spec.ref as ReturnType<typeof ref>;
+  if (spec.previous && (spec.secretDataOmitted || JSON.stringify(spec.previous).includes(REDACTED))) {
+    throw new Error(`${r.kind}/${r.name} was replaced and its previous data never reached the journal (secrets never do): restore it from your own source`);
+  }
+  const kube = (await env.kube()) as Kube;
   if (spec.previous) {
-    if (spec.secretDataOmitted) {
-      throw new Error(`${r.kind}/${r.name} was replaced and its previous data never reached the journal (secrets never do): restore it from your own source`);
-    }
     await kube.apply(spec.previous as Obj);
     return;
   }
