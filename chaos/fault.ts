@@ -7,11 +7,11 @@ import type { z } from 'zod';
 import type { Change } from '../core/changes.ts';
 import { formatDuration } from '../core/duration.ts';
 import { sleep } from '../core/proc.ts';
-import type { Step } from '../core/scenario.ts';
+import type { StepKindName, StepOf, StepParamsByKind } from '../core/scenario.ts';
 import { registerStep, type StepContext, type StepKind } from '../core/steps.ts';
 
-export interface FaultKind<P> {
-  kind: string;
+export interface FaultKind<P, K extends string = string> {
+  kind: K;
   summary: string;
   params: z.ZodType<P>;
   /** Human name of what the fault hits, for plans and the journal. */
@@ -22,7 +22,7 @@ export interface FaultKind<P> {
    */
   inject(ctx: StepContext<P>): Promise<{ change: Change; make: () => Promise<void | { ineffective: string }> }>;
   /** Extra dry-run lines. */
-  plan?(step: Step<P>): string[];
+  plan?(step: StepOf<P>): string[];
   /** Cross-field checks at validate time (see StepKind.check). */
   check?: StepKind<P>['check'];
   needsCluster?: boolean;
@@ -33,8 +33,8 @@ export interface FaultKind<P> {
   observe?(ctx: StepContext<P>, window: AbortSignal): Promise<void>;
 }
 
-export function registerFault<P>(fault: FaultKind<P>): void {
-  registerStep<P>({
+export function registerFault<K extends StepKindName>(fault: FaultKind<StepParamsByKind[K], K>): void {
+  registerStep<K>({
     kind: fault.kind,
     sections: ['faults'],
     summary: fault.summary,

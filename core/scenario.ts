@@ -16,10 +16,24 @@ export interface Target {
   url?: string;
 }
 
-export interface Step<P = Record<string, unknown>> {
+/**
+ * Each step kind's params, keyed by `kind`. A kind's module adds its entry by declaration
+ * merging (`declare module '.../core/scenario.ts' { interface StepParamsByKind { k6: K6Params } }`),
+ * so `Step` is a union keyed on `kind` and the compiler checks every step built in code, every
+ * `registerStep` and every switch on `kind` against its kind's own params.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface StepParamsByKind {}
+export type StepKindName = keyof StepParamsByKind;
+
+/** One step, whatever its kind: `Step<'k6'>` is a k6 step, `Step` any registered kind. */
+export type Step<K extends StepKindName = StepKindName> = { [X in K]: StepOf<StepParamsByKind[X], X> }[K];
+
+/** A step with the params `P` (what a kind's own code sees). */
+export interface StepOf<P, K extends string = string> {
   /** Unique id: the user's `name`, or `<section>[<i>]-<kind>`. */
   id: string;
-  kind: string;
+  kind: K;
   section: Section;
   /** Start offset on the run clock, ms. */
   at: number;

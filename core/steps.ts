@@ -6,13 +6,13 @@ import type { z } from 'zod';
 import type { ChangeLedger } from './changes.ts';
 import type { Journal, RunClock } from './journal.ts';
 import type { GauntletOptions } from './options.ts';
-import type { Scenario, Section, Step } from './scenario.ts';
+import type { Scenario, Section, StepKindName, StepOf, StepParamsByKind } from './scenario.ts';
 import type { GateSpec } from './gates.ts';
 
-export interface StepContext<P = Record<string, unknown>> {
+export interface StepContext<P = unknown> {
   /** The run's id: marks what the run creates (annotation gauntlet.dev/run-id). */
   runId: string;
-  step: Step<P>;
+  step: StepOf<P>;
   scenario: Scenario;
   journal: Journal;
   clock: RunClock;
@@ -28,8 +28,8 @@ export interface StepContext<P = Record<string, unknown>> {
   progress: (line: string) => void;
 }
 
-export interface StepKind<P = Record<string, unknown>> {
-  kind: string;
+export interface StepKind<P = unknown, K extends string = string> {
+  kind: K;
   /** Sections this kind may be declared in. */
   sections: readonly Section[];
   /** One line for `--help` and error messages. */
@@ -39,16 +39,16 @@ export interface StepKind<P = Record<string, unknown>> {
   /** Whether the step talks to a Kubernetes cluster (validate never does; run/plan resolve context). */
   needsCluster?: boolean;
   /** Cross-field checks against the whole scenario, at validate time: [relative path, message]. */
-  check?(step: Step<P>, scenario: Omit<Scenario, 'steps'>): Array<[Array<string | number>, string]>;
+  check?(step: StepOf<P>, scenario: Omit<Scenario, 'steps'>): Array<[Array<string | number>, string]>;
   /**
    * Gates the step brings besides the scenario's (a k6 script's thresholds). Resolved before
    * the run starts, so the one gate set is journaled in run.start and judges the run.
    */
-  gates?(step: Step<P>, scenario: Scenario, options: GauntletOptions): Promise<GateSpec[]>;
+  gates?(step: StepOf<P>, scenario: Scenario, options: GauntletOptions): Promise<GateSpec[]>;
   /** Versions of external tools the kind will use, for provenance (e.g. { k6: 'v1.8.1' }). */
   tools?(options: GauntletOptions): Promise<Record<string, string>>;
   /** Dry-run lines: what would be done, to what, when. Never touches anything. */
-  plan(step: Step<P>, scenario: Scenario): string[];
+  plan(step: StepOf<P>, scenario: Scenario): string[];
   /** Do it. Record observations in the journal; make changes only through ctx.changes. */
   run(ctx: StepContext<P>): Promise<void>;
 }
@@ -65,15 +65,16 @@ export const PLANNED_KINDS: Record<string, string> = {
   'spot-interruption': 'spot interruption faults',
 };
 
-export function registerStep<P>(kind: StepKind<P>): void {
+/** The kind's params type is checked against its entry in StepParamsByKind. */
+export function registerStep<K extends StepKindName>(kind: StepKind<StepParamsByKind[K], K>): void {
   if (kinds.has(kind.kind)) throw new Error(`step kind ${kind.kind} registered twice`);
   kinds.set(kind.kind, kind as StepKind<any>);
 }
 
-export function stepKind(kind: string): StepKind | undefined {
+export function stepKind(kind: string): StepKind<any> | undefined {
   return kinds.get(kind);
 }
 
-export function stepKinds(): StepKind[] {
+export function stepKinds(): Array<StepKind<any>> {
   return [...kinds.values()];
 }

@@ -37,6 +37,12 @@ export const k6Params = z
   .refine((p) => !(p.script && p.url), { message: 'give script or url, not both' })
   .refine((p) => p.script || p.profile, { message: 'the built-in GET script (url or target.url) needs a profile', path: ['profile'] });
 export type K6Params = z.output<typeof k6Params>;
+declare module '../core/scenario.ts' {
+  interface StepParamsByKind {
+    'k6': K6Params;
+  }
+}
+
 
 export function sloOf(p: K6Params): Slo {
   return { p99Ms: p.slo?.p99 ?? DEFAULT_SLO.p99Ms, maxErrorRate: p.slo?.errorRate ?? DEFAULT_SLO.maxErrorRate };
@@ -113,7 +119,7 @@ function analyze(ctx: StepContext<K6Params>, p: K6Params, windows: WindowEvent[]
   }
 }
 
-registerStep<K6Params>({
+registerStep({
   kind: 'k6',
   sections: ['load'],
   summary: 'load with k6: any k6 script, or the built-in GET against a URL, driven by a profile',

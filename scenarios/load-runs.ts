@@ -78,7 +78,7 @@ export function loadRunScenario(o: Omit<RunLoadOptions, 'options' | 'signal'>, s
     target: o.url ? { url: o.url } : {},
     duration,
     seed: 0,
-    steps: [{ id: STEP_ID, kind: 'k6', section: 'load', at: 0, params: params as unknown as Record<string, unknown>, source: { file } }],
+    steps: [{ id: STEP_ID, kind: 'k6', section: 'load', at: 0, params, source: { file } }],
     gates: [...(o.gates ?? []), ...scriptGates, ...analysisGates(o.analyze, profile)],
   };
 }

@@ -15,7 +15,7 @@ import type { GateSpec } from '../core/gates.ts';
 import { readJournal } from '../core/journal.ts';
 import { defaultOptions } from '../core/options.ts';
 import type { Scenario, Step } from '../core/scenario.ts';
-import { registerStep, stepKind } from '../core/steps.ts';
+import { registerStep, stepKind, type StepContext } from '../core/steps.ts';
 import { runScenario } from './runner.ts';
 
 const servers: Server[] = [];
@@ -39,19 +39,19 @@ afterAll(() => {
 });
 
 // A step kind that brings its own gate (as k6 does with a script's thresholds) and records a figure.
-registerStep<{ value: number }>({
+registerStep({
   kind: 'test-own-gates',
   sections: ['checks'],
   summary: 'test',
   params: { parse: (x: unknown) => x } as never,
-  async gates(step) {
+  async gates(step: Step) {
     return [{ name: 'own: value at most 5', metric: 'value', step: step.id, max: 5 }];
   },
   plan: () => [],
-  async run(ctx) {
-    ctx.journal.append({ type: 'figure', step: ctx.step.id, name: 'value', value: ctx.step.params.value, unit: '' });
+  async run(ctx: StepContext) {
+    ctx.journal.append({ type: 'figure', step: ctx.step.id, name: 'value', value: (ctx.step.params as { value: number }).value, unit: '' });
   },
-});
+} as never);
 
 const probe = (url: string, params: Record<string, unknown> = {}, duration = 1500): Step => ({
   id: 'probe',
@@ -59,9 +59,9 @@ const probe = (url: string, params: Record<string, unknown> = {}, duration = 150
   section: 'checks',
   at: 0,
   duration,
-  params: stepKind('http-probe')!.params.parse({ url, interval: '100ms', ...params }) as Record<string, unknown>,
+  params: stepKind('http-probe')!.params.parse({ url, interval: '100ms', ...params }),
   source: { file: 'test.yaml' },
-});
+}) as Step;
 
 function scenario(steps: Step[], gates: GateSpec[] = [], extra: Partial<Scenario> = {}): Scenario {
   return { name: 'unit', file: 'test.yaml', target: {}, duration: 2500, seed: 1, steps, gates, ...extra };
@@ -85,7 +85,7 @@ describe('the run verdict', () => {
 
   it('gates a step brings are journaled in run.start, and report.json, JUnit and the exit code agree', async () => {
     for (const [value, verdict, exit] of [[9, 'fail', 1], [3, 'pass', 0]] as const) {
-      const own: Step = { id: 'own', kind: 'test-own-gates', section: 'checks', at: 0, duration: 100, params: { value }, source: { file: 'test.yaml' } };
+      const own: Step = { id: 'own', kind: 'test-own-gates', section: 'checks', at: 0, duration: 100, params: { value }, source: { file: 'test.yaml' } } as unknown as Step;
       const r = await runScenario({ scenario: scenario([own]), options: opts(reportDir()) });
       const start = readJournal(join(r.runDir, 'journal.ndjson')).find((e) => e.type === 'run.start')!;
       expect((start as { scenario: { gates: GateSpec[] } }).scenario.gates.map((g) => g.name)).toEqual(['own: value at most 5']);
@@ -131,9 +131,9 @@ describe('before anything starts', () => {
     section: 'faults',
     at: 0,
     duration: 500,
-    params: stepKind('pod-kill')!.params.parse({ selector: 'app=x', namespace: 'trust-none' }) as Record<string, unknown>,
+    params: stepKind('pod-kill')!.params.parse({ selector: 'app=x', namespace: 'trust-none' }),
     source: { file: 'test.yaml' },
-  };
+  } as Step;
   const kubeconfig = (server: string) => {
     const f = join(mkdtempSync(join(tmpdir(), 'gauntlet-kc-')), 'config');
     writeFileSync(f, `apiVersion: v1\nkind: Config\ncurrent-context: dead\nclusters: [{name: c, cluster: {server: "${server}"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: dead, context: {cluster: c, user: u}}]\n`);

@@ -123,6 +123,7 @@ function normalizeStep(loc: Locator, section: Section, raw: unknown, path: PathS
     issues.push(loc.issue([...path, 'duration'], `must not exceed every (${every} ms) or occurrences would overlap`));
   }
   const pos = loc.issue(path, '');
+  // The kind's own schema has just validated params: the one place the union is asserted, not inferred.
   return {
     id: name ?? `${section}-${index}-${kind}`,
     kind,
@@ -130,9 +131,9 @@ function normalizeStep(loc: Locator, section: Section, raw: unknown, path: PathS
     at: at ?? 0,
     ...(dur !== undefined ? { duration: dur } : {}),
     ...(every !== undefined ? { every } : {}),
-    params: params.data as Record<string, unknown>,
+    params: params.data,
     source: { file: pos.file, line: pos.line, column: pos.column },
-  };
+  } as Step;
 }
 
 function normalizeGate(raw: z.infer<typeof gateSchema>, i: number): GateSpec {

@@ -49,14 +49,14 @@ describe('deploy and the journal', () => {
     const old: Obj = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'shop', resourceVersion: '5' }, data: { 'config.json': 'c3VwZXItc2VjcmV0LW9sZA==' } };
     const { kube, store } = fakeKube([old]);
     const kind = stepKind('deploy')!;
-    const step: Step = { id: 'deploy', kind: 'deploy', section: 'release', at: 0, params: kind.params.parse({ manifests: ['m.yaml'] }) as Record<string, unknown>, source: { file: 't' } };
+    const step: Step = { id: 'deploy', kind: 'deploy', section: 'release', at: 0, params: kind.params.parse({ manifests: ['m.yaml'] }), source: { file: 't' } } as Step;
     const { ctx, journal } = context(kube, step, dir);
     await kind.run(ctx);
     // What the run created carries its mark.
     expect(store.get('ConfigMap/fresh')!.metadata.annotations).toEqual({ [RUN_MARK]: 'run-7' });
     // A command fault whose argv holds a token.
     const cmd = stepKind('command')!;
-    const fault: Step = { id: 'cmd', kind: 'command', section: 'faults', at: 0, duration: 10, params: cmd.params.parse({ run: ['true', '--token=s3cr3tT0ken'], revert: ['true', '--password=hunter2x'] }) as Record<string, unknown>, source: { file: 't' } };
+    const fault: Step = { id: 'cmd', kind: 'command', section: 'faults', at: 0, duration: 10, params: cmd.params.parse({ run: ['true', '--token=s3cr3tT0ken'], revert: ['true', '--password=hunter2x'] }), source: { file: 't' } } as Step;
     await cmd.run({ ...ctx, step: fault, deadline: ctx.clock.now() + 10 });
     const text = readFileSync(join(dir, 'journal.ndjson'), 'utf8');
     for (const secret of ['c3VwZXItc2VjcmV0LW9sZA==', 'bmV3LXNlY3JldA==', 's3cr3tT0ken', 'hunter2x']) expect(text).not.toContain(secret);
@@ -73,7 +73,7 @@ describe('deploy and the journal', () => {
     const old: Obj = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'shop' }, data: { k: 'b2xk' } };
     const { kube } = fakeKube([old]);
     const kind = stepKind('deploy')!;
-    const step: Step = { id: 'deploy', kind: 'deploy', section: 'release', at: 0, params: kind.params.parse({ manifests: ['m.yaml'] }) as Record<string, unknown>, source: { file: 't' } };
+    const step: Step = { id: 'deploy', kind: 'deploy', section: 'release', at: 0, params: kind.params.parse({ manifests: ['m.yaml'] }), source: { file: 't' } } as Step;
     const { ctx, journal } = context(kube, step, dir);
     await kind.run(ctx);
     journal.close(); // crash: nothing reverted

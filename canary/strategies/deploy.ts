@@ -26,6 +26,12 @@ const params = z.strictObject({
   timeout: duration.default(180_000),
 });
 type Params = z.infer<typeof params>;
+declare module '../../core/scenario.ts' {
+  interface StepParamsByKind {
+    'deploy': Params;
+  }
+}
+
 
 type Obj = KubernetesObject & { metadata: { name: string; namespace?: string }; spec?: Record<string, unknown>; status?: Record<string, number | undefined> };
 
@@ -97,7 +103,7 @@ function available(o: Obj): boolean {
   return (s.updatedReplicas ?? 0) === want && (s.availableReplicas ?? 0) === want && (s.replicas ?? 0) === want;
 }
 
-registerStep<Params>({
+registerStep({
   kind: 'deploy',
   sections: ['release'],
   summary: 'apply manifests all at once, wait until available, remove or restore them at the end',

@@ -17,6 +17,12 @@ const params = z.strictObject({
   timeout: z.number().int().positive().max(600).default(60),
 });
 type Params = z.infer<typeof params>;
+declare module '../../core/scenario.ts' {
+  interface StepParamsByKind {
+    'command': Params;
+  }
+}
+
 
 registerReverter(
   'command',
@@ -30,7 +36,7 @@ registerReverter(
   { runsCommands: true },
 );
 
-registerFault<Params>({
+registerFault({
   kind: 'command',
   summary: 'run a command to inject a fault and another to revert it',
   params,

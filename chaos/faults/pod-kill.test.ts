@@ -51,7 +51,7 @@ async function runPodKill(kube: Kube, opts: { seed?: number; runId?: string; win
   const events: JournalEvent[] = [];
   journal.subscribe((e) => events.push(e));
   const kind = stepKind('pod-kill')!;
-  const step: Step = { id: 'kill', kind: 'pod-kill', section: 'faults', at: 0, duration: opts.window ?? 300, params: kind.params.parse({ selector: 'app=shop', namespace: 'shop', evictionRetry: '50ms', ...opts.params }) as Record<string, unknown>, source: { file: 't.yaml' } };
+  const step: Step = { id: 'kill', kind: 'pod-kill', section: 'faults', at: 0, duration: opts.window ?? 300, params: kind.params.parse({ selector: 'app=shop', namespace: 'shop', evictionRetry: '50ms', ...opts.params }), source: { file: 't.yaml' } } as Step;
   const scenario: Scenario = { name: 't', file: 't.yaml', target: { namespace: 'shop' }, duration: 10_000, seed: opts.seed ?? 7, steps: [step], gates: [] };
   const ctx: StepContext = {
     runId: opts.runId ?? 'run-1', step, scenario, journal, clock: journal.clock, signal: new AbortController().signal,

@@ -28,6 +28,12 @@ const params = z.strictObject({
   evictionRetry: duration.default(5000),
 });
 type Params = z.infer<typeof params>;
+declare module '../../core/scenario.ts' {
+  interface StepParamsByKind {
+    'pod-kill': Params;
+  }
+}
+
 
 type Pod = V1Pod & { metadata: NonNullable<V1Pod['metadata']> & { name: string; uid: string } };
 
@@ -46,7 +52,7 @@ const ready = (p: Pod) => !p.metadata.deletionTimestamp && p.status?.conditions?
 // A killed pod is not brought back: its controller replaces it. Nothing to undo.
 registerReverter('pod-kill', async () => 'noop');
 
-registerFault<Params>({
+registerFault({
   kind: 'pod-kill',
   summary: 'evict or delete pods chosen by label (PDB-respecting) and measure recovery',
   params,

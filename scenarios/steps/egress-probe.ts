@@ -14,7 +14,14 @@ const params = z.strictObject({
 });
 type EgressProbeParams = z.infer<typeof params>;
 
-registerStep<EgressProbeParams>({
+declare module '../../core/scenario.ts' {
+  interface StepParamsByKind {
+    'egress-probe': EgressProbeParams;
+  }
+}
+
+
+registerStep({
   kind: 'egress-probe',
   sections: ['checks'],
   summary: 'probe pods with each workload\'s labels try approved and unapproved egress; mismatches with the static analysis fail',

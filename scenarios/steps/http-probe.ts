@@ -30,6 +30,12 @@ const params = z.strictObject({
   concurrency: z.number().int().positive().max(256).default(8),
 });
 export type HttpProbeParams = z.infer<typeof params>;
+declare module '../../core/scenario.ts' {
+  interface StepParamsByKind {
+    'http-probe': HttpProbeParams;
+  }
+}
+
 
 export function statusAccepted(status: number, expect: ReadonlyArray<number | string>): boolean {
   return expect.some((e) => (typeof e === 'number' ? e === status : Math.floor(status / 100) === Number(e[0])));
@@ -98,7 +104,7 @@ function recordLate(ctx: StepContext<HttpProbeParams>, t: number, why: string): 
   });
 }
 
-registerStep<HttpProbeParams>({
+registerStep({
   kind: 'http-probe',
   sections: ['checks'],
   summary: 'request a URL on a fixed interval and record status, latency and version of every response',
