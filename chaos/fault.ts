@@ -18,9 +18,12 @@ export interface FaultKind<P, K extends string = string> {
   describeTarget(params: P): string;
   /**
    * Inject: return the change (with its revert data) and the function that makes it. `make`
-   * resolves `{ ineffective }` when the fault never took effect (then no window opens).
+   * resolves `{ ineffective }` when the fault never took effect (then no window opens), or
+   * `{ onset }` when it knows the run-clock moment it took effect. Otherwise the window opens
+   * when `make` returned, and the time `make` ran is in no phase (a command may act at any
+   * point while it runs).
    */
-  inject(ctx: StepContext<P>): Promise<{ change: Change; make: () => Promise<void | { ineffective: string }> }>;
+  inject(ctx: StepContext<P>): Promise<{ change: Change; make: () => Promise<void | { ineffective: string } | { onset: number }> }>;
   /** Extra dry-run lines. */
   plan?(step: StepOf<P>): string[];
   /** Cross-field checks at validate time (see StepKind.check). */
@@ -53,8 +56,10 @@ export function registerFault<K extends StepKindName>(fault: FaultKind<StepParam
       let id: string | undefined;
       let started = false;
       try {
+        let began = ctx.clock.now();
         const made = await ctx.changes.apply(ctx.step.id, change, async () => {
           id = ctx.changes.outstanding.at(-1);
+          began = ctx.clock.now();
           return make();
         });
         if (made && 'ineffective' in made) {
@@ -63,7 +68,8 @@ export function registerFault<K extends StepKindName>(fault: FaultKind<StepParam
           return;
         }
         // The window opens once the fault is in effect (onset), not when it was asked for.
-        ctx.journal.append({ type: 'fault.start', step: ctx.step.id, kind: fault.kind, target });
+        const onset = made && 'onset' in made ? made.onset : undefined;
+        ctx.journal.append({ type: 'fault.start', step: ctx.step.id, kind: fault.kind, target, ...(onset !== undefined ? { t: onset } : { asked: began }) });
         started = true;
         const window = new AbortController();
         const watching = fault.observe?.(ctx, window.signal).catch((e: Error) => {

@@ -13,6 +13,8 @@
  *   counts, never the request metrics.
  * - phase of a sample = where its timestamp falls: before the first fault starts, during any
  *   fault window, or after a fault ended. A 1 s load window belongs to the phase of its midpoint.
+ *   While a fault is being injected (asked for, not yet known to be in effect: a command still
+ *   running) a sample belongs to no phase; it still counts in the whole run's figures.
  */
 import type { FigureEvent, JournalEvent, Labels, SampleEvent, WindowEvent } from './events.ts';
 import { Histogram } from './histogram.ts';
@@ -26,6 +28,8 @@ export interface FaultWindow {
   target: string;
   start: number;
   end: number;
+  /** Injecting began here (≤ start): [asked, start) is in no phase. */
+  asked?: number;
 }
 
 export interface Selection {
@@ -64,7 +68,7 @@ export function faultWindows(events: readonly JournalEvent[]): FaultWindow[] {
   const { end } = runBounds(events);
   for (const e of events) {
     if (e.type === 'fault.start') {
-      open.set(e.step, { step: e.step, kind: e.kind, target: e.target, start: e.t, end });
+      open.set(e.step, { step: e.step, kind: e.kind, target: e.target, start: e.t, end, ...(e.asked !== undefined && e.asked < e.t ? { asked: e.asked } : {}) });
     } else if (e.type === 'fault.end') {
       const w = open.get(e.step);
       if (w) {
@@ -84,6 +88,16 @@ export function phaseAt(t: number, windows: readonly FaultWindow[]): Phase {
     if (t > w.end) afterAny = true;
   }
   return afterAny ? 'after' : 'before';
+}
+
+/** Whether `t` falls while a fault was being injected (in no phase). */
+export function inOnset(t: number, windows: readonly FaultWindow[]): boolean {
+  return windows.some((w) => w.asked !== undefined && t >= w.asked && t < w.start);
+}
+
+/** Whether time `t` belongs to the selected phase (none selected: every time does). */
+function inPhase(t: number, phase: Phase | undefined, windows: readonly FaultWindow[]): boolean {
+  return !phase || (!inOnset(t, windows) && phaseAt(t, windows) === phase);
 }
 
 function labelsMatch(labels: Labels | undefined, where: Labels | undefined): boolean {
@@ -109,18 +123,18 @@ export function aggregate(events: readonly JournalEvent[], sel: Selection = {}, 
     if (sel.step && e.step !== sel.step) continue;
     if (!labelsMatch(e.labels, sel.where)) continue;
     if (e.type === 'sample' && e.measures === 'check') {
-      if (phase && phaseAt(e.t, windows) !== phase) continue;
+      if (!inPhase(e.t, phase, windows)) continue;
       agg.checks++;
       if (!e.ok) agg.checkFailures++;
     } else if (e.type === 'sample') {
-      if (phase && phaseAt(e.t, windows) !== phase) continue;
+      if (!inPhase(e.t, phase, windows)) continue;
       agg.requests++;
       if (!e.ok) agg.failures++;
       else agg.latency.record(e.ms);
       first = Math.min(first, e.t);
       last = Math.max(last, e.t);
     } else {
-      if (phase && phaseAt((e.start + e.end) / 2, windows) !== phase) continue;
+      if (!inPhase((e.start + e.end) / 2, phase, windows)) continue;
       agg.requests += e.requests;
       agg.failures += e.failures;
       agg.latency.merge(e.latency);

@@ -128,6 +128,8 @@ export interface FaultStart extends Base {
   step: string;
   kind: string;
   target: string;
+  /** When injecting began (run clock, ms), if before `t`: until `t` it is unknown whether the fault was in effect. */
+  asked?: number;
 }
 export interface FaultEnd extends Base {
   type: 'fault.end';

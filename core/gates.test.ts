@@ -106,4 +106,15 @@ describe('gates', () => {
     const r = evaluateGate(fastFailures, gate({ metric: 'latency_p99', where: { version: 'v3' }, max: 1000 }));
     expect(r).toMatchObject({ verdict: 'no-data', samples: 0 });
   });
+
+  it('samples while a fault was being injected (a command still running) are in no phase, but in the run', () => {
+    const out: JournalEvent[] = [ev(0, { type: 'run.start', runId: 'r', scenario: {}, provenance: {} as never, epochMs: 0 })];
+    for (let t = 0; t < 3000; t += 100) out.push(sample(t, !(t >= 1000 && t < 2000)));
+    // Asked at 1000 ms, in effect (command returned) at 1500 ms, ended at 2000 ms.
+    out.splice(11, 0, ev(1500, { type: 'fault.start', step: 'f', kind: 'command', target: 'x', asked: 1000 }));
+    out.push(ev(2000, { type: 'fault.end', step: 'f' }));
+    expect(evaluateGate(out, gate({ phase: 'before', max: 0 }))).toMatchObject({ verdict: 'pass', samples: 10 });
+    expect(evaluateGate(out, gate({ phase: 'during', max: 0.9 }))).toMatchObject({ observed: 5 / 6, samples: 6 });
+    expect(evaluateGate(out, gate({ max: 1 })).samples).toBe(30);
+  });
 });

@@ -4,7 +4,7 @@
  * rule, same histograms; breakdown.test.ts holds the two together) but a one-hour journal is
  * walked once instead of once per row, which is most of the time a report takes to build.
  */
-import { coveredSeconds, isRequest, phaseAt, PHASES, type FaultWindow } from '../core/analysis.ts';
+import { coveredSeconds, inOnset, isRequest, phaseAt, PHASES, type FaultWindow } from '../core/analysis.ts';
 import type { JournalEvent } from '../core/events.ts';
 import { Histogram } from '../core/histogram.ts';
 import type { LabelBreakdown, LabelSeries, PhaseStats, Stats } from './model.ts';
@@ -50,7 +50,7 @@ export function breakdown(events: readonly JournalEvent[], windows: readonly Fau
   for (const e of events) {
     if (!isRequest(e)) continue;
     const mid = e.type === 'sample' ? e.t : (e.start + e.end) / 2;
-    const targets = [total, phases.get(phaseAt(mid, windows))!];
+    const targets = inOnset(mid, windows) ? [total] : [total, phases.get(phaseAt(mid, windows))!];
     for (const [k, v] of Object.entries(e.labels ?? {})) {
       if (tooMany.has(k)) continue;
       let values = byLabel.get(k);

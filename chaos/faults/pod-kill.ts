@@ -88,7 +88,7 @@ registerFault({
         if (!p.respectPdb) {
           s.at = ctx.clock.now();
           for (const v of victims) await kube.delete({ apiVersion: 'v1', kind: 'Pod', name: v.name, namespace }, { gracePeriodSeconds: p.gracePeriodSeconds });
-          return;
+          return { onset: s.at };
         }
         // As kubectl drain does: an eviction a PodDisruptionBudget blocks (429) is retried until
         // it goes through or the window closes. The fault takes effect at the first eviction.
@@ -117,7 +117,7 @@ registerFault({
         for (const v of victims) if (pending.includes(v.name)) s.killed.delete(v.pod.metadata.uid);
         if (!effective) return { ineffective: `eviction of ${pending.join(', ')} blocked by a PodDisruptionBudget until the window closed (retried every ${formatDuration(p.evictionRetry)})` };
         if (pending.length) ctx.journal.append({ type: 'mark', step: ctx.step.id, label: `not evicted (PodDisruptionBudget): ${pending.join(', ')}`, data: { pods: pending } });
-        return undefined;
+        return { onset: s.at };
       },
     };
   },

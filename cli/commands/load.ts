@@ -1,6 +1,7 @@
 /** gauntlet load run | surge | capacity: k6 under Gauntlet. */
 import type { Argv } from 'yargs';
 import { emit, optionsFromArgs } from '../context.ts';
+import { onInterrupt } from '../interrupt.ts';
 import { defineCommand } from './types.ts';
 import { UsageError } from '../../core/errors.ts';
 
@@ -25,15 +26,6 @@ interface LoadArgs {
   stepDuration?: string;
   max?: number;
   latency?: number;
-}
-
-/** Ctrl-C stops k6 gracefully; a second one exits. */
-function interruptible(): { signal: AbortSignal; done: () => void } {
-  const stop = new AbortController();
-  const on = () => (stop.signal.aborted ? process.exit(130) : stop.abort());
-  process.on('SIGINT', on);
-  process.on('SIGTERM', on);
-  return { signal: stop.signal, done: () => (process.off('SIGINT', on), process.off('SIGTERM', on)) };
 }
 
 function profileOf(a: LoadArgs): Record<string, unknown> | undefined {
@@ -81,7 +73,7 @@ export const load = defineCommand<LoadArgs>({
     const cmd = a.action;
     const lib = await import('../../scenarios/load-runs.ts');
     const s = { p99Ms: a.p99 ?? 500, maxErrorRate: a.errorRate ?? 0.01 };
-    const { signal, done } = interruptible();
+    const { signal, done } = onInterrupt('stopping k6 gracefully');
     try {
       const need = (names: Array<keyof LoadArgs>) => {
         const missing = names.filter((n) => a[n] === undefined);

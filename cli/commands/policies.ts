@@ -1,6 +1,7 @@
 /** policies check / policies probe: prove that network policies block unapproved egress. */
 import { defineCommand } from './types.ts';
 import { optionsFromArgs } from '../context.ts';
+import { onInterrupt } from '../interrupt.ts';
 
 const FORMATS = ['text', 'json', 'junit', 'sarif', 'md'] as const;
 
@@ -59,10 +60,8 @@ export const policies = defineCommand<PoliciesArgs>({
       return policyExitCode(r);
     }
     const { probePolicies, renderProbe } = await import('../../policies/probe.ts');
-    const stop = new AbortController();
-    const onSignal = () => stop.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    const interrupt = onInterrupt('stopping the probes and removing them');
+    const stop = { signal: interrupt.signal };
     try {
       const r = await probePolicies({
         allowlist: a.allowlist, context: a.context, options: o, ipBlockMode: a.ipBlockMode, podCidrs: a.podCidr,
@@ -71,8 +70,7 @@ export const policies = defineCommand<PoliciesArgs>({
       await write(a.output === 'json' ? JSON.stringify(r, null, 2) + '\n' : renderProbe(r));
       return stop.signal.aborted ? 130 : r.mismatches.length || r.verdictExitCode ? 1 : 0;
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      interrupt.done();
     }
   },
 });

@@ -1,6 +1,7 @@
 /** validate, plan and run: the scenario commands. */
 import { defineCommand } from './types.ts';
 import { emit, optionsFromArgs } from '../context.ts';
+import { onInterrupt } from '../interrupt.ts';
 
 interface ScenarioArgs {
   scenario: string;
@@ -57,25 +58,14 @@ export const run = defineCommand<ScenarioArgs & { dryRun?: boolean }>({
     const { runScenario } = await import('../../scenarios/runner.ts');
     const { summarizeAsync } = await import('./summary.ts');
     const s = await loadScenario(a.scenario, { seed: a.seed });
-    const stop = new AbortController();
-    let signals = 0;
-    const onSignal = (sig: NodeJS.Signals) => {
-      signals++;
-      if (signals === 1) {
-        process.stderr.write(`\n${sig}: stopping and reverting (press Ctrl-C again to abandon reverts; \`gauntlet recover\` can finish them)\n`);
-        stop.abort();
-      } else process.exit(130);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    const interrupt = onInterrupt();
     try {
-      const r = await runScenario({ scenario: s, options: o, signal: stop.signal });
+      const r = await runScenario({ scenario: s, options: o, signal: interrupt.signal });
       const text = o.output === 'json' ? '' : await summarizeAsync(r, o.color);
       emit(o, { runId: r.runId, runDir: r.runDir, status: r.status, verdict: r.verdict, exitCode: r.exitCode, unreverted: r.unreverted, reports: r.reportFiles }, () => text);
       return r.exitCode;
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      interrupt.done();
     }
   },
 });

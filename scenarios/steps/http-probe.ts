@@ -1,8 +1,9 @@
 /**
  * http-probe: the steady-state probe (Chaos Toolkit's and Litmus's "probe"). Requests a URL on a
  * fixed schedule and journals every request as a raw sample: status, latency and the version
- * the service reported. Bounded by the step's deadline and by maxRequests. A scheduled probe
- * that could not be sent on time is journaled as a failed sample with cause `late`.
+ * the service reported. Bounded by the step's deadline and by maxRequests. Coordinated omission
+ * is accounted for: a probe sent behind schedule is timed from when it was due, and one that
+ * could not be sent (all `concurrency` slots busy) is a failed sample with cause `late`.
  */
 import { z } from 'zod';
 import { sleep } from '../../core/proc.ts';
@@ -47,10 +48,10 @@ function probeUrl(p: HttpProbeParams, base: string | undefined): string | undefi
   return new URL(p.path ?? '/', base).href;
 }
 
-async function probeOnce(ctx: StepContext<HttpProbeParams>, target: string): Promise<void> {
+/** One probe due at run time `t`: timed from when it was due, so a late start counts against it. */
+async function probeOnce(ctx: StepContext<HttpProbeParams>, target: string, t: number): Promise<void> {
   const p = ctx.step.params;
-  const t = ctx.clock.now();
-  const started = performance.now();
+  const started = performance.now() - Math.max(0, ctx.clock.now() - t);
   let status = 0;
   let version: string | undefined;
   let error: string | undefined;
@@ -85,9 +86,9 @@ async function probeOnce(ctx: StepContext<HttpProbeParams>, target: string): Pro
 }
 
 /**
- * A probe that could not be sent on schedule (every slot busy behind a slow service, or the
- * process stalled) is a failed sample with cause `late`, at the time it was due: skipping it
- * would under-count an outage (coordinated omission).
+ * A probe that could not be sent (every slot busy behind a slow service) is a failed sample
+ * with cause `late`, at the time it was due: skipping it would under-count an outage
+ * (coordinated omission).
  */
 function recordLate(ctx: StepContext<HttpProbeParams>, t: number, why: string): void {
   const p = ctx.step.params;
@@ -126,19 +127,16 @@ registerStep({
     let next = ctx.clock.now();
     let sent = 0;
     while (!ctx.signal.aborted && sent < p.maxRequests && next < ctx.deadline) {
-      // Slots the loop overslept (a stalled process) are late, not silently skipped.
-      while (next + p.interval <= ctx.clock.now() && sent < p.maxRequests && next < ctx.deadline) {
-        recordLate(ctx, next, `not sent: ${Math.round(ctx.clock.now() - next)} ms behind schedule`);
+      // Every slot due by now gets its probe, also those the loop overslept (timed from when
+      // they were due); a slot with no free probe is journaled late, never skipped.
+      while (next <= ctx.clock.now() && sent < p.maxRequests && next < ctx.deadline) {
+        if (inflight.size < p.concurrency) {
+          const pr = probeOnce(ctx, target, next).finally(() => inflight.delete(pr));
+          inflight.add(pr);
+        } else recordLate(ctx, next, `not sent: all ${p.concurrency} probe slots busy (the service is slower than interval × concurrency)`);
         sent++;
         next += p.interval;
       }
-      if (sent >= p.maxRequests || next >= ctx.deadline) break;
-      if (inflight.size < p.concurrency) {
-        const pr = probeOnce(ctx, target).finally(() => inflight.delete(pr));
-        inflight.add(pr);
-      } else recordLate(ctx, ctx.clock.now(), `not sent: all ${p.concurrency} probe slots busy (the service is slower than interval × concurrency)`);
-      sent++;
-      next += p.interval;
       if (!(await sleep(next - ctx.clock.now(), ctx.signal))) break;
     }
     await Promise.allSettled(inflight);

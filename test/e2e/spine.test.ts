@@ -10,12 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runGauntlet } from '../support/cli.ts';
 import { startFlakyServer, type FlakyServer } from '../support/flaky-server.ts';
 
-const runCli = (args: string[], opts: { interruptOn?: RegExp } = {}) =>
-  runGauntlet(args, opts.interruptOn ? { signalOn: { pattern: opts.interruptOn, signal: 'SIGINT', delayMs: 500 } } : {});
+const runCli = (args: string[], opts: { interruptOn?: RegExp; times?: number } = {}) =>
+  runGauntlet(args, opts.interruptOn ? { signalOn: { pattern: opts.interruptOn, signal: 'SIGINT', delayMs: 500, times: opts.times ?? 1 } } : {});
 
-const control = (port: number, what: 'break' | 'heal') => [process.execPath, '-e', `fetch('http://127.0.0.1:${port}/control/${what}',{method:'POST'}).then(r=>process.exit(r.ok?0:1))`];
+const control = (port: number, what: 'break' | 'heal', afterMs = 0) => [process.execPath, '-e', `setTimeout(()=>fetch('http://127.0.0.1:${port}/control/${what}',{method:'POST'}).then(r=>process.exit(r.ok?0:1)),${afterMs})`];
 
-function scenario(dir: string, server: FlakyServer, gates: string): string {
+function scenario(dir: string, server: FlakyServer, gates: string, revertMs = 0): string {
   const file = join(dir, 'probe-fault.yaml');
   writeFileSync(
     file,
@@ -35,7 +35,7 @@ faults:
     duration: 3s
     target: flaky-server
     run: ${JSON.stringify(control(server.port, 'break'))}
-    revert: ${JSON.stringify(control(server.port, 'heal'))}
+    revert: ${JSON.stringify(control(server.port, 'heal', revertMs))}
 gates:
 ${gates}
 `,
@@ -102,6 +102,16 @@ describe('probe scenario against a server broken for a known window', () => {
     expect(journal).toMatch(/"type":"run.end","status":"interrupted"/);
   }, 60_000);
 
+  it('a second Ctrl-C does not skip the revert', async () => {
+    const file = scenario(dir, server, '  - {name: any, metric: error_rate, max: 1}', 1500);
+    server.flips.length = 0;
+    const r = await runCli(['run', file, '--report-dir', join(dir, 'runs-int2')], { interruptOn: /fault break-server:/, times: 3 });
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/still cleaning up, not skipping it/);
+    expect(server.broken).toBe(false);
+    expect(server.flips.map((f) => f.broken)).toEqual([true, false]);
+  }, 60_000);
+
   it('recover undoes a change that a crashed run left applied', async () => {
     // Simulate a crash: a journal whose last word is an applied change with no revert.
     const runDir = join(dir, 'crashed');
@@ -114,7 +124,12 @@ describe('probe scenario against a server broken for a known window', () => {
       { v: 1, seq: 2, t: 2, wall: new Date().toISOString(), type: 'change.applied', id: 'c1' },
     ];
     writeFileSync(join(runDir, 'journal.ndjson'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
-    const r = await runCli(['recover', runDir]);
+    // A journal's commands are shown, and run only when asked.
+    const shown = await runCli(['recover', runDir]);
+    expect(shown.code).toBe(2);
+    expect(shown.stderr).toMatch(/control\/heal/);
+    expect(server.broken).toBe(true);
+    const r = await runCli(['recover', runDir, '--run-commands']);
     expect(r.code, r.stderr).toBe(0);
     expect(server.broken).toBe(false);
     expect(r.stdout).toMatch(/reverted c1/);

@@ -11,7 +11,7 @@ export interface CliRun {
 export interface CliOptions {
   env?: Record<string, string>;
   /** Send `signal` (after `delayMs`) once stderr matches `pattern`: Ctrl-C or a crash mid-run. */
-  signalOn?: { pattern: RegExp; signal: NodeJS.Signals; delayMs?: number };
+  signalOn?: { pattern: RegExp; signal: NodeJS.Signals; delayMs?: number; /** Send it this many times, 300 ms apart (a second Ctrl-C). */ times?: number };
 }
 
 export function runGauntlet(args: string[], opts: CliOptions = {}): Promise<CliRun> {
@@ -26,7 +26,7 @@ export function runGauntlet(args: string[], opts: CliOptions = {}): Promise<CliR
       const s = opts.signalOn;
       if (s && !sent && s.pattern.test(stderr)) {
         sent = true;
-        setTimeout(() => child.kill(s.signal), s.delayMs ?? 0);
+        for (let i = 0; i < (s.times ?? 1); i++) setTimeout(() => child.kill(s.signal), (s.delayMs ?? 0) + i * 300);
       }
     });
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
