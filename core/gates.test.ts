@@ -109,7 +109,7 @@ describe('gates', () => {
 
   it('samples while a fault was being injected (a command still running) are in no phase, but in the run', () => {
     const out: JournalEvent[] = [ev(0, { type: 'run.start', runId: 'r', scenario: {}, provenance: {} as never, epochMs: 0 })];
-    for (let t = 0; t < 3000; t += 100) out.push(sample(t, !(t >= 1000 && t < 2000)));
+    for (let t = 0; t < 3000; t += 100) out.push(sample(t, !(t >= 1000 && t < 2000), 10));
     // Asked at 1000 ms, in effect (command returned) at 1500 ms, ended at 2000 ms.
     out.splice(11, 0, ev(1500, { type: 'fault.start', step: 'f', kind: 'command', target: 'x', asked: 1000 }));
     out.push(ev(2000, { type: 'fault.end', step: 'f' }));

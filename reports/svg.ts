@@ -45,9 +45,8 @@ export interface LineChartSpec {
   markers?: ChartMarker[];
 }
 
-export function escapeXml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
+import { escapeXml } from '../core/xml.ts';
+export { escapeXml };
 
 /** About `count` round tick values (1, 2, 5 x 10^k steps) covering [min, max]. */
 export function niceTicks(min: number, max: number, count = 5): number[] {

@@ -1,7 +1,7 @@
 import type { PolicyCheckResult } from '../check.ts';
 import { formatAllowedBy, formatCounterexample } from './format.ts';
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+import { escapeXml as esc } from '../../core/xml.ts';
 
 /** One test case per workload; a violation or an inconclusive verdict is a failure. */
 export function renderJunit(r: PolicyCheckResult): string {

@@ -37,7 +37,7 @@ describe('junit', () => {
     const events = syntheticJournal({ gates: [{ name: `a<b>&"c'`, metric: 'error_rate', max: 0 }] });
     const xml = renderJunit(buildReport(events), { color: false });
     assertWellFormed(xml);
-    expect(xml).toContain('name="a&lt;b&gt;&amp;&quot;c&apos;: error_rate ≤ 0%"');
+    expect(xml).toContain('name="a&lt;b&gt;&amp;&quot;c&#39;: error_rate ≤ 0%"');
   });
 
   it('turns gates without data and an empty journal into errors, never a pass', () => {

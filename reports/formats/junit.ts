@@ -9,18 +9,7 @@ import type { Report } from '../model.ts';
 import { observed, provenanceLines } from '../present.ts';
 import type { Renderer } from '../renderer.ts';
 
-export function xmlEscape(s: string): string {
-  return (
-    s
-      .replace(/&/g, '&amp;')
-      .replace(/</g, '&lt;')
-      .replace(/>/g, '&gt;')
-      .replace(/"/g, '&quot;')
-      .replace(/'/g, '&apos;')
-      // Characters XML 1.0 cannot carry at all (control codes, lone surrogates).
-      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
-  );
-}
+import { escapeXml as xmlEscape } from '../../core/xml.ts';
 
 const attr = (name: string, value: string | number) => ` ${name}="${xmlEscape(String(value))}"`;
 
