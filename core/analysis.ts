@@ -18,6 +18,7 @@
  */
 import type { FigureEvent, JournalEvent, Labels, SampleEvent, WindowEvent } from './events.ts';
 import { Histogram } from './histogram.ts';
+import { PerSecond } from './seconds.ts';
 
 export type Phase = 'before' | 'during' | 'after';
 export const PHASES: readonly Phase[] = ['before', 'during', 'after'];
@@ -189,38 +190,20 @@ export interface SeriesPoint {
 
 /** Per-second request rate, error count and latency percentiles, for charts. */
 export function perSecondSeries(events: readonly JournalEvent[], sel: Omit<Selection, 'phase'> = {}): SeriesPoint[] {
-  const buckets = new Map<number, { requests: number; failures: number; h: Histogram; target?: number }>();
-  const get = (s: number) => {
-    let b = buckets.get(s);
-    if (!b) buckets.set(s, (b = { requests: 0, failures: 0, h: new Histogram() }));
-    return b;
-  };
+  const per = new PerSecond();
   for (const e of events) {
     if (!isRequest(e)) continue;
     if (sel.step && e.step !== sel.step) continue;
     if (!labelsMatch(e.labels, sel.where)) continue;
-    if (e.type === 'sample') {
-      const b = get(Math.floor(e.t / 1000));
-      b.requests++;
-      if (!e.ok) b.failures++;
-      else b.h.record(e.ms);
-    } else {
-      const b = get(Math.floor(e.start / 1000));
-      b.requests += e.requests;
-      b.failures += e.failures;
-      b.h.merge(e.latency);
-      if (e.targetRate !== undefined) b.target = (b.target ?? 0) + e.targetRate;
-    }
+    per.add(e);
   }
-  return [...buckets.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([s, b]) => ({
-      s,
-      requests: b.requests,
-      failures: b.failures,
-      p50: b.h.quantile(0.5),
-      p95: b.h.quantile(0.95),
-      p99: b.h.quantile(0.99),
-      ...(b.target !== undefined ? { targetRate: b.target } : {}),
-    }));
+  return per.seconds().map((b) => ({
+    s: b.s,
+    requests: b.requests,
+    failures: b.failures,
+    p50: b.latency.quantile(0.5),
+    p95: b.latency.quantile(0.95),
+    p99: b.latency.quantile(0.99),
+    ...(b.targeted ? { targetRate: b.target } : {}),
+  }));
 }

@@ -2,6 +2,7 @@
  * Run k6 for one step: pick the binary, check the script, drive it with the profile and the
  * gates, and journal a window per second, stage and version while it runs.
  */
+import { addToSecond, newSecond, type SecondBucket } from '../core/seconds.ts';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
@@ -241,12 +242,7 @@ export async function runK6Step(spec: LoadSpec, ctx: LoadContext): Promise<LoadO
  */
 class LiveProgress {
   private sec: number | undefined;
-  private n = 0;
-  private fail = 0;
-  private dropped = 0;
-  private target = 0;
-  private h = new Histogram();
-  private readonly stages = new Set<string>();
+  private b: SecondBucket | undefined;
   private readonly print: ((line: string) => void) | undefined;
   private readonly total: number | undefined;
   private readonly every: number;
@@ -258,27 +254,21 @@ class LiveProgress {
   add(e: WindowEvent, loadStart: number | undefined): void {
     if (this.sec !== undefined && e.start !== this.sec) this.flush(loadStart);
     this.sec = e.start;
-    this.n += e.requests;
-    this.fail += e.failures;
-    this.dropped += e.dropped ?? 0;
-    this.target += e.targetRate ?? 0;
-    this.h.merge(e.latency);
-    if (e.labels?.stage) this.stages.add(e.labels.stage);
+    addToSecond((this.b ??= newSecond(e.start)), e);
   }
   flush(loadStart: number | undefined): void {
-    if (this.sec === undefined || !this.print) return;
+    const b = this.b;
+    if (this.sec === undefined || !b || !this.print) return;
     const t = Math.max(0, Math.round((this.sec - (loadStart ?? this.sec)) / 1000));
     const of = this.total ? `/${Math.round(this.total / 1000)}s` : 's';
-    const rate = this.target ? `${this.n}/${Math.round(this.target)} req/s` : `${this.n} req/s`;
-    const p99 = this.h.quantile(0.99);
-    const parts = [`load ${t}${of}`, [...this.stages].join('+') || '-', rate, `err ${formatValue(this.n ? this.fail / this.n : 0, 'ratio')}`];
+    const rate = b.target ? `${b.requests}/${Math.round(b.target)} req/s` : `${b.requests} req/s`;
+    const p99 = b.latency.quantile(0.99);
+    const parts = [`load ${t}${of}`, b.stages.join('+') || '-', rate, `err ${formatValue(b.requests ? b.failures / b.requests : 0, 'ratio')}`];
     if (p99 !== undefined) parts.push(`p99 ${formatValue(p99, 'ms')}`);
-    if (this.dropped) parts.push(`dropped ${this.dropped}`);
+    if (b.dropped) parts.push(`dropped ${b.dropped}`);
     const last = this.total !== undefined && t + 1 >= Math.round(this.total / 1000);
-    if (t % this.every === 0 || this.fail || this.dropped || last) this.print(parts.join('  '));
+    if (t % this.every === 0 || b.failures || b.dropped || last) this.print(parts.join('  '));
     this.sec = undefined;
-    this.n = this.fail = this.dropped = this.target = 0;
-    this.h = new Histogram();
-    this.stages.clear();
+    this.b = undefined;
   }
 }

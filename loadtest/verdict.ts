@@ -10,6 +10,7 @@
 import type { WindowEvent } from '../core/events.ts';
 import { formatValue } from '../core/gates.ts';
 import { Histogram } from '../core/histogram.ts';
+import { PerSecond, type SecondBucket } from '../core/seconds.ts';
 import { formatDuration } from '../core/duration.ts';
 import type { Stage } from './profiles.ts';
 
@@ -21,31 +22,13 @@ export interface Slo {
 }
 export const DEFAULT_SLO: Slo = { p99Ms: 500, maxErrorRate: 0.01 };
 
-export interface Second {
-  /** Run-clock ms the second starts at. */
-  start: number;
-  requests: number;
-  failures: number;
-  dropped: number;
-  target: number;
-  latency: Histogram;
-  stages: string[];
-}
+/** One second of load (core/seconds.ts, the one per-second aggregator). */
+export type Second = SecondBucket;
 
 export function seconds(windows: readonly WindowEvent[]): Second[] {
-  const by = new Map<number, Second>();
-  for (const w of windows) {
-    let s = by.get(w.start);
-    if (!s) by.set(w.start, (s = { start: w.start, requests: 0, failures: 0, dropped: 0, target: 0, latency: new Histogram(), stages: [] }));
-    s.requests += w.requests;
-    s.failures += w.failures;
-    s.dropped += w.dropped ?? 0;
-    s.target += w.targetRate ?? 0;
-    s.latency.merge(w.latency);
-    const stage = w.labels?.stage;
-    if (stage && !s.stages.includes(stage)) s.stages.push(stage);
-  }
-  return [...by.values()].sort((a, b) => a.start - b.start);
+  const per = new PerSecond();
+  for (const w of windows) per.add(w);
+  return per.seconds();
 }
 
 /** Why a second breaches the SLO, or undefined when it holds (or is too thin to tell). */

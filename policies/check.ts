@@ -2,6 +2,7 @@
  * `gauntlet policies check`: read an allowlist and manifests (or a live cluster), analyse, lint.
  * Violations are results; only unreadable input throws (InputError, exit 2).
  */
+import { ExitCode } from '../core/errors.ts';
 import { InputError, UsageError } from '../core/errors.ts';
 import { readAllowlist } from './allowlist.ts';
 import { Analysis, type WorkloadVerdict } from './analyze.ts';
@@ -92,8 +93,8 @@ export function analyseModel(
 }
 
 /** 0 when every workload is compliant; 1 for any violation or inconclusive verdict, or nothing analysed. */
-export function policyExitCode(r: PolicyCheckResult): 0 | 1 {
-  return r.summary.violation || r.summary.inconclusive || !r.summary.workloads ? 1 : 0;
+export function policyExitCode(r: PolicyCheckResult): ExitCode {
+  return r.summary.violation || r.summary.inconclusive || !r.summary.workloads ? ExitCode.GateFailed : ExitCode.Pass;
 }
 
 function parseCidrs(list: string[]): IpRange[] {

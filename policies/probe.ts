@@ -6,6 +6,7 @@
  * Targets are only pods of the cluster and the allowlist's configured probeTargets: never arbitrary
  * addresses from counterexamples (those are reported, not contacted).
  */
+import { ExitCode } from '../core/errors.ts';
 import { randomBytes } from 'node:crypto';
 import { connect, type Kube } from '../core/kube.ts';
 import { defaultOptions, type GauntletOptions } from '../core/options.ts';
@@ -167,7 +168,7 @@ export async function probePolicies(opts: ProbeOptions): Promise<ProbeResult> {
   }));
   const unapprovedReachable = rows.filter((r) => r.observed === 'reachable' && !r.approved).length;
   return {
-    run, rows, mismatches, skipped, unapprovedReachable, verdictExitCode: unapprovedReachable || rows.some((r) => r.observed === 'no-result') ? 1 : 0,
+    run, rows, mismatches, skipped, unapprovedReachable, verdictExitCode: unapprovedReachable || rows.some((r) => r.observed === 'no-result') ? ExitCode.GateFailed : ExitCode.Pass,
     cleanedUp, seconds: Math.round((Date.now() - started) / 100) / 10,
   };
 }

@@ -7,6 +7,7 @@
 import { coveredSeconds, inOnset, isRequest, phaseAt, PHASES, type FaultWindow } from '../core/analysis.ts';
 import type { JournalEvent } from '../core/events.ts';
 import { Histogram } from '../core/histogram.ts';
+import { PerSecond } from '../core/seconds.ts';
 import type { LabelBreakdown, LabelSeries, PhaseStats, Stats } from './model.ts';
 
 /** A label with more distinct values than this (pod names, ...) is left out of the breakdown. */
@@ -45,7 +46,7 @@ export function breakdown(events: readonly JournalEvent[], windows: readonly Fau
   const phases = new Map(PHASES.map((p) => [p, new Acc()]));
   const byLabel = new Map<string, Map<string, Acc>>();
   const tooMany = new Set<string>();
-  const series = new Map<string, Map<number, { requests: number; failures: number }>>();
+  const series = new Map<string, PerSecond>();
 
   for (const e of events) {
     if (!isRequest(e)) continue;
@@ -84,12 +85,8 @@ export function breakdown(events: readonly JournalEvent[], windows: readonly Fau
     const cv = e.labels?.[chartLabel];
     if (cv !== undefined) {
       let m = series.get(cv);
-      if (!m) series.set(cv, (m = new Map()));
-      const s = Math.floor((e.type === 'sample' ? e.t : e.start) / 1000);
-      const b = m.get(s) ?? { requests: 0, failures: 0 };
-      b.requests += requests;
-      b.failures += failures;
-      m.set(s, b);
+      if (!m) series.set(cv, (m = new PerSecond()));
+      m.add(e);
     }
   }
 
@@ -101,7 +98,7 @@ export function breakdown(events: readonly JournalEvent[], windows: readonly Fau
       ? []
       : [...series]
           .sort((a, b) => byKey(a[0], b[0]))
-          .map(([value, m]) => ({ label: chartLabel, value, points: [...m].sort((a, b) => a[0] - b[0]).map(([s, b]) => ({ s, ...b })) }));
+          .map(([value, m]) => ({ label: chartLabel, value, points: m.seconds().map((b) => ({ s: b.s, requests: b.requests, failures: b.failures })) }));
   return { totals: total.stats(), phases: PHASES.map((phase) => ({ phase, ...phases.get(phase)!.stats() })), labels, labelSeries };
 }
 

@@ -1,4 +1,5 @@
 /** `gauntlet lab up|down|status|env|node-stop|node-start`: the local test cluster. */
+import { ExitCode } from '../../core/errors.ts';
 import { defineCommand } from './types.ts';
 import { emit, optionsFromArgs } from '../context.ts';
 
@@ -24,22 +25,22 @@ export const lab = defineCommand<{ action: (typeof ACTIONS)[number]; provider?: 
       case 'up': {
         const r = await lab.labUp({ provider: a.provider, nodes: a.nodes, fakeNodes: a.fakeNodes, log: (l) => o.progress(`lab: ${l}`) });
         emit(o, r, () => `lab up (${r.provider}, ${r.nodes} nodes${r.fakeNodes ? ` + ${r.fakeNodes} fake` : ''}) in ${r.seconds.toFixed(1)} s\nexport KUBECONFIG=${r.kubeconfig}`);
-        return 0;
+        return ExitCode.Pass;
       }
       case 'down': {
         const r = await lab.labDown({ provider: a.provider });
         emit(o, r, () => `lab down: stopped ${r.stoppedProcesses} processes, unmounted ${r.unmounted}${r.leftovers.length ? `; LEFT: ${r.leftovers.join(', ')}` : ''}`);
-        return r.leftovers.length ? 3 : 0;
+        return r.leftovers.length ? ExitCode.Infra : ExitCode.Pass;
       }
       case 'status': {
         const s = await lab.labStatus();
         emit(o, s, () => lab.formatStatus(s));
-        return 0;
+        return ExitCode.Pass;
       }
       case 'env': {
         const r = await lab.labEnv();
         emit(o, r, () => r.shell);
-        return 0;
+        return ExitCode.Pass;
       }
       case 'node-stop':
       case 'node-start': {
@@ -49,7 +50,7 @@ export const lab = defineCommand<{ action: (typeof ACTIONS)[number]; provider?: 
         }
         await (a.action === 'node-stop' ? lab.labNodeStop({ node: a.node }) : lab.labNodeStart({ node: a.node }));
         emit(o, { node: a.node, action: a.action }, () => `${a.action}: ${a.node}`);
-        return 0;
+        return ExitCode.Pass;
       }
     }
   },

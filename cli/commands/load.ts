@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { emit, optionsFromArgs } from '../context.ts';
 import { onInterrupt } from '../interrupt.ts';
 import { defineCommand } from './types.ts';
-import { UsageError } from '../../core/errors.ts';
+import { ExitCode, UsageError } from '../../core/errors.ts';
 
 interface LoadArgs {
   action: 'run' | 'surge' | 'capacity';
@@ -84,14 +84,14 @@ export const load = defineCommand<LoadArgs>({
         const r = await lib.surge({ options: o, target: a.target!, baselineRps: a.baselineRps!, multiple: a.multiple ?? 3, hold: a.hold ?? '5m', rampUp: a.rampUp ?? '30s', slo: s, signal, ...(a.latency ? { expectedLatencyMs: a.latency } : {}) });
         const { run, ...verdict } = r;
         emit(o, { ...verdict, runDir: run.runDir }, () => `${r.summary}\nrun directory: ${run.runDir}`);
-        return run.exitCode !== 0 && run.status !== 'completed' ? run.exitCode : r.verdict === 'held' ? 0 : 1;
+        return run.exitCode !== ExitCode.Pass && run.status !== 'completed' ? run.exitCode : r.verdict === 'held' ? ExitCode.Pass : ExitCode.GateFailed;
       }
       if (cmd === 'capacity') {
         need(['target', 'start', 'max']);
         const r = await lib.capacitySearch({ options: o, target: a.target!, startRps: a.start!, ...(a.step ? { stepRps: a.step } : {}), stepDuration: a.stepDuration ?? '30s', maxRps: a.max!, slo: s, signal, ...(a.latency ? { expectedLatencyMs: a.latency } : {}) });
         const { run, ...verdict } = r;
         emit(o, { ...verdict, runDir: run.runDir }, () => `${r.summary}\nrun directory: ${run.runDir}`);
-        return r.verdict === 'inconclusive' ? 1 : 0;
+        return r.verdict === 'inconclusive' ? ExitCode.GateFailed : ExitCode.Pass;
       }
       if (!a.url && !a.script) throw new UsageError('load run needs a script or --url');
       if (a.profile && a.rate === undefined && a.to === undefined) throw new UsageError(`--profile ${a.profile} needs --rate`);

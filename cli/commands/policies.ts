@@ -1,4 +1,5 @@
 /** policies check / policies probe: prove that network policies block unapproved egress. */
+import { ExitCode } from '../../core/errors.ts';
 import { defineCommand } from './types.ts';
 import { optionsFromArgs } from '../context.ts';
 import { onInterrupt } from '../interrupt.ts';
@@ -68,7 +69,7 @@ export const policies = defineCommand<PoliciesArgs>({
         retries: a.retries, timeoutSeconds: a.timeoutSeconds, signal: stop.signal,
       });
       await write(a.output === 'json' ? JSON.stringify(r, null, 2) + '\n' : renderProbe(r));
-      return stop.signal.aborted ? 130 : r.mismatches.length || r.verdictExitCode ? 1 : 0;
+      return stop.signal.aborted ? ExitCode.Interrupted : r.mismatches.length || r.verdictExitCode ? ExitCode.GateFailed : ExitCode.Pass;
     } finally {
       interrupt.done();
     }

@@ -1,4 +1,5 @@
 /** report and recover: commands that work from a run directory's journal alone. */
+import { ExitCode } from '../../core/errors.ts';
 import { join } from 'node:path';
 import { defineCommand } from './types.ts';
 import { emit, optionsFromArgs } from '../context.ts';
@@ -25,7 +26,7 @@ export const report = defineCommand<{ runDir: string; format: (typeof FORMATS)[n
       await writeFile(a.out, text);
       o.progress(`wrote ${a.out}`);
     } else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-    return 0;
+    return ExitCode.Pass;
   },
 });
 
@@ -46,6 +47,6 @@ export const recover = defineCommand<{ runDir: string; runCommands?: boolean }>(
         ? `${a.runDir}: nothing to recover`
         : [...r.stopped.map((p) => `stopped ${p.command} (pid ${p.pid})`), ...r.reverted.map((c) => `reverted ${c.id}: ${c.description}`), ...r.failed.map((c) => `FAILED ${c.id}: ${c.description} (${c.error})`)].join('\n'),
     );
-    return r.failed.length ? 4 : 0;
+    return r.failed.length ? ExitCode.RevertFailed : ExitCode.Pass;
   },
 });

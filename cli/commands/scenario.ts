@@ -1,4 +1,5 @@
 /** validate, plan and run: the scenario commands. */
+import { ExitCode } from '../../core/errors.ts';
 import { defineCommand } from './types.ts';
 import { emit, optionsFromArgs } from '../context.ts';
 import { onInterrupt } from '../interrupt.ts';
@@ -24,7 +25,7 @@ export const validate = defineCommand<ScenarioArgs>({
     emit(o, { valid: true, name: s.name, steps: s.steps.map((x) => ({ id: x.id, kind: x.kind, section: x.section })), gates: s.gates.length }, () =>
       `${a.scenario}: valid (${s.steps.length} step(s), ${s.gates.length} gate(s))`,
     );
-    return 0;
+    return ExitCode.Pass;
   },
 });
 
@@ -39,7 +40,7 @@ export const plan = defineCommand<ScenarioArgs>({
     const s = await loadScenario(a.scenario, { seed: a.seed });
     const p = planScenario(s, o);
     emit(o, p, () => formatPlan(p, o.color));
-    return 0;
+    return ExitCode.Pass;
   },
 });
 
