@@ -2,7 +2,7 @@
  * k6 under Gauntlet against real local servers: what k6 measures through the live channel
  * must match what the server did. Needs k6 (scripts/tools/build-k6.sh builds it).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { InfraError, InputError } from '../../core/errors.ts';
 import { defaultOptions } from '../../core/options.ts';
 import { runLoad } from '../../scenarios/load-runs.ts';
 import { deadPort, failingServer, slowServer, type TestServer } from './load-servers.ts';
+import { runGauntlet } from '../support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gauntlet-load-'));
 const options = defaultOptions(process.env, { reportDir: dir, progress: (l) => process.env.GAUNTLET_TEST_VERBOSE && console.error(l) });
@@ -82,6 +83,28 @@ describe('load run: accuracy of live windows', () => {
     expect(r.scriptGates.map((g) => g.metric).sort()).toEqual(['error_rate', 'latency_p95']);
     expect(r.verdict.gates.map((g) => g.verdict)).toEqual(['pass', 'pass']);
     expect(aggregate(r.events, { step: 'load', where: { stage: 'default' } }).requests).toBeGreaterThan(20);
+  });
+});
+
+describe('a scenario with a k6 step: one gate set, one verdict', () => {
+  it("the script's thresholds are journaled in run.start, and report.json, JUnit and the exit code agree", async () => {
+    const failing = await failingServer();
+    try {
+      const file = join(dir, 'k6-scenario.yaml');
+      writeFileSync(file, `name: k6-thresholds\nduration: 60s\nload:\n  - kind: k6\n    name: load\n    script: ${join(process.cwd(), 'loadtest/scripts/smoke.ts')}\n    env: {TARGET_URL: "${failing.url}"}\n`);
+      const r = await runGauntlet(['run', file, '--report-dir', join(dir, 'k6-runs'), '-o', 'json']);
+      expect(r.code, r.stderr).toBe(1);
+      const out = JSON.parse(r.stdout);
+      const start = JSON.parse(readFileSync(join(out.runDir, 'journal.ndjson'), 'utf8').split('\n')[0]!);
+      expect(start.scenario.gates.map((g: { metric: string }) => g.metric).sort()).toEqual(['error_rate', 'latency_p95']);
+      const report = JSON.parse(readFileSync(join(out.runDir, 'report.json'), 'utf8'));
+      expect(report.verdict).toBe('fail');
+      expect(out.verdict.verdict).toBe('fail');
+      expect(report.gates.find((g: { metric: string }) => g.metric === 'error_rate').verdict).toBe('fail');
+      expect(readFileSync(join(out.runDir, 'junit.xml'), 'utf8')).toMatch(/<testcase[^>]*name="k6: http_req_failed[^"]*"[^>]*>\s*<failure/);
+    } finally {
+      await failing.close();
+    }
   });
 });
 
