@@ -18,6 +18,8 @@ export function unfinishedRuns(reportDir: string, limit = 50): string[] {
       if (liveRunLock(join(reportDir, name))) return false;
       const file = join(reportDir, name, 'journal.ndjson');
       const size = statSync(file).size;
+      // An empty journal (a run that never started) cannot have changed anything.
+      if (size === 0) return false;
       const fd = openSync(file, 'r');
       try {
         const buf = Buffer.alloc(Math.min(TAIL_BYTES, size));
