@@ -58,7 +58,7 @@ export function formatPlan(p: Plan, color: boolean): string {
     for (const a of st.actions) lines.push(`  ${a}`);
     if (st.changesCluster) lines.push('  (changes are journaled first and reverted at the end, on Ctrl-C, or by `gauntlet recover`)');
   }
-  lines.push('', b('gates'), ...(p.gates.length ? p.gates.map((g) => `  ${g}`) : ['  (none: the verdict is pass only if something was measured)']));
+  lines.push('', b('gates'), ...(p.gates.length ? p.gates.map((g) => `  ${g}`) : ['  (none: a run that judges nothing is inconclusive, exit 1; a k6 script\'s thresholds, if any, become gates when the run starts)']));
   lines.push('', 'dry run: nothing was changed.');
   return lines.join('\n');
 }
