@@ -2,11 +2,12 @@
  * Gauntlet as a library: every CLI command is one of these async functions taking an options
  * object. `import { runScenario, loadScenario, defaultOptions } from 'gauntlet'`.
  */
-export { ExitCode, GauntletError, InfraError, InputError, RevertError, UsageError, type InputIssue } from './core/errors.ts';
+export { ExitCode, GauntletError, InfraError, InputError, RevertError, UsageError, runExitCode, type InputIssue } from './core/errors.ts';
 export { defaultOptions, type GauntletOptions } from './core/options.ts';
 export { Journal, readJournal, RunClock } from './core/journal.ts';
 export type * from './core/events.ts';
-export { evaluateGates, evaluateGate, type GateSpec, type GateResult, type Verdict } from './core/gates.ts';
+export type { Step, StepOf, StepParamsByKind, Scenario } from './core/scenario.ts';
+export { evaluateGates, evaluateGate, runVerdict, journaledGates, type GateSpec, type GateResult, type Verdict } from './core/gates.ts';
 export { aggregate, faultWindows, perSecondSeries, type Phase } from './core/analysis.ts';
 export { Histogram, type HistogramData } from './core/histogram.ts';
 export { connect, type Kube } from './core/kube.ts';
@@ -15,7 +16,7 @@ export { defineScenario, type ScenarioInput } from './scenarios/define.ts';
 export { loadScenario } from './scenarios/load.ts';
 export { planScenario, type Plan } from './scenarios/plan.ts';
 export { runScenario, type RunOptions, type RunResult } from './scenarios/runner.ts';
-export { recoverRun } from './scenarios/recover.ts';
+export { recoverRun, type RecoverOptions, type RecoverResult } from './scenarios/recover.ts';
 export { registerStep, type StepKind, type StepContext } from './core/steps.ts';
 export { registerFault, type FaultKind } from './chaos/fault.ts';
 export { buildReport, renderReport, writeReports, type Report } from './reports/index.ts';
