@@ -78,4 +78,16 @@ describe('journal', () => {
       expect(back.at(-1)!.seq).toBe(whole);
     }
   });
+
+  it('never writes a secret: events are redacted on the way in, ordinary ones untouched', () => {
+    const path = tmp();
+    const j = Journal.create(path);
+    j.append({ type: 'mark', step: 's', label: 'login', data: { passphrase: 'pp-1', session_id: 'sid-2', headers: { Authorization: 'Bearer abc123def456' } } });
+    j.append({ type: 'log', level: 'warn', msg: 'GET https://admin:hunter2@db.test/ failed' });
+    j.append({ type: 'log', level: 'info', msg: 'Basic probe of the token bucket' });
+    j.close();
+    const text = readFileSync(path, 'utf8');
+    for (const secret of ['pp-1', 'sid-2', 'abc123def456', 'hunter2']) expect(text).not.toContain(secret);
+    expect(text).toContain('Basic probe of the token bucket');
+  });
 });

@@ -10,7 +10,7 @@ import { closeSync, fdatasyncSync, openSync, readFileSync, statSync, truncateSyn
 import { performance } from 'node:perf_hooks';
 import { InputError } from './errors.ts';
 import { JOURNAL_SCHEMA_VERSION, type JournalEvent, type NewEvent } from './events.ts';
-import { redact } from './redact.ts';
+import { mayHoldSecret, redact } from './redact.ts';
 
 const FLUSH_BYTES = 64 * 1024;
 const FLUSH_MS = 200;
@@ -79,12 +79,16 @@ export class Journal {
   /** Append an observation; buffered, flushed within FLUSH_MS. Returns the stamped event. */
   append<E extends NewEvent>(event: E): JournalEvent {
     const t = event.t ?? this.clock.now();
-    // Secrets never reach the journal: every event is redacted on the way in (load windows hold
-    // only numbers and labels, and are the bulk of a long run, so they skip the walk).
-    const clean = event.type === 'window' ? event : redact(event);
-    const full = { v: JOURNAL_SCHEMA_VERSION, seq: this.seq++, t, wall: this.clock.wall(t), ...clean } as JournalEvent;
+    let full = { v: JOURNAL_SCHEMA_VERSION, seq: this.seq++, t, wall: this.clock.wall(t), ...event } as JournalEvent;
     full.t = t;
-    const line = JSON.stringify(full) + '\n';
+    let line = JSON.stringify(full);
+    // Secrets never reach the journal: an event whose text could hold one is redacted on the way
+    // in (a cheap test on its JSON lets the bulk of events skip the walk).
+    if (mayHoldSecret(line)) {
+      full = redact(full);
+      line = JSON.stringify(full);
+    }
+    line += '\n';
     this.buffer.push(line);
     this.bufferBytes += line.length;
     if (this.bufferBytes >= FLUSH_BYTES) this.flush();

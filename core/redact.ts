@@ -37,6 +37,17 @@ const STRING_RULES: Array<[RegExp, string]> = [
 /** Anything any rule could match contains one of these; wall times and ids do not. */
 const PRECHECK = /bearer|basic|token|digest|:\/\/\S*@|authoriz|passw|secret|api[-_]?key|access[-_]?key|private[-_]?key|cookie|credential|gh[pousr]_|github_pat|glpat|xox|AKIA|eyJ/i;
 
+/** Keys that SECRET_KEY can match but PRECHECK does not mention. */
+const KEY_PRECHECK = /passphrase|session[-_.]?id|api\.key|access\.key|private\.key/i;
+
+/**
+ * Whether `text` (a string, or a whole JSON document) could hold anything `redact` would change:
+ * a cheap test that lets the journal skip the walk for the bulk of its events.
+ */
+export function mayHoldSecret(text: string): boolean {
+  return PRECHECK.test(text) || KEY_PRECHECK.test(text);
+}
+
 export function redactString(s: string): string {
   // Cheap pre-check: most strings (step ids, numbers as text) carry nothing to redact.
   if (!PRECHECK.test(s)) return s;
