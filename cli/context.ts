@@ -9,6 +9,7 @@ export interface GlobalArgs {
   reportDir?: string;
   color?: boolean;
   verbose?: boolean;
+  k6?: string;
 }
 
 export function optionsFromArgs(a: GlobalArgs, env = process.env): GauntletOptions {
@@ -25,6 +26,7 @@ export function optionsFromArgs(a: GlobalArgs, env = process.env): GauntletOptio
   if (a.context) o.context = a.context;
   if (a.namespace) o.namespace = a.namespace;
   if (a.reportDir) o.reportDir = a.reportDir;
+  if (a.k6) o.k6 = a.k6;
   return o;
 }
 

@@ -29,6 +29,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('report-dir', { type: 'string', describe: 'where run directories go (default: ./runs)', global: true })
     .option('color', { type: 'boolean', describe: 'colour output (--no-color, NO_COLOR and non-TTY turn it off)', global: true })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'more detail on stderr', global: true })
+    .option('k6', { type: 'string', describe: 'the k6 binary to run (default: $GAUNTLET_K6, then the Gauntlet cache, then PATH)', global: true })
     .epilogue(EXIT_CODES)
     .strict()
     .demandCommand(1, 'name a command (see --help)')

@@ -24,6 +24,8 @@ export interface GauntletOptions {
   liveProgress: boolean;
   /** Where Gauntlet keeps built tools (k6, lab binaries). */
   cacheDir: string;
+  /** The k6 binary to use (--k6, else $GAUNTLET_K6); unset: the Gauntlet cache, then PATH. */
+  k6?: string;
   /** Where Gauntlet keeps state (the lab). */
   stateDir: string;
   /** $GITHUB_STEP_SUMMARY when set. */
@@ -56,6 +58,7 @@ export function defaultOptions(env: Record<string, string | undefined> = process
     cacheDir: env.GAUNTLET_CACHE ?? join(env.XDG_CACHE_HOME ?? join(home, '.cache'), 'gauntlet'),
     stateDir: env.GAUNTLET_STATE ?? join(env.XDG_STATE_HOME ?? join(home, '.local', 'state'), 'gauntlet'),
     githubStepSummary: env.GITHUB_STEP_SUMMARY || undefined,
+    ...(env.GAUNTLET_K6 ? { k6: env.GAUNTLET_K6 } : {}),
     env,
     progress: () => {},
     ...overrides,

@@ -1,6 +1,6 @@
 /** The one door to child processes: bounded in time, never inheriting stdin. */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { InfraError } from './errors.ts';
 
 export interface ExecResult {
@@ -70,6 +70,20 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
     const timer = setTimeout(() => done(true), Math.max(0, ms));
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'];
+let setprivPath: string | null | undefined;
+
+/**
+ * argv prefix that makes a long-lived child die with Gauntlet, even on SIGKILL: util-linux
+ * `setpriv --pdeathsig KILL` sets the kernel's parent-death signal and execs the program (same
+ * pid). Empty where setpriv is missing (not Linux): then only `recover` can stop survivors,
+ * from the journal's process.start events.
+ */
+export function dieWithParentPrefix(): string[] {
+  if (setprivPath === undefined) setprivPath = SETPRIV.find((p) => existsSync(p)) ?? null;
+  return setprivPath ? [setprivPath, '--pdeathsig', 'KILL', '--'] : [];
 }
 
 /**

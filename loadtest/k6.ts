@@ -1,29 +1,35 @@
 /**
  * The one door to the k6 process: find a usable binary, check its version, run it, stop it.
  *
- * Live metrics leave k6 on file descriptor 3 (a pipe), never on stdout/stderr, so k6's own
- * output stays readable and a full pipe cannot mix with logs.
+ * k6 is a separate, unmodified program (AGPL-3.0; Gauntlet never links or ships it, ADR 0006).
+ * Live metrics leave it through its built-in `experimental-prometheus-rw` output, pushed to a
+ * receiver inside Gauntlet (loadtest/receiver.ts); k6's stdout and stderr stay its own.
  */
-import { spawn } from 'node:child_process';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { InfraError } from '../core/errors.ts';
 import type { GauntletOptions } from '../core/options.ts';
+import { dieWithParentPrefix, processStartTicks } from '../core/proc.ts';
 
 const run = promisify(execFile);
 
-export const K6_MIN_MAJOR = 1;
-export const K6_INSTALL_HINT = 'run `sh scripts/tools/build-k6.sh` (needs Go 1.25+), or install k6 v1.x on PATH';
+/** Oldest k6 Gauntlet drives: every feature it uses (remote-write native histograms, stale markers, --summary-export, --address "") is in v1.1.0. */
+export const K6_MIN_VERSION = [1, 1] as const;
+export const K6_INSTALL_HINT =
+  'install k6 v1.1+ from Grafana (apt/rpm repository, Homebrew, the grafana/k6 image or a release archive) and put it on PATH, or pass --k6 PATH / set GAUNTLET_K6; in this repository, `bash scripts/tools/install-k6.sh`';
 
 export interface K6Binary {
   path: string;
+  /** e.g. v1.1.0 */
   version: string;
-  /** Built with Gauntlet's output (loadtest/k6ext): live windows aggregated inside k6. */
-  gauntletOutput: boolean;
+  /** The first line of `k6 version`, for provenance. */
+  versionText: string;
 }
+
+type FindOptions = Pick<GauntletOptions, 'cacheDir' | 'env' | 'k6'>;
 
 function executable(p: string): boolean {
   try {
@@ -34,50 +40,67 @@ function executable(p: string): boolean {
   }
 }
 
-/** Candidates in order: $GAUNTLET_K6, Gauntlet's own build in the cache, then PATH. */
-export function k6Candidates(options: Pick<GauntletOptions, 'cacheDir' | 'env'>): string[] {
-  const out: string[] = [];
-  if (options.env.GAUNTLET_K6) out.push(options.env.GAUNTLET_K6);
-  out.push(join(options.cacheDir, 'bin', 'k6'));
+/** Candidates in order: --k6 / $GAUNTLET_K6 (options.k6, alone when given), the Gauntlet cache, then PATH. */
+export function k6Candidates(options: FindOptions): string[] {
+  if (options.k6) return [options.k6];
+  const out = [join(options.cacheDir, 'bin', 'k6')];
   for (const dir of (options.env.PATH ?? '').split(delimiter)) if (dir) out.push(join(dir, 'k6'));
   return [...new Set(out)];
 }
 
-export function parseK6Version(text: string): { version: string; major: number; gauntletOutput: boolean } | undefined {
+export function parseK6Version(text: string): { version: string; major: number; minor: number } | undefined {
   const m = /k6 v(\d+)\.(\d+)\.(\d+)\S*/.exec(text);
   if (!m) return undefined;
-  return { version: m[0].slice(3), major: Number(m[1]), gauntletOutput: /\bgauntlet \[output\]/.test(text) };
+  return { version: m[0].slice(3), major: Number(m[1]), minor: Number(m[2]) };
+}
+
+export function supported(v: { major: number; minor: number }): boolean {
+  const [M, m] = K6_MIN_VERSION;
+  return v.major > M || (v.major === M && v.minor >= m);
 }
 
 const found = new Map<string, K6Binary>();
 
-/** The k6 to use: the first candidate of a supported version, preferring one with our output. */
-export async function findK6(options: Pick<GauntletOptions, 'cacheDir' | 'env'>): Promise<K6Binary> {
-  const key = k6Candidates(options).join(delimiter);
+/** The k6 to use: the first candidate of a supported version. */
+export async function findK6(options: FindOptions): Promise<K6Binary> {
+  const candidates = k6Candidates(options);
+  const key = candidates.join(delimiter);
   const cached = found.get(key);
   if (cached) return cached;
-  const usable: K6Binary[] = [];
   const rejected: string[] = [];
-  for (const path of k6Candidates(options)) {
-    if (!executable(path)) continue;
+  for (const path of candidates) {
+    if (!executable(path)) {
+      if (options.k6) rejected.push(`${path}: not an executable file`);
+      continue;
+    }
     try {
       const { stdout } = await run(path, ['version'], { timeout: 10_000 });
       const v = parseK6Version(stdout);
       if (!v) rejected.push(`${path}: cannot read its version`);
-      else if (v.major < K6_MIN_MAJOR) rejected.push(`${path}: ${v.version} is older than v${K6_MIN_MAJOR}`);
-      else usable.push({ path, version: v.version, gauntletOutput: v.gauntletOutput });
+      else if (!supported(v)) rejected.push(`${path}: ${v.version} is older than v${K6_MIN_VERSION.join('.')}`);
+      else {
+        const bin = { path, version: v.version, versionText: stdout.split('\n')[0]!.trim() };
+        found.set(key, bin);
+        return bin;
+      }
     } catch (e) {
       rejected.push(`${path}: ${(e as Error).message.split('\n')[0]}`);
     }
   }
-  const best = usable.find((b) => b.gauntletOutput) ?? usable[0];
-  if (!best) {
-    throw new InfraError(`no usable k6 found${rejected.length ? `:\n  ${rejected.join('\n  ')}` : ' (looked in the Gauntlet cache and on PATH)'}`, {
-      hint: K6_INSTALL_HINT,
-    });
-  }
-  found.set(key, best);
-  return best;
+  const where = options.k6 ? '' : ' (looked in the Gauntlet cache and on PATH)';
+  throw new InfraError(`no usable k6 found${rejected.length ? `:\n  ${rejected.join('\n  ')}` : where}`, { hint: K6_INSTALL_HINT });
+}
+
+/** The environment that turns on the live channel: native histograms pushed every 250 ms to `url`. */
+export function remoteWriteEnv(url: string, pushIntervalMs: number, systemTags: readonly string[]): Record<string, string> {
+  return {
+    K6_PROMETHEUS_RW_SERVER_URL: url,
+    K6_PROMETHEUS_RW_PUSH_INTERVAL: `${pushIntervalMs}ms`,
+    K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM: 'true',
+    K6_PROMETHEUS_RW_STALE_MARKERS: 'true',
+    K6_SYSTEM_TAGS: systemTags.join(','),
+    K6_NO_USAGE_REPORT: 'true',
+  };
 }
 
 export interface K6Run {
@@ -88,16 +111,15 @@ export interface K6Run {
   /** Aborting sends SIGINT (k6 stops gracefully, runs teardown), then SIGKILL after killAfterMs. */
   signal?: AbortSignal;
   killAfterMs?: number;
-  /** One line of the live-metrics channel (fd 3). */
-  onMetrics: (line: string) => void;
-  /** Where the metrics lines come from: fd 3 (our output) or stdout (stock `--out json=-`). */
-  metricsFrom?: 'fd3' | 'stdout';
+  /** Right after spawn: the pid and its kernel start time, to journal before k6 does anything. */
+  onSpawn?: (p: { pid: number; startTicks?: number; command: string }) => void;
   onStderr?: (line: string) => void;
 }
 
 export interface K6Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
+  pid?: number;
   /** Whether we stopped it (abort signal). */
   stopped: boolean;
   /** The last lines k6 wrote to stderr, for error messages. */
@@ -105,9 +127,15 @@ export interface K6Exit {
   stdout: string;
 }
 
+/** Run k6. It is spawned to die with Gauntlet (parent-death signal), so a SIGKILL of Gauntlet stops the load too. */
 export function runK6(r: K6Run): Promise<K6Exit> {
   return new Promise((resolve, reject) => {
-    const child = spawn(r.bin.path, r.args, { cwd: r.cwd, env: r.env, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    const argv = [...dieWithParentPrefix(), r.bin.path, ...r.args];
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: r.cwd, env: r.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (child.pid !== undefined) {
+      const startTicks = processStartTicks(child.pid);
+      r.onSpawn?.({ pid: child.pid, ...(startTicks !== undefined ? { startTicks } : {}), command: [r.bin.path, ...r.args].join(' ') });
+    }
     const tail: string[] = [];
     let stdout = '';
     let stopped = false;
@@ -120,22 +148,14 @@ export function runK6(r: K6Run): Promise<K6Exit> {
     };
     if (r.signal?.aborted) stop();
     r.signal?.addEventListener('abort', stop, { once: true });
-
-    const fromStdout = r.metricsFrom === 'stdout';
-    const metrics = (fromStdout ? child.stdout : child.stdio[3]) as NodeJS.ReadableStream;
-    const lines = createInterface({ input: metrics, crlfDelay: Infinity });
-    lines.on('line', (l) => r.onMetrics(l));
-    const metricsDone = new Promise<void>((res) => lines.once('close', () => res()));
     createInterface({ input: child.stderr!, crlfDelay: Infinity }).on('line', (l) => {
       tail.push(l);
       if (tail.length > 50) tail.shift();
       r.onStderr?.(l);
     });
-    if (!fromStdout) {
-      child.stdout!.on('data', (d: Buffer) => {
-        if (stdout.length < 1_000_000) stdout += d.toString();
-      });
-    }
+    child.stdout!.on('data', (d: Buffer) => {
+      if (stdout.length < 1_000_000) stdout += d.toString();
+    });
     child.once('error', (e) => {
       r.signal?.removeEventListener('abort', stop);
       reject(new InfraError(`cannot start k6 (${r.bin.path}): ${e.message}`, { hint: K6_INSTALL_HINT }));
@@ -143,7 +163,7 @@ export function runK6(r: K6Run): Promise<K6Exit> {
     child.once('close', (code, signal) => {
       if (killTimer) clearTimeout(killTimer);
       r.signal?.removeEventListener('abort', stop);
-      void metricsDone.then(() => resolve({ code, signal, stopped, stderrTail: tail, stdout }));
+      resolve({ code, signal, ...(child.pid !== undefined ? { pid: child.pid } : {}), stopped, stderrTail: tail, stdout });
     });
   });
 }

@@ -5,7 +5,7 @@
 import { addToSecond, newSecond, type SecondBucket } from '../core/seconds.ts';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InfraError, InputError } from '../core/errors.ts';
 import type { WindowEvent } from '../core/events.ts';
@@ -13,9 +13,11 @@ import { formatValue, type GateSpec } from '../core/gates.ts';
 import { Histogram } from '../core/histogram.ts';
 import type { Journal } from '../core/journal.ts';
 import type { GauntletOptions } from '../core/options.ts';
-import { gauntletParser, histogramOf, jsonParser, type ChannelParser, type WindowLine } from './channel.ts';
 import { writeEntry } from './entry.ts';
-import { findK6, inspectScript, runK6, type K6Binary } from './k6.ts';
+import { findK6, inspectScript, remoteWriteEnv, runK6, type K6Binary } from './k6.ts';
+import { startReceiver } from './receiver.ts';
+import { reconcile, readSummaryTotals } from './reconcile.ts';
+import { PushDiffer, type Window } from './windows.ts';
 import { DEFAULT_SIZING, requestsBetween, stagesOf, toK6Scenarios, totalDuration, type Profile, type Stage, type VuSizing } from './profiles.ts';
 import { gatesToThresholds, HTTP_METRICS, thresholdsToGates, type K6Thresholds, type RequestMetrics } from './thresholds.ts';
 
@@ -24,6 +26,29 @@ export const BUILTIN_SCRIPT = [new URL('./scripts/http.ts', import.meta.url), ne
   .map((u) => fileURLToPath(u))
   .find((p) => existsSync(p))!;
 export const BUILTIN_REQUEST_METRICS: RequestMetrics = { duration: 'gauntlet_req', failed: 'gauntlet_req_failed', reqs: 'http_reqs' };
+
+/** k6 pushes every 250 ms (measured to arrive within ~0.3 s); a second closes 400 ms after it ended. */
+export const PUSH_INTERVAL_MS = 250;
+export const WINDOW_GRACE_MS = 400;
+/** The system tags the windows read; a script's thresholds may need more (systemTagsFor). */
+export const BASE_SYSTEM_TAGS = ['scenario', 'status', 'error_code', 'expected_response'] as const;
+const K6_SYSTEM_TAG_NAMES = new Set(['proto', 'subproto', 'status', 'method', 'url', 'name', 'group', 'check', 'error', 'error_code', 'tls_version', 'scenario', 'service', 'expected_response', 'ip', 'ocsp_status']);
+
+/** The base tags plus every system tag a threshold selects on (`http_req_duration{name:x}`), so narrowing never starves a threshold. */
+export function systemTagsFor(thresholds: Record<string, unknown>): string[] {
+  const tags = new Set<string>(BASE_SYSTEM_TAGS);
+  for (const key of Object.keys(thresholds)) {
+    const sel = /\{(.*)\}\s*$/.exec(key)?.[1];
+    for (const pair of sel ? sel.split(',') : []) {
+      const t = pair.split(':')[0]!.trim();
+      if (K6_SYSTEM_TAG_NAMES.has(t)) tags.add(t);
+    }
+  }
+  return [...tags];
+}
+
+/** The remote-write name of a k6 trend of times: k6_<name>_seconds. */
+const durationSeries = (metric: string) => `k6_${metric}_seconds`;
 
 export interface LoadSpec {
   /** A k6 script (TS or JS); or `url` for the built-in GET script. */
@@ -56,8 +81,6 @@ export interface LoadContext {
 
 export interface LoadOutcome {
   k6: K6Binary;
-  /** Which channel carried live metrics. */
-  channel: 'gauntlet' | 'json';
   exitCode: number | null;
   /** k6 reported failed thresholds (exit 99). */
   thresholdsFailed: boolean;
@@ -107,11 +130,11 @@ export async function runK6Step(spec: LoadSpec, ctx: LoadContext): Promise<LoadO
     const why = await reachable(spec.url);
     if (why) throw new InfraError(`load target unreachable: ${why}`, { hint: `is the service listening at ${spec.url}?` });
   }
-  env.K6_GAUNTLET_METRICS = `${metrics.duration},${metrics.failed}`;
 
   const inspected = await inspectScript(bin, script, env);
   if (!inspected.ok) throw compileIssue(script, inspected.message);
-  const own = thresholdsToGates((inspected.options.thresholds as Record<string, unknown>) ?? {}, ctx.step, metrics);
+  const scriptThresholds = (inspected.options.thresholds as Record<string, unknown>) ?? {};
+  const own = thresholdsToGates(scriptThresholds, ctx.step, metrics);
   const mapped = gatesToThresholds(spec.gates ?? [], metrics);
 
   const stages = spec.profile ? stagesOf(spec.profile) : [];
@@ -123,27 +146,41 @@ export async function runK6Step(spec: LoadSpec, ctx: LoadContext): Promise<LoadO
     ...(Object.keys(thresholds).length ? { thresholds } : {}),
   });
 
-  // GAUNTLET_K6_CHANNEL=json forces the stock channel (for measuring it, and for testing the fallback).
-  const channel = bin.gauntletOutput && ctx.options.env.GAUNTLET_K6_CHANNEL !== 'json' ? 'gauntlet' : 'json';
-  const parser: ChannelParser = channel === 'gauntlet' ? gauntletParser() : jsonParser(metrics);
-  // Node's stdio pipes are sockets: our output takes the inherited fd; stock json writes to stdout.
-  const out = channel === 'gauntlet' ? 'gauntlet=fd:3' : 'json=-';
   const { journal, step } = ctx;
   const clock = journal.clock;
-  journal.append({ type: 'mark', step, label: 'k6 started', data: { k6: bin.version, path: bin.path, channel, script, stages: stages.map((s) => s.name) } });
+  const differ = new PushDiffer({ durationMetric: durationSeries(metrics.duration), graceMs: WINDOW_GRACE_MS });
+  let loadStart: number | undefined;
+  let loadEnd: number | undefined;
+  let spawnedAt = Date.now();
+  let badPushes = 0;
+  const receiver = await startReceiver({
+    onPush: (series, receivedAt) => {
+      if (loadStart === undefined && series.length) {
+        // k6 starts its push ticker with the test: the first push comes one interval in.
+        loadStart = Math.max(spawnedAt, receivedAt - PUSH_INTERVAL_MS) - clock.epochMs;
+        journal.append({ type: 'mark', step, label: 'load started', t: loadStart });
+      }
+      differ.push(series);
+      for (const w of differ.close(Date.now())) journalWindow(w);
+    },
+    onError: (e) => {
+      if (badPushes++ === 0) journal.append({ type: 'log', level: 'warn', step, msg: `unreadable k6 remote-write push (the next one recovers it): ${e.message}` });
+    },
+  });
+  const summaryFile = join(ctx.workDir, `k6-summary-${step.replace(/[^\w.-]+/g, '_')}.json`);
+  const systemTags = systemTagsFor({ ...scriptThresholds, ...thresholds });
+  Object.assign(env, remoteWriteEnv(receiver.url, PUSH_INTERVAL_MS, systemTags));
+  ctx.progress?.(`k6: ${bin.path} (${bin.versionText})`);
+  journal.append({ type: 'mark', step, label: 'k6 started', data: { k6: bin.version, path: bin.path, versionText: bin.versionText, channel: 'experimental-prometheus-rw', pushIntervalMs: PUSH_INTERVAL_MS, systemTags, script, stages: stages.map((s) => s.name) } });
 
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   ctx.signal?.addEventListener('abort', onAbort, { once: true });
   const deadlineTimer = ctx.deadline !== undefined ? setTimeout(onAbort, Math.max(0, ctx.deadline - clock.now())) : undefined;
 
-  let loadStart: number | undefined;
-  let loadEnd: number | undefined;
-  let requests = 0;
-  let failures = 0;
   const targeted = new Set<string>();
   const live = new LiveProgress(ctx.progress, stages.length ? totalDuration(stages) : undefined, ctx.options.liveProgress ? 1 : 10);
-  const journalWindow = (w: WindowLine) => {
+  const journalWindow = (w: Window) => {
     // Windows are wall-clock seconds; the first starts when the load did, the last ends with it.
     const end = Math.max(w.sec * 1000 + 1 - clock.epochMs, Math.min(w.sec * 1000 + 1000 - clock.epochMs, loadEnd ?? Infinity));
     const start = Math.min(end - 1, Math.max(w.sec * 1000 - clock.epochMs, loadStart ?? 0));
@@ -157,59 +194,48 @@ export async function runK6Step(spec: LoadSpec, ctx: LoadContext): Promise<LoadO
     const labels: Record<string, string> = {};
     if (w.stage) labels.stage = w.stage;
     if (w.version) labels.version = w.version;
-    requests += w.n;
-    failures += w.fail;
     const e = journal.append({
       type: 'window',
       step,
       start,
       end,
       labels,
-      requests: w.n,
-      failures: w.fail,
-      latency: histogramOf(w),
+      requests: w.requests,
+      failures: w.failures,
+      ...(w.failures ? { causes: w.causes } : {}),
+      latency: w.latency.toJSON(),
       ...(targetRate !== undefined ? { targetRate } : {}),
       ...(w.dropped ? { dropped: w.dropped } : {}),
     }) as WindowEvent;
     live.add(e, loadStart);
     ctx.onWindow?.(e);
   };
-  const handle = (line: string) => {
-    for (const m of parser.push(line)) {
-      if (m.kind === 'start') {
-        loadStart = m.epochMs - clock.epochMs;
-        journal.append({ type: 'mark', step, label: 'load started', t: loadStart });
-      } else if (m.kind === 'end') loadEnd = m.epochMs - clock.epochMs;
-      else journalWindow(m.window);
-    }
-  };
+  const ticker = setInterval(() => {
+    for (const w of differ.close(Date.now())) journalWindow(w);
+  }, 100);
 
   let exit;
   try {
+    spawnedAt = Date.now();
     exit = await runK6({
       bin,
-      args: ['run', '--quiet', '--no-color', '--address', '', ...(channel === 'json' ? ['--summary-mode', 'disabled'] : []), '--out', out, entry],
-      metricsFrom: channel === 'gauntlet' ? 'fd3' : 'stdout',
+      args: ['run', '--quiet', '--no-color', '--address', '', '--summary-export', summaryFile, '--out', 'experimental-prometheus-rw', entry],
       env,
       cwd: ctx.workDir,
       signal: stop.signal,
-      onMetrics: (line) => {
-        try {
-          handle(line);
-        } catch (e) {
-          journal.append({ type: 'log', level: 'warn', step, msg: `unreadable k6 metrics line: ${(e as Error).message}` });
-        }
-      },
+      onSpawn: (p) => journal.append({ type: 'process.start', step, pid: p.pid, ...(p.startTicks !== undefined ? { startTicks: p.startTicks } : {}), command: p.command }),
     });
+    if (exit.pid !== undefined) journal.append({ type: 'process.end', step, pid: exit.pid });
   } finally {
+    clearInterval(ticker);
     ctx.signal?.removeEventListener('abort', onAbort);
     if (deadlineTimer) clearTimeout(deadlineTimer);
+    await receiver.close();
   }
-  for (const m of parser.end()) {
-    if (m.kind === 'end') loadEnd = m.epochMs - clock.epochMs;
-    else if (m.kind === 'window') journalWindow(m.window);
-  }
+  if (differ.lastSampleMs !== undefined) loadEnd = differ.lastSampleMs - clock.epochMs;
+  for (const w of differ.end()) journalWindow(w);
   live.flush(loadStart);
+  const { requests, failures } = differ.totals;
 
   const unreachable = exit.stderrTail.map((l) => /dial tcp ([^:\s]+:\d+): connect: connection refused/.exec(l)?.[1]).find(Boolean);
   if (requests > 0 && failures === requests && unreachable) {
@@ -220,10 +246,13 @@ export async function runK6Step(spec: LoadSpec, ctx: LoadContext): Promise<LoadO
     const tail = exit.stderrTail.slice(-8).join('\n  ');
     throw new InfraError(`k6 exited with code ${exit.code ?? exit.signal}${tail ? `:\n  ${tail}` : ''}`);
   }
+  const summary = readSummaryTotals(summaryFile);
+  const r = reconcile(differ.totals, summary);
+  journal.append({ type: 'mark', step, label: 'k6 totals', data: { windows: differ.totals, ...(summary ? { summary } : {}), ...(r.mismatch ? { mismatch: r.mismatch } : {}), pushes: receiver.pushes(), restarts: differ.restarts, late: differ.late } });
+  if (r.message) journal.append({ type: 'log', level: 'warn', step, msg: r.message });
   journal.append({ type: 'mark', step, label: 'k6 stopped', data: { exitCode: exit.code, stopped: exit.stopped, requests, failures } });
   return {
     k6: bin,
-    channel,
     exitCode: exit.code,
     thresholdsFailed: exit.code === 99,
     stopped: exit.stopped,

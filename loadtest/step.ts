@@ -144,7 +144,7 @@ registerStep({
   async tools(options) {
     const { findK6 } = await import('./k6.ts');
     const k6 = await findK6(options);
-    return { k6: `${k6.version}${k6.gauntletOutput ? ' (with gauntlet output)' : ''}` };
+    return { k6: k6.version, k6Binary: `${k6.path} (${k6.versionText})` };
   },
   plan(step) {
     const p = step.params;

@@ -16,9 +16,8 @@ tsc -p loadtest/scripts/tsconfig.json
 
 status=0
 echo "== go tests"
-# The lab's NetworkPolicy enforcer and the k6 extension: pure Go unit tests, no cluster needed.
+# The lab's NetworkPolicy enforcer: pure Go unit tests, no cluster needed.
 (cd lab/netpol && CGO_ENABLED=0 go test -trimpath ./...) || status=1
-(cd loadtest/k6ext && CGO_ENABLED=0 go test -trimpath ./...) || status=1
 
 echo "== unit tests"
 vitest run --project unit --reporter=default --reporter=json --outputFile.json=test-results/unit.json || status=1
