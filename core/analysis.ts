@@ -5,7 +5,7 @@
  * Definitions (also printed in reports):
  * - error rate = failed requests / requests (a request fails when it got no response or the
  *   step's success check rejected it, e.g. a status outside 2xx/3xx).
- * - latency percentiles come from 1%-precision histograms of the successful requests in the
+ * - latency percentiles come from native-bucket histograms (±4.4 % for k6 windows, ±0.14 % for probe samples) of the successful requests in the
  *   selection (a failure's time says nothing about the service's speed); no successful request,
  *   no latency (a latency gate is then inconclusive).
  * - request metrics (error rate, requests, rps, latency) come from load windows and request

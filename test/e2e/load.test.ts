@@ -2,13 +2,16 @@
  * k6 under Gauntlet against real local servers: what k6 measures through the live channel
  * must match what the server did. Needs k6 v1.1+ (scripts/tools/install-k6.sh installs it).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregate } from '../../core/analysis.ts';
 import { InfraError, InputError } from '../../core/errors.ts';
+import type { ProcessStart } from '../../core/events.ts';
 import { defaultOptions } from '../../core/options.ts';
+import { dieWithParentPrefix } from '../../core/proc.ts';
 import { runLoad } from '../../scenarios/load-runs.ts';
 import { deadPort, failingServer, slowServer, type TestServer } from './load-servers.ts';
 import { runGauntlet } from '../support/cli.ts';
@@ -130,3 +133,73 @@ describe('load run: bad input and dead targets', () => {
     expect((e as Error).message).toContain(new URL(url).host);
   });
 });
+
+describe('load run: k6 dies with Gauntlet', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await slowServer(1);
+  });
+  afterAll(async () => server.close());
+
+  it('a SIGKILL of gauntlet stops its k6 child within a couple of seconds (journaled as process.start)', async () => {
+    const reportDir = mkdtempSync(join(tmpdir(), 'gauntlet-kill-'));
+    const cli = spawn(process.execPath, ['cli/main.ts', 'load', 'run', '--url', server.url, '--profile', 'constant', '--rate', '20', '--duration', '60s', '--report-dir', reportDir], { stdio: 'ignore' });
+    let k6: ProcessStart | undefined;
+    try {
+      for (let i = 0; i < 150 && !k6; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const run = readdirSync(reportDir)[0];
+        const journal = run ? join(reportDir, run, 'journal.ndjson') : undefined;
+        if (journal && existsSync(journal)) {
+          k6 = readFileSync(journal, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as ProcessStart).find((e) => e.type === 'process.start');
+        }
+      }
+      expect(k6).toMatchObject({ type: 'process.start', step: 'load', startTicks: expect.any(Number) });
+      expect(alive(k6!.pid)).toBe(true);
+      await new Promise((r) => setTimeout(r, 1000)); // the load is running
+      const before = server.served();
+      cli.kill('SIGKILL');
+      let gone = false;
+      for (let i = 0; i < 30 && !gone; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        gone = !alive(k6!.pid);
+      }
+      expect(gone).toBe(true);
+      expect(before).toBeGreaterThan(0);
+    } finally {
+      cli.kill('SIGKILL');
+      if (k6 && alive(k6.pid)) process.kill(k6.pid, 'SIGKILL');
+    }
+  });
+});
+
+describe('child processes die with their parent', () => {
+  it('a program spawned through dieWithParentPrefix is killed by the kernel when its parent is SIGKILLed, whatever its stdio', async () => {
+    // The parent: a node process that starts `sleep 60` (stdio ignored, so no broken pipe can end it) and prints its pid.
+    const code = `const { spawn } = require('node:child_process'); const argv = [...${JSON.stringify(dieWithParentPrefix())}, 'sleep', '60']; const c = spawn(argv[0], argv.slice(1), { stdio: 'ignore' }); console.log(c.pid); setInterval(() => {}, 1000);`;
+    const parent = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const pid = await new Promise<number>((ok) => parent.stdout!.once('data', (d: Buffer) => ok(Number(d.toString().trim()))));
+    try {
+      expect(alive(pid)).toBe(true);
+      parent.kill('SIGKILL');
+      let gone = false;
+      for (let i = 0; i < 30 && !gone; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        gone = !alive(pid);
+      }
+      expect(gone).toBe(true);
+    } finally {
+      parent.kill('SIGKILL');
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+});
+
+/** Running (a zombie waiting for its reaper counts as gone: it sends nothing). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
