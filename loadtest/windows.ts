@@ -17,7 +17,7 @@
  * iterations are per (second, scenario).
  */
 import type { FailureCause } from '../core/failures.ts';
-import { Histogram, upperMs } from '../core/histogram.ts';
+import { Histogram, K6_SCHEMA, upperMs } from '../core/histogram.ts';
 import { k6FailureCause } from './error-codes.ts';
 import type { NativeHistogram, TimeSeries } from './remote-write.ts';
 
@@ -103,7 +103,7 @@ export class PushDiffer {
     const k = `${sec}\u0000${stage ?? ''}\u0000${version ?? ''}`;
     let w = this.open.get(k);
     if (!w) {
-      w = { sec, ...(stage !== undefined ? { stage } : {}), ...(version !== undefined ? { version } : {}), requests: 0, failures: 0, causes: {}, latency: new Histogram(), dropped: 0 };
+      w = { sec, ...(stage !== undefined ? { stage } : {}), ...(version !== undefined ? { version } : {}), requests: 0, failures: 0, causes: {}, latency: new Histogram(K6_SCHEMA), dropped: 0 };
       this.open.set(k, w);
     }
     return w;

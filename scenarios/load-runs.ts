@@ -8,14 +8,14 @@
  */
 import { resolve } from 'node:path';
 import type { JournalEvent, MarkEvent } from '../core/events.ts';
-import type { GateSpec } from '../core/gates.ts';
+import { formatValue, type GateSpec } from '../core/gates.ts';
 import type { GauntletOptions } from '../core/options.ts';
 import type { Scenario } from '../core/scenario.ts';
 import type { RunResult } from './runner.ts';
 import { findK6, inspectScript } from '../loadtest/k6.ts';
-import { profileSchema, stagesOf, totalDuration, type ProfileInput } from '../loadtest/profiles.ts';
+import { profileSchema, stagesOf, totalDuration, type Profile, type ProfileInput, type Stage } from '../loadtest/profiles.ts';
 import { compileIssue, reachable } from '../loadtest/run.ts';
-import { InfraError } from '../core/errors.ts';
+import { InfraError, InputError } from '../core/errors.ts';
 import type { K6Params } from '../loadtest/step.ts';
 import type { CapacityVerdict, Slo, SurgeVerdict } from '../loadtest/verdict.ts';
 import { DEFAULT_SLO } from '../loadtest/verdict.ts';
@@ -52,15 +52,58 @@ const STEP_ID = 'load';
  * A surge or capacity run is judged by its analysis (the figure the k6 step records), so its
  * report and exit code say what the analysis said instead of "no gates".
  */
-function analysisGates(analyze: RunLoadOptions['analyze'], profile: ReturnType<typeof profileSchema.parse> | undefined): GateSpec[] {
+function analysisGates(analyze: RunLoadOptions['analyze'], profile: Profile | undefined): GateSpec[] {
   if (analyze === 'surge' && profile?.kind === 'surge') return [{ name: `surge: holds ${profile.multiple}x baseline within the SLO`, metric: 'surgeMultipleHeld', step: STEP_ID, min: profile.multiple }];
   if (analyze === 'capacity') return [{ name: 'capacity: highest sustained rate measured', metric: 'capacityRps', step: STEP_ID }];
   return [];
 }
 
+/** A profile as users write it → the normalized one; bad values are an InputError at `profile.<field>`. */
+export function parseProfile(input: ProfileInput): Profile {
+  const r = profileSchema.safeParse(input);
+  if (r.success) return r.data;
+  throw new InputError(r.error.issues.map((i) => ({ file: '<load>', path: ['profile', ...i.path].join('.'), message: i.message })));
+}
+
+/** The SLO as gates of a run: p99 latency and error rate bounds. */
+export function sloGates(slo: Partial<Slo>): GateSpec[] {
+  const out: GateSpec[] = [];
+  if (slo.p99Ms !== undefined) out.push({ name: `p99 ≤ ${formatValue(slo.p99Ms, 'ms')}`, metric: 'latency_p99', max: slo.p99Ms });
+  if (slo.maxErrorRate !== undefined) out.push({ name: `error rate ≤ ${formatValue(slo.maxErrorRate, 'ratio')}`, metric: 'error_rate', max: slo.maxErrorRate });
+  return out;
+}
+
+/** What a load command would do, without doing it (`--dry-run`). */
+export interface LoadPlan {
+  name: string;
+  target?: string;
+  script?: string;
+  profile?: Profile;
+  stages: Stage[];
+  /** Length of the load, ms (0 when the script's own options drive it). */
+  totalMs: number;
+  gates: GateSpec[];
+  /** The SLO a surge or capacity verdict judges against. */
+  slo?: Slo;
+}
+
+export function loadPlan(o: Omit<RunLoadOptions, 'options' | 'signal'>): LoadPlan {
+  const profile = o.profile ? parseProfile(o.profile) : undefined;
+  const stages = profile ? stagesOf(profile) : [];
+  return {
+    name: o.name ?? 'load',
+    ...(o.url ? { target: o.url } : { script: resolve(o.script!) }),
+    ...(profile ? { profile } : {}),
+    stages,
+    totalMs: totalDuration(stages),
+    gates: [...(o.gates ?? []), ...analysisGates(o.analyze, profile)],
+    ...(o.analyze ? { slo: { ...DEFAULT_SLO, ...o.slo } } : {}),
+  };
+}
+
 /** The one-step scenario a load run is. Pure: no k6, no files. */
 export function loadRunScenario(o: Omit<RunLoadOptions, 'options' | 'signal'>, scriptGates: GateSpec[] = []): Scenario {
-  const profile = o.profile ? profileSchema.parse(o.profile) : undefined;
+  const profile = o.profile ? parseProfile(o.profile) : undefined;
   const params: K6Params = {
     ...(o.script ? { script: resolve(o.script) } : { url: o.url! }),
     ...(profile ? { profile } : {}),
@@ -132,9 +175,8 @@ export interface SurgeResult extends SurgeVerdict {
   run: LoadRunResult;
 }
 
-/** Does the service hold `multiple`× its baseline? Ramp up, hold, ramp down. */
-export async function surge(o: SurgeOptions): Promise<SurgeResult> {
-  const profile: ProfileInput = {
+export function surgeProfile(o: Omit<SurgeOptions, 'options'>): ProfileInput {
+  return {
     kind: 'surge',
     baseline: o.baselineRps,
     multiple: o.multiple ?? 3,
@@ -143,10 +185,19 @@ export async function surge(o: SurgeOptions): Promise<SurgeResult> {
     ...(o.hold !== undefined ? { hold: o.hold } : {}),
     ...(o.rampDown !== undefined ? { rampDown: o.rampDown } : {}),
   };
+}
+
+/** What `surge` would run. */
+export function surgePlan(o: Omit<SurgeOptions, 'options'>): LoadPlan {
+  return loadPlan({ url: o.target, profile: surgeProfile(o), name: 'surge', analyze: 'surge', ...(o.slo ? { slo: o.slo } : {}) });
+}
+
+/** Does the service hold `multiple`× its baseline? Ramp up, hold, ramp down. */
+export async function surge(o: SurgeOptions): Promise<SurgeResult> {
   const run = await runLoad({
     options: o.options,
     url: o.target,
-    profile,
+    profile: surgeProfile(o),
     name: 'surge',
     analyze: 'surge',
     stopOnBreach: !o.continueAfterBreach,
@@ -182,14 +233,23 @@ export interface CapacityResult extends CapacityVerdict {
   run: LoadRunResult;
 }
 
-/** Step the rate up until the SLO breaks; report the highest rate sustained for a whole step. */
-export async function capacitySearch(o: CapacityOptions): Promise<CapacityResult> {
+export function capacityProfile(o: Omit<CapacityOptions, 'options'>): ProfileInput {
   const step = o.stepRps ?? o.startRps;
   const steps = Math.max(1, Math.floor((o.maxRps - o.startRps) / step) + 1);
+  return { kind: 'steps', from: o.startRps, step, steps, stepDuration: o.stepDuration ?? '30s' };
+}
+
+/** What `capacitySearch` would run. */
+export function capacityPlan(o: Omit<CapacityOptions, 'options'>): LoadPlan {
+  return loadPlan({ url: o.target, profile: capacityProfile(o), name: 'capacity', analyze: 'capacity', ...(o.slo ? { slo: o.slo } : {}) });
+}
+
+/** Step the rate up until the SLO breaks; report the highest rate sustained for a whole step. */
+export async function capacitySearch(o: CapacityOptions): Promise<CapacityResult> {
   const run = await runLoad({
     options: o.options,
     url: o.target,
-    profile: { kind: 'steps', from: o.startRps, step, steps, stepDuration: o.stepDuration ?? '30s' },
+    profile: capacityProfile(o),
     name: 'capacity',
     analyze: 'capacity',
     stopOnBreach: true,

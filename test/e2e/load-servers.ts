@@ -61,3 +61,6 @@ export async function deadPort(): Promise<string> {
   await s.close();
   return s.url;
 }
+
+/** Answers every request with `status`. */
+export const statusServer = (status: number) => serve((_req, res) => reply(res, status));
