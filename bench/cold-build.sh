@@ -4,7 +4,7 @@
 # Go build cache and an empty module cache (so module downloads count too). Prints each tool's
 # wall and CPU time (/usr/bin/time) and the total, then removes the temporary directories.
 #
-#   nice -n 10 bash bench/cold-build.sh            # k6 + everything install-lab.sh builds
+#   nice -n 10 bash bench/cold-build.sh            # everything install-lab.sh builds (k6 is not built: ADR 0006)
 #   TOOLS="coredns etcd" bash bench/cold-build.sh  # a subset, in that order
 #   TOOLS="coredns coredns-stock" ...              # also stock CoreDNS (every plugin), to compare
 #
@@ -15,10 +15,10 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 tools_dir="$root/scripts/tools"
 
-# Same order as CI: setup.sh builds k6, then install-lab.sh its list.
+# Same order as CI: install-lab.sh's list (k6 is installed, not built, since ADR 0006).
 lab_tools="$(sed -n 's/^for t in \(.*\); do$/\1/p' "$tools_dir/install-lab.sh")"
 [ -n "$lab_tools" ] || { echo "cannot read the tool list from install-lab.sh" >&2; exit 1; }
-TOOLS="${TOOLS:-k6 $lab_tools}"
+TOOLS="${TOOLS:-$lab_tools}"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/gauntlet-cold-build.XXXXXX")"
 cleanup() { chmod -R u+w "$tmp" 2>/dev/null || true; rm -rf "$tmp"; }

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# k6 under Gauntlet (live 1 s windows into the journal) vs bare k6, same script, same nginx on
-# loopback, alternating A/B rounds. Prints each round and the Gauntlet/bare throughput ratio.
-# Optional CHANNELS=1 also measures k6's own throughput with each live channel on its own.
+# k6 under Gauntlet (live 1 s windows into the journal, from k6's stock experimental-prometheus-rw
+# output pushed to Gauntlet's receiver) vs bare k6, same script, same nginx on loopback, alternating
+# A/B rounds. Prints each round, the Gauntlet/bare throughput ratio, CPU per 1k requests and how
+# late each second's window was journaled.
+# Optional CHANNELS=1 also measures k6's own throughput with each stock output on its own.
 #   bench/load-vs-bare-k6.sh            (ROUNDS=3 VUS=32 DURATION=15s; PORT=a free loopback port)
 #   ROUNDS=0 CHANNELS=1 CHANNEL_ROUNDS=3 bench/load-vs-bare-k6.sh   (only the channel comparison)
+# k6 is whatever Gauntlet would run: GAUNTLET_K6, else the cache (scripts/tools/install-k6.sh).
 set -eu
 cd "$(dirname "$0")/.."
 . scripts/tools/lib.sh
@@ -11,7 +14,7 @@ apt_install nginx
 ROUNDS="${ROUNDS:-3}" VUS="${VUS:-32}" DURATION="${DURATION:-15s}"
 K6="${GAUNTLET_K6:-$GAUNTLET_BIN/k6}"
 NODE="node_modules/.bin/node"
-[ -x "$K6" ] || { log "no k6 at $K6: run scripts/tools/build-k6.sh"; exit 3; }
+[ -x "$K6" ] || { log "no k6 at $K6: run scripts/tools/install-k6.sh"; exit 3; }
 secs="${DURATION%s}"
 # A port nobody listens on, so that the load never lands on someone else's server.
 PORT="${PORT:-$("$NODE" -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")}"
@@ -46,9 +49,10 @@ gauntlet_rps() { # k6 under Gauntlet; requests/s and window lag from the run jou
     const fs=require('fs');const r=JSON.parse(fs.readFileSync('$work/g.json','utf8'));
     const ev=fs.readFileSync(r.runDir+'/journal.ndjson','utf8').trim().split('\n').map(JSON.parse);
     const w=ev.filter(e=>e.type==='window');const n=w.reduce((a,e)=>a+e.requests,0);
-    const lag=Math.max(...w.map(e=>e.t-e.end));
+    const lags=w.map(e=>e.t-e.end).sort((a,b)=>a-b);const med=lags[Math.floor(lags.length/2)];
+    const tot=ev.find(e=>e.type==='mark'&&e.label==='k6 totals');const mism=tot&&tot.data.mismatch?' MISMATCH '+JSON.stringify(tot.data.mismatch):', totals = k6 summary';
     const [,u,sy]=/([\\d.]+) s user ([\\d.]+) s sys/.exec(fs.readFileSync('$work/time','utf8'));
-    console.log((n/$secs).toFixed(0)+' req/s, '+((+u + +sy)*1e6/n).toFixed(0)+' CPU ms/1k req (k6+node), windows='+w.length+', max window lag '+lag.toFixed(0)+' ms');"
+    console.log((n/$secs).toFixed(0)+' req/s, '+((+u + +sy)*1e6/n).toFixed(0)+' CPU ms/1k req (k6+node), windows='+w.length+', window lag median '+med.toFixed(0)+' ms max '+lags.at(-1).toFixed(0)+' ms'+mism);"
 }
 
 ratios=""
@@ -58,21 +62,17 @@ for i in $(seq "$ROUNDS"); do
   r="$("$NODE" -e "console.log((${g%% *}/${b%% *}).toFixed(3))")"
   ratios="$ratios $r"
   echo "round $i: bare k6 $b ($bt) | gauntlet $g ($gt) | ratio $r"
-  if [ "${CHANNELS:-0}" = 1 ]; then
-    j="$(GAUNTLET_K6_CHANNEL=json gauntlet_rps)"
-    echo "         gauntlet with stock --out json parsed in node: $j ($(cat "$work/time"))"
-  fi
 done
 [ -z "$ratios" ] || echo "gauntlet/bare throughput ratios:$ratios"
 
 if [ "${CHANNELS:-0}" = 1 ]; then
   echo
-  echo "k6 throughput by live-metrics channel (bare k6, no Gauntlet):"
+  echo "k6 throughput by stock output (bare k6, no Gauntlet; remote-write pushed to nginx answering 204):"
+  rw="K6_PROMETHEUS_RW_SERVER_URL=http://127.0.0.1:$PORT/api/v1/write K6_PROMETHEUS_RW_PUSH_INTERVAL=250ms K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM=true K6_PROMETHEUS_RW_STALE_MARKERS=true K6_SYSTEM_TAGS=scenario,status,error_code,expected_response"
   for i in $(seq "${CHANNEL_ROUNDS:-$ROUNDS}"); do
     echo "round $i:"
-    echo "  none:            $(bare_rps)"
-    echo "  gauntlet output: $(bare_rps --out gauntlet=/dev/null)"
-    echo "  json:            $(bare_rps --out json=/dev/null)"
-    echo "  csv:             $(bare_rps --out csv=/dev/null)"
+    echo "  none:                        $(bare_rps)"
+    echo "  experimental-prometheus-rw:  $(export $rw; bare_rps --out experimental-prometheus-rw)"
+    echo "  json (to /dev/null):         $(bare_rps --out json=/dev/null)"
   done
 fi

