@@ -4,7 +4,7 @@ import { Histogram } from '../core/histogram.ts';
 import { decodeRemoteWrite, type TimeSeries } from './remote-write.ts';
 import { PushDiffer, type Window } from './windows.ts';
 
-/** Every push of one real k6 v1.1.0 run on loopback (record-remote-write.ts). */
+/** Every push of one real k6 v1.1.0 run on loopback (test/support/record-remote-write.ts). */
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/remote-write.json', import.meta.url), 'utf8')) as {
   summary: { requests: number; failures: number; dropped: number };
   pushes: Array<{ receivedAt: number; body: string }>;
