@@ -2,10 +2,13 @@
  * YAML/JSON documents with positions, so every input error names file:line:column and field path.
  */
 import { readFile } from 'node:fs/promises';
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document, type Node } from 'yaml';
 import { InputError, type InputIssue } from './errors.ts';
 
 export type PathSegment = string | number;
+
+/** Nodes a document may reach through aliases before it is treated as an alias bomb. */
+const MAX_ALIAS_COUNT = 1000;
 
 /** Render a field path the way users write it: `faults[1].duration`. */
 export function formatPath(path: readonly PathSegment[]): string {
@@ -32,9 +35,24 @@ export class SourceDoc {
     this.index = index;
   }
 
-  /** The plain JS value of the document. */
+  /**
+   * The plain JS value of the document. An alias bomb ("billion laughs": aliases of aliases that
+   * expand exponentially) is bad input, located at its first alias, never an internal error.
+   */
   toJS(): unknown {
-    return this.doc.toJS({ maxAliasCount: 1000 });
+    try {
+      return this.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (e) {
+      if (!(e instanceof ReferenceError) || !/alias/i.test(e.message)) throw e;
+      let at: { line: number; column: number } = { line: 1, column: 1 };
+      visit(this.doc, {
+        Alias: (_key, node) => {
+          at = this.pos(node) ?? at;
+          return visit.BREAK;
+        },
+      });
+      throw new InputError([{ file: this.file, ...at, path: '', message: `YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} nodes through aliases; an "alias bomb"?): write the values out` }]);
+    }
   }
 
   /** Locate `path`, falling back to the nearest ancestor that exists. */
@@ -84,9 +102,14 @@ export function parseYamlDocs(text: string, file: string): SourceDoc[] {
     }
   }
   if (issues.length) throw new InputError(issues);
+  // kubectl skips empty documents (a trailing `---`, a document of comments) and `null` ones.
   return list
-    .filter((d) => d.contents !== null)
-    .map((d, i) => new SourceDoc(file, d, lines, i));
+    .map((d, i) => new SourceDoc(file, d, lines, i))
+    .filter((d) => !isEmptyDocument(d.doc));
+}
+
+function isEmptyDocument(d: Document.Parsed): boolean {
+  return d.contents === null || (isScalar(d.contents) && d.contents.value === null && !isAlias(d.contents));
 }
 
 export async function readYamlFile(file: string): Promise<SourceDoc[]> {

@@ -14,7 +14,8 @@ import { defaultOptions } from '../../core/options.ts';
 import type { Scenario, Step } from '../../core/scenario.ts';
 import { stepKind, type StepContext } from '../../core/steps.ts';
 import { recoverRun } from '../../scenarios/recover.ts';
-import { RUN_MARK } from './deploy.ts';
+import { InputError } from '../../core/errors.ts';
+import { readManifests, RUN_MARK } from './deploy.ts';
 import '../../chaos/faults/command.ts';
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string } & Record<string, any>; data?: Record<string, string> };
@@ -80,5 +81,25 @@ describe('deploy and the journal', () => {
     const r = await recoverRun(dir, defaultOptions({}));
     expect(r.failed[0]?.error).toMatch(/never reached the journal/);
     expect(readJournal(join(dir, 'journal.ndjson')).some((e) => JSON.stringify(e).includes('b2xk'))).toBe(false);
+  });
+});
+
+// The deploy step reads manifests through core/source.ts, like every other input.
+const manifestsDir = mkdtempSync(join(tmpdir(), 'deploy-manifests-'));
+const scenarioFile = join(manifestsDir, 'scenario.yaml');
+const write = (name: string, text: string) => (writeFileSync(join(manifestsDir, name), text), name);
+
+describe('deploy manifests', () => {
+  it('skips empty documents and puts namespaced objects in the scenario namespace', () => {
+    const f = write('ok.yaml', '---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n# nothing here\n---\n');
+    expect(readManifests([f], scenarioFile, 'demo').map((o) => `${o.kind}/${o.metadata.name}@${o.metadata.namespace}`)).toEqual(['ConfigMap/a@demo']);
+  });
+
+  it('rejects YAML syntax errors and alias bombs as located input errors', () => {
+    const broken = write('broken.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a\n');
+    expect(() => readManifests([broken], scenarioFile, 'demo')).toThrow(InputError);
+    const levels = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`).join(', ')}]`)];
+    const bomb = write('bomb.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata:\n${levels.map((l) => `  ${l}`).join('\n')}\n`);
+    expect(() => readManifests([bomb], scenarioFile, 'demo')).toThrow(/^bomb\.yaml:6:12: .*alias/);
   });
 });

@@ -9,13 +9,13 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { registerReverter } from '../../core/changes.ts';
 import { REDACTED } from '../../core/redact.ts';
 import { formatDuration } from '../../core/duration.ts';
 import type { Kube } from '../../core/kube.ts';
 import { sleep } from '../../core/proc.ts';
+import { parseYamlDocs } from '../../core/source.ts';
 import { duration } from '../../core/fields.ts';
 import { registerStep } from '../../core/steps.ts';
 
@@ -42,9 +42,9 @@ export function readManifests(files: string[], scenarioFile: string, namespace: 
   const objs: Obj[] = [];
   for (const f of files) {
     const path = resolve(dirname(scenarioFile), f);
-    for (const d of parseAllDocuments(readFileSync(path, 'utf8')) as Array<{ toJS(): unknown }>) {
-      const o = d.toJS() as Obj | null;
-      if (!o) continue;
+    // core/source.ts: syntax errors and alias bombs are located input errors; empty documents are skipped.
+    for (const d of parseYamlDocs(readFileSync(path, 'utf8'), f)) {
+      const o = d.toJS() as Obj;
       if (!CLUSTER_SCOPED.has(o.kind!) && !o.metadata.namespace && namespace) o.metadata.namespace = namespace;
       objs.push(o);
     }
