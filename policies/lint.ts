@@ -2,7 +2,7 @@
  * Warnings about policies that are legal but probably not what their author meant.
  * Findings never change a verdict; they are reported beside it (and in SARIF).
  */
-import type { ClusterModel, NamedPort, Origin, PortSpec } from './model.ts';
+import type { ClusterModel, EgressRule, NamedPort, NetworkPolicyInfo, Origin, PortSpec } from './model.ts';
 import { matches } from './selectors.ts';
 import { has, type Protocol } from './ports.ts';
 import { portsOf } from './engine.ts';
@@ -38,25 +38,40 @@ export function lint(model: ClusterModel): LintFinding[] {
     }
   }
   for (const p of model.networkPolicies) {
-    const selected = (workloads.get(p.namespace) ?? []).filter((w) => matches(p.podSelector, w.pod.labels));
     if (!(pods.get(p.namespace) ?? []).some((d) => matches(p.podSelector, d.labels))) {
       out.push({ rule: 'policy-selects-nothing', message: `NetworkPolicy ${p.namespace}/${p.name} selects no pod in the input`, origin: p.origin });
     }
-    if (!p.isolatesEgress || !selected.length) continue;
-    // DNS: does anything that applies to these pods allow port 53 on both UDP and TCP, to any peer?
-    const rules = (policies.get(p.namespace) ?? [])
-      .filter((q) => q.isolatesEgress && selected.some((w) => matches(q.podSelector, w.pod.labels)))
-      .flatMap((q) => q.rules);
-    // A named port counts when some pod names port 53 that way, or when no pod in the input uses the name.
-    const named = (s: PortSpec, protocol: Protocol) =>
-      s.kind === 'named' && (!s.protocol || s.protocol === protocol) && (namedPorts.get(s.name)?.some((n) => n.protocol === protocol && n.port === 53) ?? true);
-    const admits = (protocol: Protocol) =>
-      rules.some((r) => r.ports === 'all' || has(portsOf(r.ports, ANY_DEST), protocol, 53) || r.ports.some((s) => named(s, protocol)));
-    const missing = (['UDP', 'TCP'] as const).filter((proto) => !admits(proto));
-    if (missing.length) {
-      const what = missing.length === 2 ? 'DNS is not allowed' : `DNS is allowed over ${missing[0] === 'UDP' ? 'TCP' : 'UDP'} only (${missing[0]} 53 is blocked; resolvers fall back to TCP for large answers)`;
-      out.push({ rule: 'dns-not-allowed', message: `NetworkPolicy ${p.namespace}/${p.name} isolates egress but ${what}`, origin: p.origin });
+  }
+  // DNS, per isolated workload: do the policies that select IT allow port 53 on UDP and TCP, to any
+  // peer? (A policy allowing DNS to other pods of the namespace does not help this one.)
+  // A named port counts when some pod names port 53 that way, or when no pod in the input uses the name.
+  const named = (s: PortSpec, protocol: Protocol) =>
+    s.kind === 'named' && (!s.protocol || s.protocol === protocol) && (namedPorts.get(s.name)?.some((n) => n.protocol === protocol && n.port === 53) ?? true);
+  const admits = (rules: EgressRule[], protocol: Protocol) =>
+    rules.some((r) => r.ports === 'all' || has(portsOf(r.ports, ANY_DEST), protocol, 53) || r.ports.some((s) => named(s, protocol)));
+  // Workloads with the same selecting policies share one finding, reported at the first of them.
+  const groups = new Map<string, { policies: NetworkPolicyInfo[]; missing: Protocol[]; workloads: string[] }>();
+  for (const [ns, list] of workloads) {
+    const nsPolicies = (policies.get(ns) ?? []).filter((q) => q.isolatesEgress);
+    for (const w of list) {
+      if (w.pod.hostNetwork) continue;
+      const selecting = nsPolicies.filter((q) => matches(q.podSelector, w.pod.labels));
+      if (!selecting.length) continue;
+      const rules = selecting.flatMap((q) => q.rules);
+      const missing = (['UDP', 'TCP'] as const).filter((proto) => !admits(rules, proto));
+      if (!missing.length) continue;
+      const key = `${ns}\u0000${selecting.map((q) => q.name).join(',')}`;
+      const g = groups.get(key) ?? { policies: selecting, missing, workloads: [] };
+      g.workloads.push(`${w.kind}/${w.name}`);
+      groups.set(key, g);
     }
+  }
+  for (const g of groups.values()) {
+    const p = g.policies[0] as NetworkPolicyInfo;
+    const what = g.missing.length === 2 ? 'DNS is not allowed' : `DNS is allowed over ${g.missing[0] === 'UDP' ? 'TCP' : 'UDP'} only (${g.missing[0]} 53 is blocked; resolvers fall back to TCP for large answers)`;
+    const who = g.workloads.length > 3 ? `${g.workloads.slice(0, 3).join(', ')} and ${g.workloads.length - 3} more` : g.workloads.join(', ');
+    const by = g.policies.length > 1 ? ` (selected by ${g.policies.map((q) => q.name).join(', ')})` : '';
+    out.push({ rule: 'dns-not-allowed', message: `NetworkPolicy ${p.namespace}/${p.name} isolates egress of ${who} in ${p.namespace}${by}, and ${what}`, origin: p.origin });
   }
   for (const c of model.hostBitCidrs) {
     out.push({ rule: 'cidr-host-bits', message: `CIDR ${c.text} has host bits set; Kubernetes uses the masked network`, origin: c.origin });
