@@ -62,14 +62,19 @@ export class ChangeLedger {
    * (it may have half-happened); reverting is idempotent by contract.
    */
   async apply<T>(step: string, change: Change, make: () => Promise<T>): Promise<T> {
+    return (await this.applyWithId(step, change, make)).value;
+  }
+
+  /** `apply`, also giving the change's id, for a change undone before the run ends (`revertOne`). */
+  async applyWithId<T>(step: string, change: Change, make: () => Promise<T>): Promise<{ id: string; value: T }> {
     if (!reverters.has(change.revert.kind)) throw new Error(`no reverter registered for ${change.revert.kind}`);
     const id = `c${++this.n}`;
     // Secrets never reach the journal (it redacts); the in-memory copy keeps what this process needs.
     this.journal.appendDurable({ type: 'change.intent', id, step, description: change.description, revert: change.journaledRevert ?? change.revert });
     this.pending.push({ id, change });
-    const result = await make();
+    const value = await make();
     this.journal.appendDurable({ type: 'change.applied', id });
-    return result;
+    return { id, value };
   }
 
   /** Undo one change now (e.g. a fault window ending). */

@@ -81,4 +81,13 @@ describe('kube adapter', () => {
     expect(err).toBeInstanceOf(InfraError);
     expect(err.message).toMatch(/RBAC denies delete on pods in namespace chat: pods "x" is forbidden/);
   });
+
+  it('tells a Pod Security admission denial from an RBAC denial (both are HTTP 403)', async () => {
+    const msg = 'pods "probe" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "c" must set securityContext.allowPrivilegeEscalation=false)';
+    const err = await withRetry({ verb: 'create', resource: 'pods', namespace: 'locked' }, 's', async () => {
+      throw new ApiException(403, 'forbidden', JSON.stringify({ message: msg }), {});
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(InfraError);
+    expect(err.message).toBe(`admission denied create on pods in namespace locked: ${msg}`);
+  });
 });

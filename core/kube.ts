@@ -164,6 +164,10 @@ function explain(e: unknown, info: CallInfo, server: string): unknown {
     return new InfraError(`cluster unreachable at ${server} (${why}) while trying to ${info.verb} ${where}`, { hint: 'check the context (--context), or start the local lab: gauntlet lab up', cause: e });
   }
   if (e instanceof ApiException) {
+    // Pod Security admission also answers 403; it is not a missing permission.
+    if (e.code === 403 && /violates PodSecurity/.test(statusMessage(e))) {
+      return new InfraError(`admission denied ${info.verb} on ${where}: ${statusMessage(e)}`, { hint: 'the namespace\'s pod-security.kubernetes.io/enforce level rejects this pod', cause: e });
+    }
     if (e.code === 403) return new InfraError(`RBAC denies ${info.verb} on ${where}: ${statusMessage(e)}`, { hint: `grant the verb "${info.verb}" on ${info.resource} to your user`, cause: e });
     if (e.code === 401) return new InfraError(`unauthorized at ${server}: credentials rejected`, { hint: 'refresh your kubeconfig credentials', cause: e });
     return new InfraError(`${info.verb} ${where} failed (HTTP ${e.code}): ${statusMessage(e)}`, { cause: e });

@@ -28,6 +28,8 @@ export interface GauntletOptions {
   k6?: string;
   /** Where Gauntlet keeps state (the lab). */
   stateDir: string;
+  /** Image of the egress probe pods ($GAUNTLET_PROBE_IMAGE); the lab's image when unset. */
+  probeImage?: string;
   /** $GITHUB_STEP_SUMMARY when set. */
   githubStepSummary?: string;
   /** Extra PATH entries searched for tools before $PATH. */
@@ -59,6 +61,7 @@ export function defaultOptions(env: Record<string, string | undefined> = process
     stateDir: env.GAUNTLET_STATE ?? join(env.XDG_STATE_HOME ?? join(home, '.local', 'state'), 'gauntlet'),
     githubStepSummary: env.GITHUB_STEP_SUMMARY || undefined,
     ...(env.GAUNTLET_K6 ? { k6: env.GAUNTLET_K6 } : {}),
+    probeImage: env.GAUNTLET_PROBE_IMAGE || undefined,
     env,
     progress: () => {},
     ...overrides,

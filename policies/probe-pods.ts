@@ -1,13 +1,25 @@
 /**
  * Probe pods: short-lived, unprivileged (Pod Security "restricted"), carrying a workload's labels,
  * owned by a per-run ConfigMap so no ReplicaSet adopts them and deleting the ConfigMap collects them,
- * never Ready so no Service sends them traffic. Labelled by run, so a crash is cleaned up by label.
+ * never Ready so no Service sends them traffic.
+ *
+ * Each probe pod (with its ConfigMap) is one change in the run's ledger (core/changes.ts): journaled
+ * before it is made, undone by the `probe-pod` reverter below, so `gauntlet recover <run-dir>` removes
+ * what a crashed run left. What Gauntlet creates carries the run id in an annotation, and the reverter
+ * never deletes an object without that mark.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { registerReverter } from '../core/changes.ts';
+import type { RevertSpec } from '../core/events.ts';
 import type { Kube } from '../core/kube.ts';
 
 export const PROBE_RUN_LABEL = 'gauntlet.dev/probe-run';
+/** The mark: the id of the run that created the object. */
+export const RUN_ID_ANNOTATION = 'gauntlet.dev/run-id';
+/** The lab's image (built from lab/images/probe); elsewhere pass `--image` or GAUNTLET_PROBE_IMAGE. */
 export const DEFAULT_PROBE_IMAGE = 'gauntlet.local/probe:v1';
+/** Time a probe pod may take to be scheduled, pull its (small) image and start, on top of its script. */
+const START_SECONDS = 60;
 
 export type ProbeKind = 'tcp' | 'udp' | 'http';
 
@@ -35,8 +47,20 @@ export function probeScript(checks: readonly ProbeCheck[], retries: number, time
   return lines.join('\n');
 }
 
+/**
+ * The longest a probe pod may live: its script (every attempt is a dial and a read, each bounded
+ * by the attempt timeout) plus the time to start. Kubernetes kills it then (activeDeadlineSeconds),
+ * even when Gauntlet is gone.
+ */
+export function probeLifetimeSeconds(retries: number, attemptSeconds: number, settleSeconds: number): number {
+  return settleSeconds + (retries + 1) * 2 * attemptSeconds + 2 + START_SECONDS;
+}
+
 export interface ProbePodSpec {
+  /** Value of the probe-run label (short, per probe run). */
   run: string;
+  /** Id of the run that journals the change: the mark on every object. */
+  runId: string;
   namespace: string;
   name: string;
   labels: Record<string, string>;
@@ -45,16 +69,29 @@ export interface ProbePodSpec {
   deadlineSeconds: number;
 }
 
+export interface ProbePodRevert extends RevertSpec {
+  kind: 'probe-pod';
+  namespace: string;
+  name: string;
+  runId: string;
+}
+
+export function probePodRevert(s: Pick<ProbePodSpec, 'namespace' | 'name' | 'runId'>): ProbePodRevert {
+  return { kind: 'probe-pod', namespace: s.namespace, name: s.name, runId: s.runId };
+}
+
 export async function createProbePod(kube: Kube, s: ProbePodSpec): Promise<void> {
   const runLabels = { [PROBE_RUN_LABEL]: s.run, 'app.kubernetes.io/managed-by': 'gauntlet' };
+  const annotations = { [RUN_ID_ANNOTATION]: s.runId };
   const owner = await kube.create<KubernetesObject>({
-    apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: s.name, namespace: s.namespace, labels: runLabels }, data: { purpose: 'owns a gauntlet egress probe pod' },
+    apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: s.name, namespace: s.namespace, labels: runLabels, annotations }, data: { purpose: 'owns a gauntlet egress probe pod' },
   } as KubernetesObject);
   const pod = {
     apiVersion: 'v1', kind: 'Pod',
     metadata: {
       name: s.name, namespace: s.namespace,
       labels: { ...s.labels, [PROBE_RUN_LABEL]: s.run },
+      annotations,
       ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: s.name, uid: owner.metadata?.uid as string, controller: true, blockOwnerDeletion: false }],
     },
     spec: {
@@ -76,33 +113,64 @@ export async function createProbePod(kube: Kube, s: ProbePodSpec): Promise<void>
   await kube.create(pod as KubernetesObject);
 }
 
-/** Wait until every pod has finished; bounded by `deadline` (ms epoch) and `signal`. */
-export async function waitForPods(kube: Kube, pods: { namespace: string; name: string }[], deadline: number, signal?: AbortSignal): Promise<Map<string, string>> {
-  const phases = new Map<string, string>();
-  while (Date.now() < deadline && !signal?.aborted) {
-    for (const p of pods) {
-      const key = `${p.namespace}/${p.name}`;
-      if (phases.get(key) === 'Succeeded' || phases.get(key) === 'Failed') continue;
-      const got = await kube.get<KubernetesObject & { status?: { phase?: string } }>({ apiVersion: 'v1', kind: 'Pod', namespace: p.namespace, name: p.name });
-      phases.set(key, got?.status?.phase ?? 'Gone');
+type Marked = KubernetesObject & { metadata?: { annotations?: Record<string, string> } };
+
+/**
+ * Remove one probe pod and its ConfigMap, only if they carry this run's mark. Returns how many
+ * objects were deleted (0: already gone). Safe to repeat.
+ */
+export async function removeProbePod(kube: Kube, r: Pick<ProbePodRevert, 'namespace' | 'name' | 'runId'>): Promise<number> {
+  let n = 0;
+  for (const kind of ['Pod', 'ConfigMap']) {
+    const ref = { apiVersion: 'v1', kind, namespace: r.namespace, name: r.name };
+    const o = await kube.get<Marked>(ref);
+    if (!o) continue;
+    const mark = o.metadata?.annotations?.[RUN_ID_ANNOTATION];
+    if (mark !== r.runId) {
+      throw new Error(`${kind} ${r.namespace}/${r.name} does not carry ${RUN_ID_ANNOTATION}=${r.runId} (${mark ? `it says ${mark}` : 'no mark'}): not ours, left alone`);
     }
-    if ([...phases.values()].every((x) => x === 'Succeeded' || x === 'Failed' || x === 'Gone') && phases.size === pods.length) break;
-    await new Promise((r) => setTimeout(r, 1000));
+    if ((await kube.delete(ref, { gracePeriodSeconds: 0 })) === 'deleted') n++;
   }
-  return phases;
+  return n;
+}
+
+registerReverter('probe-pod', async (spec, env) => {
+  const n = await removeProbePod((await env.kube()) as Kube, spec as ProbePodRevert);
+  return n ? undefined : 'noop';
+});
+
+/** What a probe pod's status says: still going, finished, or its image cannot be pulled. */
+export type ProbePodState = { kind: 'pending' } | { kind: 'finished'; phase: string } | { kind: 'image-pull'; node: string; reason: string; message: string };
+
+const PULL_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
+
+export function probePodState(pod: unknown): ProbePodState {
+  const p = pod as { spec?: { nodeName?: string }; status?: { phase?: string; containerStatuses?: { state?: { waiting?: { reason?: string; message?: string } } }[] } } | undefined;
+  const phase = p?.status?.phase ?? 'Gone';
+  if (phase === 'Succeeded' || phase === 'Failed' || phase === 'Gone') return { kind: 'finished', phase };
+  for (const c of p?.status?.containerStatuses ?? []) {
+    const w = c.state?.waiting;
+    if (w?.reason && PULL_FAILURES.has(w.reason)) return { kind: 'image-pull', node: p?.spec?.nodeName ?? '(unscheduled)', reason: w.reason, message: w.message ?? '' };
+  }
+  return { kind: 'pending' };
 }
 
 export async function podLog(kube: Kube, namespace: string, name: string): Promise<string> {
   return kube.logs({ name, namespace, container: 'probe' });
 }
 
-/** Delete every probe pod and owner ConfigMap of a run (or of every run), by label. Safe to repeat. */
-export async function cleanupProbes(kube: Kube, run?: string): Promise<number> {
+/**
+ * The fallback when no journal says what was made: delete every marked probe pod and ConfigMap of
+ * a run (or of every run), by label. Objects without the run-id mark are left alone. Safe to repeat.
+ */
+export async function cleanupProbes(kube: Kube, run?: string, runId?: string): Promise<number> {
   const labelSelector = run ? `${PROBE_RUN_LABEL}=${run}` : PROBE_RUN_LABEL;
   let n = 0;
   for (const kind of ['Pod', 'ConfigMap']) {
-    const { items } = await kube.list({ apiVersion: 'v1', kind, labelSelector });
+    const { items } = await kube.list<Marked>({ apiVersion: 'v1', kind, labelSelector });
     for (const o of items) {
+      const mark = o.metadata?.annotations?.[RUN_ID_ANNOTATION];
+      if (!mark || (runId && mark !== runId)) continue;
       const r = await kube.delete({ apiVersion: 'v1', kind, namespace: o.metadata?.namespace, name: o.metadata?.name as string }, { gracePeriodSeconds: 0 });
       if (r === 'deleted') n++;
     }

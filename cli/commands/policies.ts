@@ -17,6 +17,11 @@ interface PoliciesArgs {
   maxCounterexamples: number;
   timeoutSeconds: number;
   retries: number;
+  namespace?: string;
+  namespaces?: string[];
+  allNamespaces?: boolean;
+  image?: string;
+  dryRun?: boolean;
 }
 
 export const policies = defineCommand<PoliciesArgs>({
@@ -34,9 +39,14 @@ export const policies = defineCommand<PoliciesArgs>({
       .option('max-counterexamples', { type: 'number', default: 20, describe: 'counterexamples listed per workload (all are counted)' })
       .option('timeout-seconds', { type: 'number', default: 120, describe: 'probe: overall time limit' })
       .option('retries', { type: 'number', default: 2, describe: 'probe: retries before a mismatch is declared' })
+      .option('namespaces', { type: 'string', array: true, describe: 'probe: namespaces whose workloads are probed (also -n NS); required unless --all-namespaces' })
+      .option('all-namespaces', { alias: 'A', type: 'boolean', describe: 'probe: every namespace not starting with kube-' })
+      .option('image', { type: 'string', describe: 'probe: probe pod image (default $GAUNTLET_PROBE_IMAGE, else the lab\'s gauntlet.local/probe:v1)' })
+      .option('dry-run', { type: 'boolean', describe: 'probe: print the plan (probe pods, checks, PodDisruptionBudgets and Services that select them) and create nothing' })
       .example('$0 policies check --allowlist allow.yaml --manifests k8s/', 'exit 0 all compliant, 1 any violation or inconclusive, 2 bad input')
       .example('$0 policies check --allowlist allow.yaml --context prod -o sarif --out egress.sarif', 'analyse a live cluster; findings at policy file:line')
-      .example('$0 policies probe --allowlist allow.yaml --context lab', 'live probes: expected vs observed truth table'),
+      .example('$0 policies probe --allowlist allow.yaml --context lab -n shop', 'live probes in namespace shop: expected vs observed truth table')
+      .example('$0 policies probe --allowlist allow.yaml --all-namespaces --dry-run', 'the plan only: which pods, which checks, which PDBs see them'),
   async handler(a) {
     const o = optionsFromArgs({ ...a, output: 'text' });
     const write = async (text: string) => {
@@ -60,16 +70,24 @@ export const policies = defineCommand<PoliciesArgs>({
       await write(renderPolicyCheck(r, a.output));
       return policyExitCode(r);
     }
-    const { probePolicies, renderProbe } = await import('../../policies/probe.ts');
+    const { UsageError } = await import('../../core/errors.ts');
+    const named = [...(a.namespaces ?? []).flatMap((n) => n.split(',')).filter(Boolean), ...(a.namespace ? [a.namespace] : [])];
+    if (a.allNamespaces && named.length) throw new UsageError('give --all-namespaces or namespaces (-n / --namespaces), not both');
+    const namespaces = a.allNamespaces ? ('all' as const) : named;
+    const { probePolicies, renderPlan, renderProbe } = await import('../../policies/probe.ts');
     const interrupt = onInterrupt('stopping the probes and removing them');
     const stop = { signal: interrupt.signal };
     try {
       const r = await probePolicies({
-        allowlist: a.allowlist, context: a.context, options: o, ipBlockMode: a.ipBlockMode, podCidrs: a.podCidr,
-        retries: a.retries, timeoutSeconds: a.timeoutSeconds, signal: stop.signal,
+        allowlist: a.allowlist, context: a.context, options: o, ipBlockMode: a.ipBlockMode, podCidrs: a.podCidr, namespaces, image: a.image,
+        retries: a.retries, timeoutSeconds: a.timeoutSeconds, signal: stop.signal, dryRun: a.dryRun, progress: o.progress,
       });
+      if (a.dryRun) {
+        await write(a.output === 'json' ? JSON.stringify(r.plan, null, 2) + '\n' : renderPlan(r.plan));
+        return ExitCode.Pass;
+      }
       await write(a.output === 'json' ? JSON.stringify(r, null, 2) + '\n' : renderProbe(r));
-      return stop.signal.aborted ? ExitCode.Interrupted : r.mismatches.length || r.verdictExitCode ? ExitCode.GateFailed : ExitCode.Pass;
+      return r.unreverted.length ? ExitCode.RevertFailed : stop.signal.aborted ? ExitCode.Interrupted : r.verdictExitCode ? ExitCode.GateFailed : ExitCode.Pass;
     } finally {
       interrupt.done();
     }

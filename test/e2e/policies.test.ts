@@ -3,6 +3,9 @@
  * hosts in their own network namespaces), and a policy the enforcer does not apply is a mismatch.
  * Traffic goes only to the lab's pods and its world hosts (10.77.0.201/.202).
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../core/kube.ts';
 import { IMAGES, labPaths, WORLD_HOSTS, WORLD_PORTS } from '../../lab/index.ts';
@@ -76,7 +79,8 @@ describe('policies probe in the lab', () => {
     const kube = connect({ kubeconfig: labPaths().kubeconfig, env: {} });
     // gp-ignored: the analysis is told about a policy the enforcer never sees (it is not applied).
     const extraObjects = parseManifestText(onlyAllowedHost('gp-ignored'), 'ignored-policy.yaml');
-    const r = await probePolicies({ allowlist, kube, namespaces: NS, extraObjects, ipBlockMode: 'upstream', retries: 2, attemptSeconds: 2, timeoutSeconds: 90 });
+    const reportDir = mkdtempSync(join(tmpdir(), 'policies-e2e-'));
+    const r = await probePolicies({ allowlist, kube, namespaces: NS, options: { reportDir }, extraObjects, ipBlockMode: 'upstream', retries: 2, attemptSeconds: 2, timeoutSeconds: 90 });
     const row = (ns: string, dest: string) => r.rows.find((x) => x.workload === `${ns}/Deployment/client` && x.destination === dest);
 
     for (const kind of ['tcp', 'udp', 'http']) {
