@@ -3,10 +3,16 @@
  * (IPs, named ports), NetworkPolicies of the shapes real clusters use, and an EgressAllowlist.
  * Deterministic: the same arguments give the same files.
  *
- *   node bench/policies-gen.ts OUT_DIR [pods=5000] [policies=2000] [rules=200]
+ *   node bench/policies-gen.ts OUT_DIR [pods=5000] [policies=2000] [rules=200] [shape=regular|irregular|replicas1] [yaml]
+ *
+ * `irregular`: bench/policies-gen-irregular.ts (random selectors and CIDRs, bare pods, one-replica
+ * workloads); `replicas1`: this file's shapes with one replica per Deployment. `yaml` also writes
+ * cluster.yaml (the same objects, multi-document YAML).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { generateIrregular } from './policies-gen-irregular.ts';
 
 export interface GenOptions {
   pods: number;
@@ -78,10 +84,12 @@ export function generate(o: GenOptions): { cluster: unknown; allowlist: unknown 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [out = 'bench/.policies', pods = '5000', policies = '2000', rules = '200'] = process.argv.slice(2);
-  const g = generate({ pods: Number(pods), policies: Number(policies), rules: Number(rules) });
+  const [out = 'bench/.policies', pods = '5000', policies = '2000', rules = '200', shape = 'regular', yaml = ''] = process.argv.slice(2);
+  const n = { pods: Number(pods), policies: Number(policies), rules: Number(rules) };
+  const g = shape === 'irregular' ? generateIrregular(n) : generate({ ...n, replicas: shape === 'replicas1' ? 1 : undefined });
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'cluster.json'), JSON.stringify(g.cluster, null, 1));
   writeFileSync(join(out, 'allowlist.json'), JSON.stringify(g.allowlist, null, 1));
-  console.log(`wrote ${join(out, 'cluster.json')} and ${join(out, 'allowlist.json')}`);
+  if (yaml) writeFileSync(join(out, 'cluster.yaml'), (g.cluster as { items: unknown[] }).items.map((o) => stringify(o)).join('---\n'));
+  console.log(`wrote ${join(out, 'cluster.json')} and ${join(out, 'allowlist.json')}${yaml ? ` and ${join(out, 'cluster.yaml')}` : ''} (${shape})`);
 }

@@ -5,11 +5,13 @@
  * the address space, cut into cells on which every relevant ipBlock is constant. Each (source shape,
  * destination class, cell) is decided once over whole port sets and memoized.
  */
+import { andNotInto, bits, full, isZero, nextSet, orInto, test, type Bits } from './bits.ts';
 import { ALL_V4, ALL_V6, cells, formatIp, formatRange, representative, type Family, type IpRange } from './ipset.ts';
 import type { ClusterModel, DestinationPod, EgressAllowlist, IpBlockMode, IpBlockModeOption, NamedPort, Peer, Workload, WorkloadKind } from './model.ts';
-import { formatPorts, has, isEmpty, pick, subtract, type PortSet, type Protocol } from './ports.ts';
+import { ALL_PORTS, formatPorts, has, intersect, isEmpty, pick, PROTOCOLS, subtract, type PortSet, type Protocol } from './ports.ts';
 import { labelsKey, matches, type Labels } from './selectors.ts';
 import { decide, explain, sourceRules, type AllowedBy, type DestView, type SourceRules } from './engine.ts';
+import { Universe, type Component } from './universe.ts';
 
 export interface AnalyzeOptions {
   /** Whether ipBlocks match pod IPs; `unknown` analyses both and reports either's violations. */
@@ -20,6 +22,11 @@ export interface AnalyzeOptions {
   otherNamespaces?: boolean;
   /** Counterexamples kept per workload (all are counted). */
   maxCounterexamples?: number;
+  /**
+   * `bitset` (default): each rule evaluated once over all destinations as bitsets; `per-destination`:
+   * every (source, destination) decided on its own, the reference the bitset engine is tested against.
+   */
+  engine?: 'bitset' | 'per-destination';
 }
 
 export type Destination =
@@ -78,11 +85,18 @@ export class Analysis {
   readonly modes: IpBlockMode[];
   private readonly podRanges: IpRange[];
   private readonly maxCx: number;
+  private readonly engine: 'bitset' | 'per-destination';
   private readonly groups: DestGroup[] = [];
   private readonly groupsByNs = new Map<string, number[]>();
   private readonly pickCache = new Map<Peer, Map<string, number[]>>();
   private readonly npByNs = new Map<string, ClusterModel['networkPolicies']>();
   private readonly podIps = new Set<string>();
+  private readonly cuts: Record<Family, bigint[]>;
+  private universe?: Universe;
+  /** Port-set relations by interned ids: 0 disjoint, 1 overlapping, 2 the first contains the second. */
+  private readonly relations: number[][] = [];
+  /** Outcomes shared by every source shape with the same namespace and rules. */
+  private readonly byRules = new Map<string, ShapeOutcome>();
 
   constructor(model: ClusterModel, allowlist: EgressAllowlist, opts: AnalyzeOptions = {}) {
     this.model = model;
@@ -91,6 +105,7 @@ export class Analysis {
     this.modes = mode === 'unknown' ? ['upstream', 'cilium'] : [mode];
     this.podRanges = opts.podCidrs?.length ? opts.podCidrs : [ALL_V4, ALL_V6];
     this.maxCx = opts.maxCounterexamples ?? 20;
+    this.engine = opts.engine ?? 'bitset';
     for (const p of model.networkPolicies) {
       const list = this.npByNs.get(p.namespace) ?? [];
       list.push(p);
@@ -112,7 +127,8 @@ export class Analysis {
     }
     this.groups.push(...byKey.values());
     // Every ipBlock is constant on a global cell, so pods in one cell share every ipBlock verdict.
-    const cellOf = globalCells(model, allowlist);
+    const { cellOf, cuts } = globalCells(model, allowlist);
+    this.cuts = cuts;
     for (const g of this.groups) {
       for (const d of g.known) {
         const ip = d.ips[0] as { family: Family; value: bigint };
@@ -149,7 +165,7 @@ export class Analysis {
         if (!s) {
           s = { shape: { namespace: w.namespace, labels: w.pod.labels } };
           s.rules = sourceRules(this.model, this.allowlist.rules, s.shape, this.npByNs);
-          s.outcome = new Map(this.modes.map((m) => [m, this.analyseShape(s?.rules as SourceRules, m)]));
+          s.outcome = this.analyseModes(s.rules);
           shapes.set(key, s);
         }
         const merged = mergeModes([...(s.outcome as Map<IpBlockMode, ShapeOutcome>).values()], this.maxCx);
@@ -209,6 +225,211 @@ export class Analysis {
     }
     byNs.set(cacheKey, out);
     return out;
+  }
+
+  /**
+   * Per ipBlock mode. Sources without admin-tier rules take the bitset path (every rule evaluated
+   * once over all destinations); the rest, the per-destination path. When no rule of the source
+   * tells the modes apart, the second mode's outcome is the first's.
+   */
+  private analyseModes(src: SourceRules): Map<IpBlockMode, ShapeOutcome> {
+    if (this.engine === 'per-destination' || src.admin.length || src.baseline.length) return new Map(this.modes.map((m) => [m, this.analyseShape(src, m)]));
+    const u = (this.universe ??= new Universe(this.groups, this.cuts));
+    const ns = src.shape.namespace;
+    const hasTemplates = this.groups.some((g) => g.templates.length);
+    const invariant = (!hasTemplates || !src.ipBlocks.length) &&
+      src.networkPolicy.every((r) => u.ruleModeInvariant(r, ns)) && src.allowlist.every((r) => u.ruleModeInvariant(r, ns));
+    const out = new Map<IpBlockMode, ShapeOutcome>();
+    for (const m of this.modes) {
+      const first = out.values().next().value as ShapeOutcome | undefined;
+      if (first && invariant) out.set(m, { ...first, counterexamples: first.counterexamples.map((cx) => ({ ...cx, modes: [m] })) });
+      else out.set(m, this.analyseFast(u, src, m, invariant));
+    }
+    return out;
+  }
+
+  /** Relation of two interned port sets: 0 disjoint, 1 overlapping, 2 `a` contains `b`. */
+  private relation(a: Component, b: { ports: PortSet; pid: number }): number {
+    const row = (this.relations[a.pid] ??= []);
+    let r = row[b.pid];
+    if (r === undefined) row[b.pid] = r = isEmpty(subtract(b.ports, a.ports)) ? 2 : isEmpty(intersect(a.ports, b.ports)) ? 0 : 1;
+    return r;
+  }
+
+  private analyseFast(u: Universe, src: SourceRules, mode: IpBlockMode, invariant: boolean): ShapeOutcome {
+    const ns = src.shape.namespace;
+    const ruleKey = `${ns}\u0000${src.isolated ? 1 : 0}\u0000${invariant ? '' : mode}\u0000${src.networkPolicy.map((r) => this.ruleId(r)).join(',')}\u0000${src.allowlist.map((r) => this.ruleId(r)).join(',')}`;
+    const shared = this.byRules.get(ruleKey);
+    if (shared) return { ...shared, counterexamples: shared.counterexamples.map((cx) => ({ ...cx, modes: [mode] })) };
+
+    // Approved: the allowlist's components, merged by port set.
+    const approved = new Map<number, Component>();
+    for (const r of src.allowlist) {
+      for (const c of u.components(r, ns, mode)) {
+        const e = approved.get(c.pid);
+        if (!e) approved.set(c.pid, c);
+        else {
+          const picks = e.picks.slice();
+          orInto(picks, c.picks);
+          approved.set(c.pid, { ...e, picks });
+        }
+      }
+    }
+    const groups = [...approved.values()];
+    const covered = new Map<number, Bits>();
+    /** Destinations whose approved ports include all of `p`. */
+    const cover = (p: { ports: PortSet; pid: number }): Bits => {
+      const hit = covered.get(p.pid);
+      if (hit) return hit;
+      const whole = bits(u.n);
+      const partial: Component[] = [];
+      for (const g of groups) {
+        const rel = this.relation(g, p);
+        if (rel === 2) orInto(whole, g.picks);
+        else if (rel === 1) partial.push(g);
+      }
+      let rest = p.ports;
+      for (const g of partial) rest = subtract(rest, g.ports);
+      if (partial.length && isEmpty(rest)) {
+        // Only a combination of partial approvals can cover p: intersect, atom by atom of p, the
+        // destinations some partial approval covers that atom for.
+        const atoms = portAtoms(p.ports, partial.map((g) => g.ports)).map((a) => ({ a, by: partial.filter((g) => has(g.ports, a.protocol, a.lo)) }));
+        atoms.sort((x, y) => x.by.length - y.by.length);
+        const x = full(u.n);
+        andNotInto(x, whole);
+        for (const { by } of atoms) {
+          const y = bits(u.n);
+          for (const g of by) orInto(y, g.picks);
+          for (let i = 0; i < x.length; i++) x[i]! &= y[i]!;
+          if (isZero(x)) break;
+        }
+        orInto(whole, x);
+      }
+      covered.set(p.pid, whole);
+      return whole;
+    };
+    // Violating destinations: some allowed component's ports not all approved there.
+    let violating: Bits;
+    if (src.isolated) {
+      violating = bits(u.n);
+      for (const r of src.networkPolicy) {
+        for (const c of u.components(r, ns, mode)) {
+          const cov = cover(c);
+          const picks = c.picks;
+          for (let i = 0; i < violating.length; i++) violating[i]! |= picks[i]! & ~cov[i]!;
+        }
+      }
+    } else {
+      violating = u.everything.slice();
+      andNotInto(violating, cover({ ports: ALL_PORTS, pid: u.portId(ALL_PORTS) }));
+    }
+    const outcome = this.describe(u, src, mode, violating);
+    this.byRules.set(ruleKey, outcome);
+    return outcome;
+  }
+
+  private readonly ruleIds = new Map<object, number>();
+  private ruleId(r: object): number {
+    let id = this.ruleIds.get(r);
+    if (id === undefined) this.ruleIds.set(r, (id = this.ruleIds.size));
+    return id;
+  }
+
+  /** Counterexamples in the order and form of `analyseShape`, from the violating positions. */
+  private describe(u: Universe, src: SourceRules, mode: IpBlockMode, violating: Bits): ShapeOutcome {
+    const outcome: ShapeOutcome = { counterexamples: [], count: 0, localDoubts: [] };
+    const ns = src.shape.namespace;
+    const record = (view: DestView, v: PortSet, destination: Counterexample['destination']) => {
+      const p = pick(v) as { protocol: Protocol; port: number };
+      outcome.counterexamples.push({ destination, protocol: p.protocol, port: p.port, ports: formatPorts(v), allowedBy: explain(src, view, mode, p.protocol, p.port), modes: [mode] });
+    };
+    const violation = (view: DestView) => {
+      const d = decide(src, view, mode);
+      return subtract(d.allowed, d.approved);
+    };
+    const recordMany = <T>(view: DestView, items: readonly T[], describe: (t: T) => Counterexample['destination']) => {
+      if (outcome.counterexamples.length < this.maxCx) {
+        const v = violation(view);
+        for (const t of items) {
+          if (outcome.counterexamples.length >= this.maxCx) break;
+          record(view, v, describe(t));
+        }
+      }
+      outcome.count += items.length;
+    };
+    const selectorPeers = src.selectorPeers.map((p) => ({ p, at: u.peerPicks(p, ns, mode) }));
+    const pickedAt = (at: number) => new Set(selectorPeers.filter((x) => test(x.at, at)).map((x) => x.p));
+    const ipMatters = src.ipBlocks.length > 0;
+    const podBlocks = src.ipBlocks.some((b) => b.matchesPods);
+    const addressBlind = !ipMatters || (mode === 'cilium' && !podBlocks);
+    let podCells: IpRange[] | undefined;
+    const sets = src.ipBlocks.map((b) => b.set);
+
+    // Templates whose IP is unknown are decided cell by cell whatever the bitsets say (as analyseShape does).
+    const sensitive = !addressBlind && this.groups.some((g) => g.templates.length);
+    const visit = violating.slice();
+    if (sensitive) orInto(visit, u.templates);
+    const template = (gi: number, pos: number) => {
+      const g = this.groups[gi] as DestGroup;
+      const tpl = g.templates[0] as DestinationPod;
+      const dest: Counterexample['destination'] = g.synthetic
+        ? { kind: 'other-namespace-pod', description: g.synthetic }
+        : { kind: 'pod', namespace: tpl.namespace, name: tpl.name, workload: tpl.workload };
+      const describeTpl = (t: DestinationPod): Counterexample['destination'] => (g.synthetic ? dest : { kind: 'pod', namespace: t.namespace, name: t.name, workload: t.workload });
+      if (addressBlind) {
+        recordMany({ isPod: true, picked: pickedAt(pos), namedPorts: g.namedPorts }, g.templates, describeTpl);
+        return;
+      }
+      podCells ??= ipMatters && (mode === 'upstream' || podBlocks) ? cells(this.podRanges, sets) : [];
+      const picked = pickedAt(pos);
+      const outcomes = podCells.map((c) => {
+        const view: DestView = { isPod: true, picked, address: { family: c.family, value: representative(c) }, namedPorts: g.namedPorts };
+        return { c, view, v: violation(view) };
+      });
+      const bad = outcomes.filter((o) => !isEmpty(o.v));
+      if (bad.length === outcomes.length) {
+        const o = bad[0] as (typeof outcomes)[number];
+        recordMany(o.view, g.templates, describeTpl);
+      } else if (bad.length) {
+        const ranges = bad.slice(0, 3).map((o) => formatRange(o.c)).join(', ');
+        outcome.localDoubts.push(`egress to ${g.synthetic ?? `${tpl.namespace}/${tpl.name}`} is unapproved only if its IP is in ${ranges}${bad.length > 3 ? ', ...' : ''}: its IP is unknown (analyse a live cluster or pass --pod-cidr)`);
+      }
+    };
+    // Positions are laid out in group order, buckets before templates: set bits in order are the
+    // destinations in analyseShape's order.
+    for (let pos = nextSet(visit, 0); pos >= 0 && pos < u.podPositions; pos = nextSet(visit, pos + 1)) {
+      if (outcome.counterexamples.length >= this.maxCx) {
+        // Nothing more is listed: count the rest by popcount, and decide the remaining unknown-IP templates.
+        outcome.count += u.podCount(violating, pos, sensitive);
+        if (sensitive) for (let t = nextSet(u.templates, pos); t >= 0 && t < u.podPositions; t = nextSet(u.templates, t + 1)) template(u.groupAt[t] as number, t);
+        break;
+      }
+      const gi = u.groupAt[pos] as number;
+      const pods = u.podsAt[pos];
+      if (!pods) {
+        template(gi, pos);
+        continue;
+      }
+      const g = this.groups[gi] as DestGroup;
+      const ip = pods[0]!.ips[0] as { family: Family; value: bigint };
+      const view: DestView = { isPod: true, picked: pickedAt(pos), address: addressBlind ? undefined : ip, namedPorts: g.namedPorts };
+      recordMany(view, pods, (pod) => {
+        const a = pod.ips[0] as { family: Family; value: bigint };
+        return { kind: 'pod', namespace: pod.namespace, name: pod.name, workload: pod.workload, ip: formatIp(a.family, a.value) };
+      });
+    }
+
+    // Everything that is not a pod: the address space cut by the ipBlocks that matter here.
+    for (const cell of u.localCells(sets)) {
+      if (!test(violating, cell.from)) continue;
+      outcome.count++;
+      if (outcome.counterexamples.length >= this.maxCx) continue;
+      const c = u.cellRange(cell);
+      const rep = representative(c, this.podIps);
+      const view: DestView = { isPod: false, picked: new Set(), address: { family: c.family, value: rep }, namedPorts: [] };
+      record(view, violation(view), { kind: 'ip', ip: formatIp(c.family, rep), range: formatRange(c) });
+    }
+    return outcome;
   }
 
   private analyseShape(src: SourceRules, mode: IpBlockMode): ShapeOutcome {
@@ -308,7 +529,7 @@ export class Analysis {
 }
 
 /** A function naming the global cell of an address: the cuts of every ipBlock in the input. */
-function globalCells(model: ClusterModel, allowlist: EgressAllowlist): (family: Family, value: bigint) => string {
+function globalCells(model: ClusterModel, allowlist: EgressAllowlist): { cellOf: (family: Family, value: bigint) => string; cuts: Record<Family, bigint[]> } {
   const cuts: Record<Family, Set<bigint>> = { 4: new Set(), 6: new Set() };
   const addPeers = (peers: Peer[] | 'all') => {
     if (peers === 'all') return;
@@ -318,7 +539,7 @@ function globalCells(model: ClusterModel, allowlist: EgressAllowlist): (family: 
   for (const p of model.adminPolicies) for (const r of p.rules) addPeers(r.peers);
   for (const r of allowlist.rules) addPeers(r.peers);
   const sorted = { 4: [...cuts[4]].sort(cmp), 6: [...cuts[6]].sort(cmp) };
-  return (family, value) => {
+  const cellOf = (family: Family, value: bigint) => {
     const list = sorted[family];
     let lo = 0, hi = list.length;
     while (lo < hi) {
@@ -328,6 +549,7 @@ function globalCells(model: ClusterModel, allowlist: EgressAllowlist): (family: 
     }
     return `${family}:${lo}`;
   };
+  return { cellOf, cuts: sorted };
 }
 
 function cmp(a: bigint, b: bigint): number {
@@ -354,4 +576,33 @@ function mergeModes(outcomes: ShapeOutcome[], max: number): ShapeOutcome {
     count: Math.max(extra, all.length),
     localDoubts: [...new Set(outcomes.flatMap((o) => o.localDoubts))],
   };
+}
+
+/** The pieces of `p` on which membership in every one of `sets` is constant. */
+function portAtoms(p: PortSet, sets: readonly PortSet[]): { protocol: Protocol; lo: number; hi: number }[] {
+  const out: { protocol: Protocol; lo: number; hi: number }[] = [];
+  for (const protocol of PROTOCOLS) {
+    const r = p[protocol];
+    if (!r.length) continue;
+    const cuts = new Set<number>();
+    for (const s of sets) {
+      const q = s[protocol];
+      for (let i = 0; i < q.length; i += 2) {
+        cuts.add(q[i] as number);
+        cuts.add((q[i + 1] as number) + 1);
+      }
+    }
+    const points = [...cuts].sort((a, b) => a - b);
+    for (let i = 0; i < r.length; i += 2) {
+      let lo = r[i] as number;
+      const hi = r[i + 1] as number;
+      for (const c of points) {
+        if (c <= lo || c > hi) continue;
+        out.push({ protocol, lo, hi: c - 1 });
+        lo = c;
+      }
+      out.push({ protocol, lo, hi });
+    }
+  }
+  return out;
 }

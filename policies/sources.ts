@@ -5,7 +5,6 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { InputError, type InputIssue } from '../core/errors.ts';
 import { formatPath, parseYamlDocs, type PathSegment } from '../core/source.ts';
 
@@ -86,13 +85,15 @@ function expand(value: unknown, locator: Locator, base: PathSegment[], file: str
   return [{ value: obj, locator, base }];
 }
 
-/** Locates paths in a JSON file by parsing, on demand, only the top-level item that holds them. */
+/**
+ * Locates paths in a JSON file by scanning, on demand, only the top-level item that holds them: a
+ * small JSON walker (no YAML parse), because a live cluster's dump has thousands of items to locate.
+ */
 class JsonLocator implements Locator {
   readonly file: string;
   private readonly text: string;
   private spans?: [number, number][];
   private lineStarts?: number[];
-  private readonly cache = new Map<number, { doc: ReturnType<typeof parseDocument>; lines: LineCounter }>();
 
   constructor(text: string, file: string) {
     this.text = text;
@@ -103,33 +104,88 @@ class JsonLocator implements Locator {
     this.spans ??= itemSpans(this.text);
     const idx = path[0] === 'items' && typeof path[1] === 'number' ? path[1] : typeof path[0] === 'number' ? path[0] : -1;
     const span = idx >= 0 ? this.spans[idx] : undefined;
-    const [start, end] = span ?? [0, this.text.length];
     const rest = span ? path.slice(path[0] === 'items' ? 2 : 1) : path;
-    let entry = this.cache.get(start);
-    if (!entry) {
-      const lines = new LineCounter();
-      entry = { doc: parseDocument(this.text.slice(start, end), { lineCounter: lines }), lines };
-      this.cache.set(start, entry);
-    }
-    let node: unknown = entry.doc.contents;
-    let offset = 0;
-    for (const seg of rest) {
-      const next = (node as { get?: (k: unknown, keep: boolean) => unknown } | null)?.get?.(seg, true);
-      if (next === undefined || next === null) break;
-      node = next;
-      offset = (node as { range?: [number] }).range?.[0] ?? offset;
-    }
+    const offset = jsonOffset(this.text, span ? span[0] : skipWs(this.text, 0), rest);
     const starts = (this.lineStarts ??= lineStarts(this.text));
     let lo = 0, hi = starts.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((starts[mid] as number) <= start) lo = mid + 1;
+      if ((starts[mid] as number) <= offset) lo = mid + 1;
       else hi = mid;
     }
-    const baseLine = lo; // 1-based line of `start`
-    const p = entry.lines.linePos(offset);
-    return { line: baseLine + p.line - 1, column: p.line === 1 ? start - (starts[lo - 1] as number) + p.col : p.col };
+    return { line: lo, column: offset - (starts[lo - 1] as number) + 1 };
   }
+}
+
+function skipWs(t: string, i: number): number {
+  while (i < t.length && (t.charCodeAt(i) === 32 || t.charCodeAt(i) === 10 || t.charCodeAt(i) === 13 || t.charCodeAt(i) === 9)) i++;
+  return i;
+}
+
+/** End (exclusive) of the JSON value starting at i. */
+function skipValue(t: string, i: number): number {
+  const c = t.charCodeAt(i);
+  if (c === 34) {
+    for (i++; i < t.length; i++) {
+      const d = t.charCodeAt(i);
+      if (d === 92) i++;
+      else if (d === 34) return i + 1;
+    }
+    return i;
+  }
+  if (c === 123 || c === 91) {
+    let depth = 0;
+    for (; i < t.length; i++) {
+      const d = t.charCodeAt(i);
+      if (d === 34) i = skipValue(t, i) - 1;
+      else if (d === 123 || d === 91) depth++;
+      else if (d === 125 || d === 93) {
+        if (--depth === 0) return i + 1;
+      }
+    }
+    return i;
+  }
+  while (i < t.length && !',}] \n\r\t'.includes(t[i] as string)) i++;
+  return i;
+}
+
+/**
+ * Offset of the value at `path` inside the JSON value starting at `at`, or of the deepest ancestor
+ * that exists (a missing key points at its object, as the YAML locator does).
+ */
+function jsonOffset(t: string, at: number, path: readonly PathSegment[]): number {
+  let i = skipWs(t, at);
+  for (const seg of path) {
+    const c = t.charCodeAt(i);
+    let found = -1;
+    if (c === 123 && typeof seg === 'string') {
+      let j = skipWs(t, i + 1);
+      while (j < t.length && t.charCodeAt(j) === 34) {
+        const keyEnd = skipValue(t, j);
+        const key = JSON.parse(t.slice(j, keyEnd)) as string;
+        const v = skipWs(t, skipWs(t, keyEnd) + 1); // past ':'
+        if (key === seg) {
+          found = v;
+          break;
+        }
+        j = skipWs(t, skipValue(t, v));
+        if (t.charCodeAt(j) === 44) j = skipWs(t, j + 1);
+      }
+    } else if (c === 91 && typeof seg === 'number') {
+      let j = skipWs(t, i + 1);
+      for (let n = 0; j < t.length && t.charCodeAt(j) !== 93; n++) {
+        if (n === seg) {
+          found = j;
+          break;
+        }
+        j = skipWs(t, skipValue(t, j));
+        if (t.charCodeAt(j) === 44) j = skipWs(t, j + 1);
+      }
+    }
+    if (found < 0) break;
+    i = found;
+  }
+  return i;
 }
 
 function lineStarts(text: string): number[] {

@@ -1,0 +1,87 @@
+/** Fixed-size bitsets over a universe of n elements, as Uint32Array words: word-parallel set algebra. */
+export type Bits = Uint32Array;
+
+export function bits(n: number): Bits {
+  return new Uint32Array((n + 31) >>> 5);
+}
+
+export function full(n: number): Bits {
+  const b = bits(n);
+  b.fill(0xffffffff);
+  const rest = n & 31;
+  if (rest) b[b.length - 1] = (1 << rest) - 1;
+  return b;
+}
+
+export function set(b: Bits, i: number): void {
+  b[i >>> 5]! |= 1 << (i & 31);
+}
+
+export function test(b: Bits, i: number): boolean {
+  return (b[i >>> 5]! & (1 << (i & 31))) !== 0;
+}
+
+/** Set bits lo..hi inclusive. */
+export function setRange(b: Bits, lo: number, hi: number): void {
+  for (let i = lo; i <= hi; ) {
+    if ((i & 31) === 0 && i + 31 <= hi) {
+      b[i >>> 5] = 0xffffffff;
+      i += 32;
+    } else {
+      b[i >>> 5]! |= 1 << (i & 31);
+      i++;
+    }
+  }
+}
+
+export function orInto(dst: Bits, src: Bits): void {
+  for (let i = 0; i < dst.length; i++) dst[i]! |= src[i]!;
+}
+
+export function andInto(dst: Bits, src: Bits): void {
+  for (let i = 0; i < dst.length; i++) dst[i]! &= src[i]!;
+}
+
+export function andNotInto(dst: Bits, src: Bits): void {
+  for (let i = 0; i < dst.length; i++) dst[i]! &= ~src[i]!;
+}
+
+export function and(a: Bits, b: Bits): Bits {
+  const out = new Uint32Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! & b[i]!;
+  return out;
+}
+
+export function or(a: Bits, b: Bits): Bits {
+  const out = new Uint32Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! | b[i]!;
+  return out;
+}
+
+export function isZero(b: Bits): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i]) return false;
+  return true;
+}
+
+export function equal(a: Bits, b: Bits): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Whether a and b share a bit. */
+export function intersects(a: Bits, b: Bits): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i]! & b[i]!) return true;
+  return false;
+}
+
+/** The first set bit at or after `from`, or -1. */
+export function nextSet(b: Bits, from: number): number {
+  let w = from >>> 5;
+  if (w >= b.length) return -1;
+  let word = b[w]! & (~0 << (from & 31));
+  while (!word) {
+    if (++w >= b.length) return -1;
+    word = b[w]!;
+  }
+  return (w << 5) + (31 - Math.clz32(word & -word));
+}

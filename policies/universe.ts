@@ -1,0 +1,362 @@
+/**
+ * Every destination the analysis decides about, laid out once as bit positions: each (destination
+ * group, address cell) bucket of known pods, each group's templates, and every global address cell
+ * outside the pods. Selectors, peers and rules then become bitsets over this universe, evaluated once
+ * each over all destinations (labels indexed, ipBlocks as ranges of cells), not once per pair.
+ */
+import { and, bits, full, orInto, set, setRange, test, type Bits } from './bits.ts';
+import { familyMax, type Family } from './ipset.ts';
+import type { DestinationPod, EgressRule, IpBlockMode, NamedPort, Peer } from './model.ts';
+import { ALL_PORTS, formatPorts, NO_PORTS, portRange, union, type PortSet } from './ports.ts';
+import { formatSelector, matches, type LabelSelector, type Labels } from './selectors.ts';
+
+/** The groups of destination pods, as the analysis forms them. */
+export interface UniverseGroup {
+  namespace: string;
+  nsLabels: Labels;
+  labels: Labels;
+  namedPorts: NamedPort[];
+  byCell: Map<string, DestinationPod[]>;
+  templates: DestinationPod[];
+}
+
+/** One rule, as a port set and the destinations it picks (named ports resolved per destination). */
+export interface Component {
+  ports: PortSet;
+  /** Interned id of `ports`. */
+  pid: number;
+  picks: Bits;
+}
+
+export class Universe {
+  /** Number of positions. */
+  readonly n: number;
+  /** Per group: its buckets' positions (in byCell order) and its templates' position (-1: none). */
+  readonly buckets: number[][] = [];
+  readonly templatesAt: number[] = [];
+  /** Number of positions holding pods (buckets and templates), laid out in group order. */
+  readonly podPositions: number;
+  /** Per pod position: its group, and its bucket's pods (undefined for a group's templates). */
+  readonly groupAt: number[] = [];
+  readonly podsAt: (DestinationPod[] | undefined)[] = [];
+  /** Template positions. */
+  readonly templates: Bits;
+  /** Pod positions standing for more than one pod (their count is not 1). */
+  private readonly heavy: Bits;
+  private readonly weight: number[] = [];
+  private readonly pods: Bits;
+  private readonly all: Bits;
+  private readonly ext: Record<Family, { cuts: bigint[]; offset: number }>;
+  private readonly labelIdx = new Map<string, Bits>();
+  private readonly keyIdx = new Map<string, Bits>();
+  private readonly nsIdx = new Map<string, Bits>();
+  private readonly nsLabels = new Map<string, Labels>();
+  private readonly namedIdx = new Map<string, { np: NamedPort; at: Bits }[]>();
+  /** Known-pod buckets by address, sorted, for ipBlocks that match pod IPs. */
+  private readonly bucketIps: { family: Family; value: bigint; at: number }[] = [];
+  private readonly selectorCache = new Map<string, Bits>();
+  private readonly ruleMeta = new Map<object, { sourcePeers: boolean }>();
+  private readonly invariantOf = new Map<Peer, boolean>();
+  private readonly peerOf = new Map<Peer, { at: Bits; podIps: Bits; both?: Bits }>();
+  private readonly peerCache = new Map<string, { at: Bits; podIps: Bits; both?: Bits }>();
+  private readonly compCache = new Map<EgressRule | object, Map<string, Component[]>>();
+  private readonly portIds = new Map<string, number>();
+  private readonly empty: Bits;
+
+  constructor(groups: readonly UniverseGroup[], ipBlockCuts: Record<Family, bigint[]>) {
+    let n = 0;
+    const labelled: { at: number; g: UniverseGroup }[] = [];
+    groups.forEach((g, gi) => {
+      const here: number[] = [];
+      for (const pods of g.byCell.values()) {
+        const ip = pods[0]!.ips[0]!;
+        this.bucketIps.push({ family: ip.family, value: ip.value, at: n });
+        labelled.push({ at: n, g });
+        this.groupAt.push(gi);
+        this.podsAt.push(pods);
+        this.weight.push(pods.length);
+        here.push(n++);
+      }
+      this.buckets.push(here);
+      if (g.templates.length) {
+        labelled.push({ at: n, g });
+        this.groupAt.push(gi);
+        this.podsAt.push(undefined);
+        this.weight.push(g.templates.length);
+        this.templatesAt.push(n++);
+      } else this.templatesAt.push(-1);
+    });
+    const podCount = n;
+    this.podPositions = n;
+    const ext = {} as Record<Family, { cuts: bigint[]; offset: number }>;
+    for (const family of [4, 6] as const) {
+      const cuts = [...new Set([0n, ...ipBlockCuts[family].filter((c) => c > 0n && c <= familyMax(family))])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      ext[family] = { cuts, offset: n };
+      n += cuts.length;
+    }
+    this.ext = ext;
+    this.n = n;
+    this.empty = bits(n);
+    this.all = full(n);
+    this.pods = bits(n);
+    if (podCount) setRange(this.pods, 0, podCount - 1);
+    this.templates = bits(n);
+    for (const t of this.templatesAt) if (t >= 0) set(this.templates, t);
+    this.heavy = bits(n);
+    this.weight.forEach((w, i) => w !== 1 && set(this.heavy, i));
+    this.bucketIps.sort((a, b) => a.family - b.family || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    const get = (m: Map<string, Bits>, k: string) => {
+      let b = m.get(k);
+      if (!b) m.set(k, (b = bits(n)));
+      return b;
+    };
+    for (const { at, g } of labelled) {
+      for (const [k, v] of Object.entries(g.labels)) {
+        set(get(this.labelIdx, `${k}\u0000${v}`), at);
+        set(get(this.keyIdx, k), at);
+      }
+      set(get(this.nsIdx, g.namespace), at);
+      this.nsLabels.set(g.namespace, g.nsLabels);
+      for (const np of g.namedPorts) {
+        const list = this.namedIdx.get(np.name) ?? [];
+        let e = list.find((x) => x.np.port === np.port && x.np.protocol === np.protocol);
+        if (!e) list.push((e = { np, at: bits(n) }));
+        set(e.at, at);
+        this.namedIdx.set(np.name, list);
+      }
+    }
+  }
+
+  /** Position of the global address cell holding an address outside the pods. */
+  extAt(family: Family, value: bigint): number {
+    const { cuts, offset } = this.ext[family];
+    let lo = 0, hi = cuts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((cuts[mid] as bigint) <= value) lo = mid + 1;
+      else hi = mid;
+    }
+    return offset + lo - 1;
+  }
+
+  /** Pod positions a label selector picks, evaluated with the label index. */
+  selector(sel: LabelSelector): Bits {
+    const key = formatSelector(sel);
+    let b = this.selectorCache.get(key);
+    if (b) return b;
+    b = this.pods.slice();
+    const idx = (k: string, v: string) => this.labelIdx.get(`${k}\u0000${v}`) ?? this.empty;
+    for (const [k, v] of Object.entries(sel.matchLabels ?? {})) b = and(b, idx(k, v));
+    for (const e of sel.matchExpressions ?? []) {
+      const has = this.keyIdx.get(e.key) ?? this.empty;
+      const anyOf = bits(this.n);
+      for (const v of e.values ?? []) orInto(anyOf, idx(e.key, v));
+      if (e.operator === 'In') b = and(b, anyOf);
+      else if (e.operator === 'Exists') b = and(b, has);
+      else {
+        // NotIn matches when the key is absent, too; DoesNotExist only then.
+        const out = e.operator === 'NotIn' ? anyOf : has;
+        b = b.slice();
+        for (let i = 0; i < b.length; i++) b[i]! &= ~out[i]!;
+      }
+    }
+    this.selectorCache.set(key, b);
+    return b;
+  }
+
+  private namespaces(ns: Extract<Peer, { kind: 'pods' }>['namespace'], srcNs: string): Bits {
+    if (ns === 'source') return this.nsIdx.get(srcNs) ?? this.empty;
+    if ('name' in ns) return this.nsIdx.get(ns.name) ?? this.empty;
+    const key = `ns:${formatSelector(ns.selector)}`;
+    let b = this.selectorCache.get(key);
+    if (!b) {
+      b = bits(this.n);
+      for (const [name, labels] of this.nsLabels) if (matches(ns.selector, labels)) orInto(b, this.nsIdx.get(name)!);
+      this.selectorCache.set(key, b);
+    }
+    return b;
+  }
+
+  /** What one peer picks: `at` = pods it selects or address cells it holds, `podIps` = buckets whose pod IP it holds. */
+  peer(p: Peer, srcNs: string): { at: Bits; podIps: Bits; both?: Bits } {
+    if (p.kind === 'unmodelled') return { at: this.empty, podIps: this.empty };
+    const bySource = p.kind === 'pods' && p.namespace === 'source';
+    const own = this.peerOf.get(p);
+    if (own && !bySource) return own;
+    const key = p.kind === 'pods'
+      ? `pods|${p.namespace === 'source' ? `source:${srcNs}` : 'name' in p.namespace ? `name:${p.namespace.name}` : `sel:${formatSelector(p.namespace.selector)}`}|${formatSelector(p.pods)}`
+      : `ip|${p.set.ranges.map((r) => `${r.family}:${r.lo}-${r.hi}`).join(',')}`;
+    let hit = this.peerCache.get(key);
+    if (hit) {
+      if (!bySource) this.peerOf.set(p, hit);
+      return hit;
+    }
+    if (p.kind === 'pods') {
+      hit = { at: and(this.namespaces(p.namespace, srcNs), this.selector(p.pods)), podIps: this.empty };
+    } else {
+      const ext = bits(this.n);
+      const podIps = bits(this.n);
+      for (const r of p.set.ranges) {
+        const lo = this.extAt(r.family, r.lo);
+        const hi = r.hi >= familyMax(r.family) ? this.ext[r.family].offset + this.ext[r.family].cuts.length - 1 : this.extAt(r.family, r.hi + 1n) - 1;
+        if (hi >= lo) setRange(ext, lo, hi);
+        for (const b of this.bucketsIn(r.family, r.lo, r.hi)) set(podIps, b);
+      }
+      hit = { at: ext, podIps };
+    }
+    this.peerCache.set(key, hit);
+    if (!bySource) this.peerOf.set(p, hit);
+    return hit;
+  }
+
+  private bucketsIn(family: Family, lo: bigint, hi: bigint): number[] {
+    const a = this.bucketIps;
+    let i = 0, j = a.length;
+    while (i < j) {
+      const m = (i + j) >> 1;
+      const x = a[m]!;
+      if (x.family < family || (x.family === family && x.value < lo)) i = m + 1;
+      else j = m;
+    }
+    const out: number[] = [];
+    for (; i < a.length && a[i]!.family === family && a[i]!.value <= hi; i++) out.push(a[i]!.at);
+    return out;
+  }
+
+  /** Positions one peer picks under a mode (ipBlocks pick pod IPs in upstream mode, or always for admin `networks`). */
+  peerPicks(p: Peer, srcNs: string, mode: IpBlockMode): Bits {
+    const x = this.peer(p, srcNs);
+    return p.kind === 'ipBlock' && (mode === 'upstream' || p.matchesPods) ? (x.both ??= orWith(x.at, x.podIps)) : x.at;
+  }
+
+  /** Whether a peer picks the same positions in both modes. */
+  modeInvariant(p: Peer, srcNs: string): boolean {
+    if (p.kind !== 'ipBlock' || p.matchesPods) return true;
+    let v = this.invariantOf.get(p);
+    if (v === undefined) this.invariantOf.set(p, (v = this.peer(p, srcNs).podIps.every((w) => w === 0)));
+    return v;
+  }
+
+  /** Whether a rule picks the same positions in both modes. */
+  ruleModeInvariant(r: { peers: Peer[] | 'all' }, srcNs: string): boolean {
+    return r.peers === 'all' || r.peers.every((p) => this.modeInvariant(p, srcNs));
+  }
+
+  portId(s: PortSet): number {
+    const key = formatPorts(s);
+    let id = this.portIds.get(key);
+    if (id === undefined) this.portIds.set(key, (id = this.portIds.size));
+    return id;
+  }
+
+  /**
+   * A rule as components with fixed port sets: its numeric ports over everything it picks, and one
+   * component per value a named port resolves to, over the pods that name it so.
+   */
+  components(r: { peers: Peer[] | 'all'; ports: EgressRule['ports'] }, srcNs: string, mode: IpBlockMode): Component[] {
+    let byKey = this.compCache.get(r);
+    if (!byKey) this.compCache.set(r, (byKey = new Map()));
+    let meta = this.ruleMeta.get(r);
+    if (!meta) this.ruleMeta.set(r, (meta = { sourcePeers: r.peers !== 'all' && r.peers.some((p) => p.kind === 'pods' && p.namespace === 'source') }));
+    const invariant = this.ruleModeInvariant(r, srcNs);
+    const key = meta.sourcePeers ? `${srcNs}|${invariant ? '' : mode}` : invariant ? '' : mode;
+    const hit = byKey.get(key);
+    if (hit) return hit;
+    let picks: Bits;
+    if (r.peers === 'all') picks = this.all;
+    else {
+      picks = bits(this.n);
+      for (const p of r.peers) orInto(picks, this.peerPicks(p, srcNs, mode));
+    }
+    const out: Component[] = [];
+    const add = (ports: PortSet, at: Bits) => out.push({ ports, pid: this.portId(ports), picks: at });
+    if (r.ports === 'all') add(ALL_PORTS, picks);
+    else {
+      let fixed = NO_PORTS;
+      for (const s of r.ports) if (s.kind === 'range') fixed = union(fixed, portRange(s.protocol, s.lo, s.hi));
+      if (fixed.TCP.length || fixed.UDP.length || fixed.SCTP.length) add(fixed, picks);
+      for (const s of r.ports) {
+        if (s.kind !== 'named') continue;
+        for (const e of this.namedIdx.get(s.name) ?? []) {
+          if (s.protocol && s.protocol !== e.np.protocol) continue;
+          add(portRange(e.np.protocol, e.np.port, e.np.port), and(picks, e.at));
+        }
+      }
+    }
+    byKey.set(key, out);
+    return out;
+  }
+
+  /** How many pods the set pod positions of `b` from position `from` on stand for (templates excluded when `skipTemplates`). */
+  podCount(b: Bits, from: number, skipTemplates: boolean): number {
+    let total = 0;
+    const end = this.podPositions;
+    for (let i = from; i < end; ) {
+      const w = i >>> 5;
+      if ((i & 31) === 0 && i + 32 <= end) {
+        let word = b[w]!;
+        if (skipTemplates) word &= ~this.templates[w]!;
+        const heavy = word & this.heavy[w]!;
+        total += popcount(word & ~heavy);
+        for (let x = heavy; x; x &= x - 1) total += this.weight[(w << 5) + (31 - Math.clz32(x & -x))]!;
+        i += 32;
+      } else {
+        if (test(b, i) && !(skipTemplates && test(this.templates, i))) total += this.weight[i]!;
+        i++;
+      }
+    }
+    return total;
+  }
+
+  /**
+   * The address cells one source's ipBlocks cut the whole address space into (ipset.ts \`cells\`),
+   * as ranges of global cells: [family, first global position, global position after the last].
+   */
+  localCells(sets: readonly { ranges: readonly { family: Family; lo: bigint; hi: bigint }[] }[]): { family: Family; from: number; to: number }[] {
+    const out: { family: Family; from: number; to: number }[] = [];
+    for (const family of [4, 6] as const) {
+      const { offset, cuts } = this.ext[family];
+      const end = offset + cuts.length;
+      const points = new Set<number>();
+      for (const s of sets) {
+        for (const r of s.ranges) {
+          if (r.family !== family) continue;
+          if (r.lo > 0n) points.add(this.extAt(family, r.lo));
+          if (r.hi < familyMax(family)) points.add(this.extAt(family, r.hi + 1n));
+        }
+      }
+      let from = offset;
+      for (const p of [...points].sort((a, b) => a - b)) {
+        out.push({ family, from, to: p });
+        from = p;
+      }
+      out.push({ family, from, to: end });
+    }
+    return out;
+  }
+
+  /** The addresses a range of global cells covers. */
+  cellRange(c: { family: Family; from: number; to: number }): { family: Family; lo: bigint; hi: bigint } {
+    const { offset, cuts } = this.ext[c.family];
+    const lo = cuts[c.from - offset] as bigint;
+    const hi = c.to - offset < cuts.length ? (cuts[c.to - offset] as bigint) - 1n : familyMax(c.family);
+    return { family: c.family, lo, hi };
+  }
+
+  /** Every position: known pods, templates and address cells. */
+  get everything(): Bits {
+    return this.all;
+  }
+}
+
+function orWith(a: Bits, b: Bits): Bits {
+  const out = a.slice();
+  orInto(out, b);
+  return out;
+}
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
