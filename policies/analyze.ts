@@ -5,7 +5,7 @@
  * the address space, cut into cells on which every relevant ipBlock is constant. Each (source shape,
  * destination class, cell) is decided once over whole port sets and memoized.
  */
-import { andNotInto, bits, full, isZero, nextSet, orInto, test, type Bits } from './bits.ts';
+import { bits, nextSet, orInto, test, type Bits } from './bits.ts';
 import { ALL_V4, ALL_V6, cells, formatIp, formatRange, representative, type Family, type IpRange } from './ipset.ts';
 import type { ClusterModel, DestinationPod, EgressAllowlist, IpBlockMode, IpBlockModeOption, NamedPort, Peer, Workload, WorkloadKind } from './model.ts';
 import { ALL_PORTS, formatPorts, has, intersect, isEmpty, pick, PROTOCOLS, subtract, type PortSet, type Protocol } from './ports.ts';
@@ -93,10 +93,12 @@ export class Analysis {
   private readonly podIps = new Set<string>();
   private readonly cuts: Record<Family, bigint[]>;
   private universe?: Universe;
+  private hasTemplates?: boolean;
   /** Port-set relations by interned ids: 0 disjoint, 1 overlapping, 2 the first contains the second. */
   private readonly relations: number[][] = [];
   /** Outcomes shared by every source shape with the same namespace and rules. */
   private readonly byRules = new Map<string, ShapeOutcome>();
+  private readonly approvals = new Map<string, { groups: Component[][]; covers: Map<number, { whole: Bits[]; atoms?: Bits[][] }> }>();
 
   constructor(model: ClusterModel, allowlist: EgressAllowlist, opts: AnalyzeOptions = {}) {
     this.model = model;
@@ -236,7 +238,7 @@ export class Analysis {
     if (this.engine === 'per-destination' || src.admin.length || src.baseline.length) return new Map(this.modes.map((m) => [m, this.analyseShape(src, m)]));
     const u = (this.universe ??= new Universe(this.groups, this.cuts));
     const ns = src.shape.namespace;
-    const hasTemplates = this.groups.some((g) => g.templates.length);
+    const hasTemplates = (this.hasTemplates ??= this.groups.some((g) => g.templates.length));
     const invariant = (!hasTemplates || !src.ipBlocks.length) &&
       src.networkPolicy.every((r) => u.ruleModeInvariant(r, ns)) && src.allowlist.every((r) => u.ruleModeInvariant(r, ns));
     const out = new Map<IpBlockMode, ShapeOutcome>();
@@ -262,67 +264,73 @@ export class Analysis {
     const shared = this.byRules.get(ruleKey);
     if (shared) return { ...shared, counterexamples: shared.counterexamples.map((cx) => ({ ...cx, modes: [mode] })) };
 
-    // Approved: the allowlist's components, merged by port set.
-    const approved = new Map<number, Component>();
-    for (const r of src.allowlist) {
-      for (const c of u.components(r, ns, mode)) {
-        const e = approved.get(c.pid);
-        if (!e) approved.set(c.pid, c);
-        else {
-          const picks = e.picks.slice();
-          orInto(picks, c.picks);
-          approved.set(c.pid, { ...e, picks });
+    // Approved: the allowlist's components, by port set (shared by sources with the same allowlist rules).
+    const alKey = `${ns}\u0000${invariant ? '' : mode}\u0000${src.allowlist.map((r) => this.ruleId(r)).join(',')}`;
+    let shared2 = this.approvals.get(alKey);
+    if (!shared2) {
+      const approved = new Map<number, Component[]>();
+      for (const r of src.allowlist) {
+        for (const c of u.components(r, ns, mode)) {
+          const list = approved.get(c.pid);
+          if (list) list.push(c);
+          else approved.set(c.pid, [c]);
         }
       }
+      this.approvals.set(alKey, (shared2 = { groups: [...approved.values()], covers: new Map() }));
     }
-    const groups = [...approved.values()];
-    const covered = new Map<number, Bits>();
-    /** Destinations whose approved ports include all of `p`. */
-    const cover = (p: { ports: PortSet; pid: number }): Bits => {
-      const hit = covered.get(p.pid);
+    const groups = shared2.groups;
+    /**
+     * For an allowed port set p: the approvals whose ports contain p, and (when only a combination
+     * of partial approvals can cover p) per atom of p the approvals covering that atom.
+     */
+    const covers = shared2.covers;
+    const coverOf = (p: { ports: PortSet; pid: number }) => {
+      let hit = covers.get(p.pid);
       if (hit) return hit;
-      const whole = bits(u.n);
+      const whole: Bits[] = [];
       const partial: Component[] = [];
-      for (const g of groups) {
-        const rel = this.relation(g, p);
-        if (rel === 2) orInto(whole, g.picks);
-        else if (rel === 1) partial.push(g);
+      for (const list of groups) {
+        const rel = this.relation(list[0] as Component, p);
+        if (rel === 2) for (const c of list) whole.push(c.picks);
+        else if (rel === 1) partial.push(...list);
       }
+      hit = { whole };
       let rest = p.ports;
-      for (const g of partial) rest = subtract(rest, g.ports);
+      for (const g of partial) if (!isEmpty(rest)) rest = subtract(rest, g.ports);
       if (partial.length && isEmpty(rest)) {
-        // Only a combination of partial approvals can cover p: intersect, atom by atom of p, the
-        // destinations some partial approval covers that atom for.
-        const atoms = portAtoms(p.ports, partial.map((g) => g.ports)).map((a) => ({ a, by: partial.filter((g) => has(g.ports, a.protocol, a.lo)) }));
-        atoms.sort((x, y) => x.by.length - y.by.length);
-        const x = full(u.n);
-        andNotInto(x, whole);
-        for (const { by } of atoms) {
-          const y = bits(u.n);
-          for (const g of by) orInto(y, g.picks);
-          for (let i = 0; i < x.length; i++) x[i]! &= y[i]!;
-          if (isZero(x)) break;
-        }
-        orInto(whole, x);
+        const atoms = portAtoms(p.ports, [...new Set(partial.map((g) => g.ports))]).map((a) => partial.filter((g) => has(g.ports, a.protocol, a.lo)).map((g) => g.picks));
+        hit.atoms = atoms.sort((x, y) => x.length - y.length);
       }
-      covered.set(p.pid, whole);
-      return whole;
+      covers.set(p.pid, hit);
+      return hit;
+    };
+    /** Add to `violating` the positions of `picks` (word by word) where p is not all approved. */
+    const violating = bits(u.n);
+    const judge = (picks: Bits, p: { ports: PortSet; pid: number }) => {
+      const cov = coverOf(p);
+      const whole = cov.whole;
+      for (let w = 0; w < violating.length; w++) {
+        const m = picks[w]! & ~violating[w]!;
+        if (!m) continue;
+        let c = 0;
+        for (let k = 0; k < whole.length && m & ~c; k++) c |= whole[k]![w]!;
+        if (cov.atoms && m & ~c) {
+          let x = ~c;
+          for (const by of cov.atoms) {
+            let y = 0;
+            for (const b of by) y |= b[w]!;
+            x &= y;
+            if (!x) break;
+          }
+          c |= x;
+        }
+        violating[w]! |= m & ~c;
+      }
     };
     // Violating destinations: some allowed component's ports not all approved there.
-    let violating: Bits;
     if (src.isolated) {
-      violating = bits(u.n);
-      for (const r of src.networkPolicy) {
-        for (const c of u.components(r, ns, mode)) {
-          const cov = cover(c);
-          const picks = c.picks;
-          for (let i = 0; i < violating.length; i++) violating[i]! |= picks[i]! & ~cov[i]!;
-        }
-      }
-    } else {
-      violating = u.everything.slice();
-      andNotInto(violating, cover({ ports: ALL_PORTS, pid: u.portId(ALL_PORTS) }));
-    }
+      for (const r of src.networkPolicy) for (const c of u.components(r, ns, mode)) judge(c.picks, c);
+    } else judge(u.everything, { ports: ALL_PORTS, pid: u.portId(ALL_PORTS) });
     const outcome = this.describe(u, src, mode, violating);
     this.byRules.set(ruleKey, outcome);
     return outcome;
@@ -357,8 +365,11 @@ export class Analysis {
       }
       outcome.count += items.length;
     };
-    const selectorPeers = src.selectorPeers.map((p) => ({ p, at: u.peerPicks(p, ns, mode) }));
-    const pickedAt = (at: number) => new Set(selectorPeers.filter((x) => test(x.at, at)).map((x) => x.p));
+    let selectorPeers: { p: Extract<Peer, { kind: 'pods' }>; at: Bits }[] | undefined;
+    const pickedAt = (at: number) => {
+      selectorPeers ??= src.selectorPeers.map((p) => ({ p, at: u.peerPicks(p, ns, mode) }));
+      return new Set(selectorPeers.filter((x) => test(x.at, at)).map((x) => x.p));
+    };
     const ipMatters = src.ipBlocks.length > 0;
     const podBlocks = src.ipBlocks.some((b) => b.matchesPods);
     const addressBlind = !ipMatters || (mode === 'cilium' && !podBlocks);
@@ -366,7 +377,7 @@ export class Analysis {
     const sets = src.ipBlocks.map((b) => b.set);
 
     // Templates whose IP is unknown are decided cell by cell whatever the bitsets say (as analyseShape does).
-    const sensitive = !addressBlind && this.groups.some((g) => g.templates.length);
+    const sensitive = !addressBlind && (this.hasTemplates ??= this.groups.some((g) => g.templates.length));
     const visit = violating.slice();
     if (sensitive) orInto(visit, u.templates);
     const template = (gi: number, pos: number) => {

@@ -16,8 +16,11 @@ export interface LabelSelector {
 }
 
 export function matches(sel: LabelSelector, labels: Labels): boolean {
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of sel.matchExpressions ?? []) {
+  const ml = sel.matchLabels;
+  if (ml) for (const k in ml) if (labels[k] !== ml[k] || !Object.hasOwn(labels, k)) return false;
+  const me = sel.matchExpressions;
+  if (!me) return true;
+  for (const e of me) {
     const has = Object.hasOwn(labels, e.key);
     const value = labels[e.key];
     switch (e.operator) {

@@ -55,6 +55,7 @@ export class Universe {
   /** Known-pod buckets by address, sorted, for ipBlocks that match pod IPs. */
   private readonly bucketIps: { family: Family; value: bigint; at: number }[] = [];
   private readonly selectorCache = new Map<string, Bits>();
+  private readonly cutsOf = new Map<object, Record<Family, number[]>>();
   private readonly ruleMeta = new Map<object, { sourcePeers: boolean }>();
   private readonly invariantOf = new Map<Peer, boolean>();
   private readonly peerOf = new Map<Peer, { at: Bits; podIps: Bits; both?: Bits }>();
@@ -319,11 +320,16 @@ export class Universe {
       const end = offset + cuts.length;
       const points = new Set<number>();
       for (const s of sets) {
-        for (const r of s.ranges) {
-          if (r.family !== family) continue;
-          if (r.lo > 0n) points.add(this.extAt(family, r.lo));
-          if (r.hi < familyMax(family)) points.add(this.extAt(family, r.hi + 1n));
+        let cut = this.cutsOf.get(s);
+        if (!cut) {
+          cut = { 4: [], 6: [] };
+          for (const r of s.ranges) {
+            if (r.lo > 0n) cut[r.family].push(this.extAt(r.family, r.lo));
+            if (r.hi < familyMax(r.family)) cut[r.family].push(this.extAt(r.family, r.hi + 1n));
+          }
+          this.cutsOf.set(s, cut);
         }
+        for (const x of cut[family]) points.add(x);
       }
       let from = offset;
       for (const p of [...points].sort((a, b) => a - b)) {
