@@ -8,7 +8,7 @@
 import { bits, nextSet, orInto, test, type Bits } from './bits.ts';
 import { ALL_V4, ALL_V6, cells, formatIp, formatRange, representative, type Family, type IpRange } from './ipset.ts';
 import type { ClusterModel, DestinationPod, EgressAllowlist, IpBlockMode, IpBlockModeOption, NamedPort, Peer, Workload, WorkloadKind } from './model.ts';
-import { ALL_PORTS, formatPorts, has, intersect, isEmpty, pick, PROTOCOLS, subtract, type PortSet, type Protocol } from './ports.ts';
+import { ALL_PORTS, formatPorts, has, intersect, isEmpty, NO_PORTS, pick, PROTOCOLS, subtract, union, type PortSet, type Protocol } from './ports.ts';
 import { labelsKey, matches, type Labels } from './selectors.ts';
 import { decide, explain, sourceRules, type AllowedBy, type DestView, type SourceRules } from './engine.ts';
 import { Universe, type Component } from './universe.ts';
@@ -331,7 +331,11 @@ export class Analysis {
     if (src.isolated) {
       for (const r of src.networkPolicy) for (const c of u.components(r, ns, mode)) judge(c.picks, c);
     } else judge(u.everything, { ports: ALL_PORTS, pid: u.portId(ALL_PORTS) });
-    const outcome = this.describe(u, src, mode, violating);
+    const comps = {
+      allowed: src.isolated ? src.networkPolicy.flatMap((r) => u.components(r, ns, mode)) : undefined,
+      approved: groups.flat(),
+    };
+    const outcome = this.describe(u, src, mode, violating, comps);
     this.byRules.set(ruleKey, outcome);
     return outcome;
   }
@@ -344,9 +348,33 @@ export class Analysis {
   }
 
   /** Counterexamples in the order and form of `analyseShape`, from the violating positions. */
-  private describe(u: Universe, src: SourceRules, mode: IpBlockMode, violating: Bits): ShapeOutcome {
+  private describe(u: Universe, src: SourceRules, mode: IpBlockMode, violating: Bits, comps: { allowed?: Component[]; approved: Component[] }): ShapeOutcome {
     const outcome: ShapeOutcome = { counterexamples: [], count: 0, localDoubts: [] };
     const ns = src.shape.namespace;
+    /** The unapproved ports at one position, from the components that pick it (= decide's answer there). */
+    const violationAt = (pos: number): PortSet => {
+      let v: PortSet = ALL_PORTS;
+      if (comps.allowed) {
+        v = NO_PORTS;
+        const seen = new Set<number>();
+        for (const c of comps.allowed) if (!seen.has(c.pid) && test(c.picks, pos)) (seen.add(c.pid), (v = union(v, c.ports)));
+      }
+      const seen = new Set<number>();
+      for (const c of comps.approved) {
+        if (seen.has(c.pid) || !test(c.picks, pos)) continue;
+        seen.add(c.pid);
+        v = subtract(v, c.ports);
+        if (isEmpty(v)) break;
+      }
+      return v;
+    };
+    // `explain` reads only NetworkPolicy rules' peers here (no admin tiers): the picked set needs no more.
+    const npPeers = src.isolated ? src.networkPolicy.flatMap((r) => (r.peers === 'all' ? [] : r.peers.filter((p) => p.kind === 'pods'))) : [];
+    let npPeerBits: { p: Extract<Peer, { kind: 'pods' }>; at: Bits }[] | undefined;
+    const npPickedAt = (at: number) => {
+      npPeerBits ??= npPeers.map((p) => ({ p, at: u.peerPicks(p, ns, mode) }));
+      return new Set(npPeerBits.filter((x) => test(x.at, at)).map((x) => x.p));
+    };
     const record = (view: DestView, v: PortSet, destination: Counterexample['destination']) => {
       const p = pick(v) as { protocol: Protocol; port: number };
       outcome.counterexamples.push({ destination, protocol: p.protocol, port: p.port, ports: formatPorts(v), allowedBy: explain(src, view, mode, p.protocol, p.port), modes: [mode] });
@@ -355,9 +383,9 @@ export class Analysis {
       const d = decide(src, view, mode);
       return subtract(d.allowed, d.approved);
     };
-    const recordMany = <T>(view: DestView, items: readonly T[], describe: (t: T) => Counterexample['destination']) => {
+    const recordMany = <T>(view: DestView, items: readonly T[], describe: (t: T) => Counterexample['destination'], pos?: number) => {
       if (outcome.counterexamples.length < this.maxCx) {
-        const v = violation(view);
+        const v = pos === undefined ? violation(view) : violationAt(pos);
         for (const t of items) {
           if (outcome.counterexamples.length >= this.maxCx) break;
           record(view, v, describe(t));
@@ -388,7 +416,7 @@ export class Analysis {
         : { kind: 'pod', namespace: tpl.namespace, name: tpl.name, workload: tpl.workload };
       const describeTpl = (t: DestinationPod): Counterexample['destination'] => (g.synthetic ? dest : { kind: 'pod', namespace: t.namespace, name: t.name, workload: t.workload });
       if (addressBlind) {
-        recordMany({ isPod: true, picked: pickedAt(pos), namedPorts: g.namedPorts }, g.templates, describeTpl);
+        recordMany({ isPod: true, picked: npPickedAt(pos), namedPorts: g.namedPorts }, g.templates, describeTpl, pos);
         return;
       }
       podCells ??= ipMatters && (mode === 'upstream' || podBlocks) ? cells(this.podRanges, sets) : [];
@@ -423,11 +451,11 @@ export class Analysis {
       }
       const g = this.groups[gi] as DestGroup;
       const ip = pods[0]!.ips[0] as { family: Family; value: bigint };
-      const view: DestView = { isPod: true, picked: pickedAt(pos), address: addressBlind ? undefined : ip, namedPorts: g.namedPorts };
+      const view: DestView = { isPod: true, picked: npPickedAt(pos), address: addressBlind ? undefined : ip, namedPorts: g.namedPorts };
       recordMany(view, pods, (pod) => {
         const a = pod.ips[0] as { family: Family; value: bigint };
         return { kind: 'pod', namespace: pod.namespace, name: pod.name, workload: pod.workload, ip: formatIp(a.family, a.value) };
-      });
+      }, pos);
     }
 
     // Everything that is not a pod: the address space cut by the ipBlocks that matter here.
@@ -438,7 +466,7 @@ export class Analysis {
       const c = u.cellRange(cell);
       const rep = representative(c, this.podIps);
       const view: DestView = { isPod: false, picked: new Set(), address: { family: c.family, value: rep }, namedPorts: [] };
-      record(view, violation(view), { kind: 'ip', ip: formatIp(c.family, rep), range: formatRange(c) });
+      record(view, violationAt(cell.from), { kind: 'ip', ip: formatIp(c.family, rep), range: formatRange(c) });
     }
     return outcome;
   }

@@ -7,7 +7,7 @@
  */
 import type { Family } from './ipset.ts';
 import { ipSetHas } from './ipset.ts';
-import type { AdminPolicyInfo, AllowlistRule, ClusterModel, EgressRule, IpBlockMode, NamedPort, Origin, Peer, PortSpec } from './model.ts';
+import type { AdminPolicyInfo, AllowlistRule, ClusterModel, EgressRule, IpBlockMode, NamedPort, NetworkPolicyInfo, Origin, Peer, PortSpec } from './model.ts';
 import { ALL_PORTS, has, intersect, isEmpty, NO_PORTS, portRange, subtract, union, type PortSet, type Protocol } from './ports.ts';
 import { matches, type Labels } from './selectors.ts';
 
@@ -57,21 +57,46 @@ export interface SourceRules {
   usesNamedPorts: boolean;
 }
 
+/**
+ * Shapes selected by the same rules share one SourceRules (its peer lists are what is costly to
+ * derive): keyed by namespace and the identities of the selecting rules, per model and allowlist.
+ */
+const shared = new WeakMap<ClusterModel, WeakMap<readonly AllowlistRule[], { ids: Map<object, number>; byKey: Map<string, SourceRules>; nsRules: Map<string, AllowlistRule[]> }>>();
+
 export function sourceRules(model: ClusterModel, allowlist: readonly AllowlistRule[], shape: SourceShape, npByNamespace: Map<string, ClusterModel['networkPolicies']>): SourceRules {
   const nsLabels = model.namespaces.get(shape.namespace)?.labels ?? { 'kubernetes.io/metadata.name': shape.namespace };
+  let perModel = shared.get(model);
+  if (!perModel) shared.set(model, (perModel = new WeakMap()));
+  let cache = perModel.get(allowlist);
+  if (!cache) perModel.set(allowlist, (cache = { ids: new Map(), byKey: new Map(), nsRules: new Map() }));
+  const id = (o: object) => {
+    let i = cache.ids.get(o);
+    if (i === undefined) cache.ids.set(o, (i = cache.ids.size));
+    return i;
+  };
+  let nsRules = cache.nsRules.get(shape.namespace);
+  if (!nsRules) cache.nsRules.set(shape.namespace, (nsRules = allowlist.filter((r) => !r.from.namespaces || matches(r.from.namespaces, nsLabels))));
+  const selectedAdmin = model.adminPolicies.filter((p) => matches(p.subject.namespaces, nsLabels) && matches(p.subject.pods, shape.labels));
+  const selectingNp = (npByNamespace.get(shape.namespace) ?? []).filter((p) => p.isolatesEgress && matches(p.podSelector, shape.labels));
+  const selectedRules = nsRules.filter((r) => !r.from.pods || matches(r.from.pods, shape.labels));
+  const key = `${shape.namespace}\u0000${selectedAdmin.map(id).join(',')}\u0000${selectingNp.map(id).join(',')}\u0000${selectedRules.map(id).join(',')}`;
+  const hit = cache.byKey.get(key);
+  if (hit) return { ...hit, shape };
+  const out = deriveSourceRules(shape, selectedAdmin, selectingNp, selectedRules);
+  cache.byKey.set(key, out);
+  return out;
+}
+
+function deriveSourceRules(shape: SourceShape, selectedAdmin: AdminPolicyInfo[], selecting: NetworkPolicyInfo[], rules: AllowlistRule[]): SourceRules {
   const adminPolicyOf = new Map<EgressRule, AdminPolicyInfo>();
   const tier = (t: 'admin' | 'baseline') =>
-    model.adminPolicies
-      .filter((p) => p.tier === t && matches(p.subject.namespaces, nsLabels) && matches(p.subject.pods, shape.labels))
+    selectedAdmin
+      .filter((p) => p.tier === t)
       .sort((a, b) => a.priority - b.priority) // stable: equal priorities keep input order
       .flatMap((p) => p.rules.map((r) => (adminPolicyOf.set(r, p), r)));
   const admin = tier('admin');
   const baseline = tier('baseline');
-  const selecting = (npByNamespace.get(shape.namespace) ?? []).filter((p) => p.isolatesEgress && matches(p.podSelector, shape.labels));
   const networkPolicy = selecting.flatMap((p) => p.rules);
-  const rules = allowlist.filter(
-    (r) => (!r.from.namespaces || matches(r.from.namespaces, nsLabels)) && (!r.from.pods || matches(r.from.pods, shape.labels)),
-  );
   const all = [...admin, ...networkPolicy, ...baseline, ...rules];
   const peers = all.flatMap((r) => (r.peers === 'all' ? [] : r.peers));
   return {

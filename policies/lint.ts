@@ -57,16 +57,18 @@ export function lint(model: ClusterModel): LintFinding[] {
       if (w.pod.hostNetwork) continue;
       const selecting = nsPolicies.filter((q) => matches(q.podSelector, w.pod.labels));
       if (!selecting.length) continue;
-      const rules = selecting.flatMap((q) => q.rules);
-      const missing = (['UDP', 'TCP'] as const).filter((proto) => !admits(rules, proto));
-      if (!missing.length) continue;
       const key = `${ns}\u0000${selecting.map((q) => q.name).join(',')}`;
-      const g = groups.get(key) ?? { policies: selecting, missing, workloads: [] };
+      let g = groups.get(key);
+      if (!g) {
+        const rules = selecting.flatMap((q) => q.rules);
+        groups.set(key, (g = { policies: selecting, missing: (['UDP', 'TCP'] as const).filter((proto) => !admits(rules, proto)), workloads: [] }));
+      }
+      if (!g.missing.length) continue;
       g.workloads.push(`${w.kind}/${w.name}`);
-      groups.set(key, g);
     }
   }
   for (const g of groups.values()) {
+    if (!g.workloads.length) continue;
     const p = g.policies[0] as NetworkPolicyInfo;
     const what = g.missing.length === 2 ? 'DNS is not allowed' : `DNS is allowed over ${g.missing[0] === 'UDP' ? 'TCP' : 'UDP'} only (${g.missing[0]} 53 is blocked; resolvers fall back to TCP for large answers)`;
     const who = g.workloads.length > 3 ? `${g.workloads.slice(0, 3).join(', ')} and ${g.workloads.length - 3} more` : g.workloads.join(', ');

@@ -57,6 +57,7 @@ export class Universe {
   private readonly selectorCache = new Map<string, Bits>();
   private readonly cutsOf = new Map<object, Record<Family, number[]>>();
   private readonly ruleMeta = new Map<object, { sourcePeers: boolean }>();
+  private readonly ruleInvariant = new Map<object, boolean>();
   private readonly invariantOf = new Map<Peer, boolean>();
   private readonly peerOf = new Map<Peer, { at: Bits; podIps: Bits; both?: Bits }>();
   private readonly peerCache = new Map<string, { at: Bits; podIps: Bits; both?: Bits }>();
@@ -240,7 +241,11 @@ export class Universe {
 
   /** Whether a rule picks the same positions in both modes. */
   ruleModeInvariant(r: { peers: Peer[] | 'all' }, srcNs: string): boolean {
-    return r.peers === 'all' || r.peers.every((p) => this.modeInvariant(p, srcNs));
+    if (r.peers === 'all') return true;
+    // ipBlock peers do not depend on the source namespace: cache per rule.
+    let v = this.ruleInvariant.get(r);
+    if (v === undefined) this.ruleInvariant.set(r, (v = r.peers.every((p) => this.modeInvariant(p, srcNs))));
+    return v;
   }
 
   portId(s: PortSet): number {
