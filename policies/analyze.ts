@@ -98,6 +98,8 @@ export class Analysis {
   private readonly relations: number[][] = [];
   /** Outcomes shared by every source shape with the same namespace and rules. */
   private readonly byRules = new Map<string, ShapeOutcome>();
+  /** For (allowed port set, partial approval port sets): per atom of the former, which of the latter cover it; null when they cannot cover it all. */
+  private readonly atomsByPorts = new Map<string, number[][] | null>();
   private readonly approvals = new Map<string, { groups: Component[][]; covers: Map<number, { whole: Bits[]; atoms?: Bits[][] }> }>();
 
   constructor(model: ClusterModel, allowlist: EgressAllowlist, opts: AnalyzeOptions = {}) {
@@ -295,11 +297,21 @@ export class Analysis {
         else if (rel === 1) partial.push(...list);
       }
       hit = { whole };
-      let rest = p.ports;
-      for (const g of partial) if (!isEmpty(rest)) rest = subtract(rest, g.ports);
-      if (partial.length && isEmpty(rest)) {
-        const atoms = portAtoms(p.ports, [...new Set(partial.map((g) => g.ports))]).map((a) => partial.filter((g) => has(g.ports, a.protocol, a.lo)).map((g) => g.picks));
-        hit.atoms = atoms.sort((x, y) => x.length - y.length);
+      if (partial.length) {
+        // Which atoms of p each partial port set covers depends on port sets only: memoized by ids.
+        const pids = [...new Set(partial.map((g) => g.pid))];
+        const key = `${p.pid}|${pids.join(',')}`;
+        let atomPids = this.atomsByPorts.get(key);
+        if (atomPids === undefined) {
+          const sets = pids.map((id) => (partial.find((g) => g.pid === id) as Component).ports);
+          let rest = p.ports;
+          for (const q of sets) if (!isEmpty(rest)) rest = subtract(rest, q);
+          atomPids = isEmpty(rest)
+            ? portAtoms(p.ports, sets).map((a) => pids.filter((_, i) => has(sets[i] as PortSet, a.protocol, a.lo))).sort((x, y) => x.length - y.length)
+            : null;
+          this.atomsByPorts.set(key, atomPids);
+        }
+        if (atomPids) hit.atoms = atomPids.map((ids) => partial.filter((g) => ids.includes(g.pid)).map((g) => g.picks));
       }
       covers.set(p.pid, hit);
       return hit;
