@@ -2,17 +2,17 @@
 # Policy analysis at scale: 5,000 pods, 2,000 NetworkPolicies, 200 allowlist rules (defaults).
 # Generates a synthetic cluster (JSON List, as `kubectl get -o json` gives), then times the analysis
 # with GNU time. Prints the raw output; paste it into bench/results/policies.md with the date.
-#   sh bench/policies-scale.sh [pods] [policies] [rules] [mode]
+#   sh bench/policies-scale.sh [pods] [policies] [rules] [mode] [shape=regular|irregular|replicas1] [timeout-seconds]
 set -eu
 cd "$(dirname "$0")/.."
 NODE=node_modules/.bin/node
-PODS=${1:-5000}; POLICIES=${2:-2000}; RULES=${3:-200}; MODE=${4:-unknown}
+PODS=${1:-5000}; POLICIES=${2:-2000}; RULES=${3:-200}; MODE=${4:-unknown}; SHAPE=${5:-regular}; LIMIT=${6:-600}
 DIR=$(mktemp -d)
 trap 'rm -rf "$DIR"' EXIT
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "machine: $(uname -srm); $(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "node: $($NODE --version)"
-$NODE bench/policies-gen.ts "$DIR" "$PODS" "$POLICIES" "$RULES"
+echo "node: $($NODE --version); shape: $SHAPE; $PODS pods, $POLICIES policies, $RULES allowlist rules, mode $MODE"
+$NODE bench/policies-gen.ts "$DIR" "$PODS" "$POLICIES" "$RULES" "$SHAPE"
 ls -l "$DIR"
-/usr/bin/time -v $NODE bench/policies-run.ts "$DIR" "$MODE" 2>"$DIR/time.txt"
-grep -E 'Elapsed|User time|System time|Maximum resident|Percent of CPU' "$DIR/time.txt"
+if timeout "$LIMIT" /usr/bin/time -v $NODE bench/policies-run.ts "$DIR" "$MODE" 2>"$DIR/time.txt"; then :; else echo "did not finish within ${LIMIT}s (exit $?)"; fi
+grep -E 'Elapsed|User time|System time|Maximum resident|Percent of CPU' "$DIR/time.txt" || true

@@ -100,7 +100,7 @@ export class Analysis {
   private readonly byRules = new Map<string, ShapeOutcome>();
   /** For (allowed port set, partial approval port sets): per atom of the former, which of the latter cover it; null when they cannot cover it all. */
   private readonly atomsByPorts = new Map<string, number[][] | null>();
-  private readonly approvals = new Map<string, { groups: Component[][]; covers: Map<number, { whole: Bits[]; atoms?: Bits[][] }> }>();
+  private readonly approvals = new Map<string, { groups: Component[][]; covers: Map<number, { whole: Bits[]; atoms?: Bits[][] }>; byPid?: Map<number, Component[]>; merged?: Map<number, Bits> }>();
 
   constructor(model: ClusterModel, allowlist: EgressAllowlist, opts: AnalyzeOptions = {}) {
     this.model = model;
@@ -281,6 +281,19 @@ export class Analysis {
       this.approvals.set(alKey, (shared2 = { groups: [...approved.values()], covers: new Map() }));
     }
     const groups = shared2.groups;
+    const approvedByPid = (shared2.byPid ??= new Map(groups.map((l) => [(l[0] as Component).pid, l])));
+    /** One bitset per approved port set: the positions any approval with those ports picks. */
+    const merged = (shared2.merged ??= new Map<number, Bits>());
+    const mergedOf = (list: Component[]): Bits => {
+      const pid = (list[0] as Component).pid;
+      let b = merged.get(pid);
+      if (!b) {
+        b = list.length === 1 ? (list[0] as Component).picks : list[0]!.picks.slice();
+        for (let i = 1; i < list.length; i++) orInto(b, list[i]!.picks);
+        merged.set(pid, b);
+      }
+      return b;
+    };
     /**
      * For an allowed port set p: the approvals whose ports contain p, and (when only a combination
      * of partial approvals can cover p) per atom of p the approvals covering that atom.
@@ -293,8 +306,8 @@ export class Analysis {
       const partial: Component[] = [];
       for (const list of groups) {
         const rel = this.relation(list[0] as Component, p);
-        if (rel === 2) for (const c of list) whole.push(c.picks);
-        else if (rel === 1) partial.push(...list);
+        if (rel === 2) whole.push(mergedOf(list));
+        else if (rel === 1) partial.push(list[0] as Component);
       }
       hit = { whole };
       if (partial.length) {
@@ -311,7 +324,7 @@ export class Analysis {
             : null;
           this.atomsByPorts.set(key, atomPids);
         }
-        if (atomPids) hit.atoms = atomPids.map((ids) => partial.filter((g) => ids.includes(g.pid)).map((g) => g.picks));
+        if (atomPids) hit.atoms = atomPids.map((ids) => ids.map((id) => mergedOf(approvedByPid.get(id) as Component[])));
       }
       covers.set(p.pid, hit);
       return hit;
