@@ -77,6 +77,8 @@ interface ShapeOutcome {
   counterexamples: Counterexample[];
   count: number;
   localDoubts: string[];
+  /** Set when this mode's outcome is another mode's, unchanged. */
+  sameAs?: ShapeOutcome;
 }
 
 export class Analysis {
@@ -156,7 +158,7 @@ export class Analysis {
 
   /** Verdicts for every workload in the model. */
   run(): WorkloadVerdict[] {
-    const shapes = new Map<string, { shape: { namespace: string; labels: Labels }; outcome?: Map<IpBlockMode, ShapeOutcome>; rules?: SourceRules }>();
+    const shapes = new Map<string, { shape: { namespace: string; labels: Labels }; outcome?: Map<IpBlockMode, ShapeOutcome>; merged?: ShapeOutcome; rules?: SourceRules }>();
     const out: WorkloadVerdict[] = [];
     for (const w of this.model.workloads) {
       const reasons = this.globalDoubts(w);
@@ -172,7 +174,7 @@ export class Analysis {
           s.outcome = this.analyseModes(s.rules);
           shapes.set(key, s);
         }
-        const merged = mergeModes([...(s.outcome as Map<IpBlockMode, ShapeOutcome>).values()], this.maxCx);
+        const merged = (s.merged ??= mergeModes([...(s.outcome as Map<IpBlockMode, ShapeOutcome>).values()], this.maxCx));
         counterexamples = merged.counterexamples;
         count = merged.count;
         local.push(...merged.localDoubts);
@@ -246,7 +248,7 @@ export class Analysis {
     const out = new Map<IpBlockMode, ShapeOutcome>();
     for (const m of this.modes) {
       const first = out.values().next().value as ShapeOutcome | undefined;
-      if (first && invariant) out.set(m, { ...first, counterexamples: first.counterexamples.map((cx) => ({ ...cx, modes: [m] })) });
+      if (first && invariant) out.set(m, { ...first, counterexamples: first.counterexamples.map((cx) => ({ ...cx, modes: [m] })), sameAs: first });
       else out.set(m, this.analyseFast(u, src, m, invariant));
     }
     return out;
@@ -623,6 +625,12 @@ function cmp(a: bigint, b: bigint): number {
 /** Union of per-mode outcomes: a counterexample in either mode counts, tagged with its modes. */
 function mergeModes(outcomes: ShapeOutcome[], max: number): ShapeOutcome {
   if (outcomes.length === 1) return outcomes[0] as ShapeOutcome;
+  const [a, b] = outcomes as [ShapeOutcome, ShapeOutcome];
+  if (outcomes.length === 2 && b.sameAs === a) {
+    // The second mode's outcome is the first's (no rule tells the modes apart): what the general
+    // merge below would give, without keying every counterexample.
+    return { counterexamples: a.counterexamples.slice(0, max).map((cx) => ({ ...cx, modes: [...cx.modes, ...(b.counterexamples[0]?.modes ?? [])] })), count: a.count, localDoubts: [...new Set(a.localDoubts)] };
+  }
   const byKey = new Map<string, Counterexample>();
   let extra = 0;
   for (const o of outcomes) {
