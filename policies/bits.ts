@@ -38,13 +38,7 @@ export function orInto(dst: Bits, src: Bits): void {
   for (let i = 0; i < dst.length; i++) dst[i]! |= src[i]!;
 }
 
-export function andInto(dst: Bits, src: Bits): void {
-  for (let i = 0; i < dst.length; i++) dst[i]! &= src[i]!;
-}
 
-export function andNotInto(dst: Bits, src: Bits): void {
-  for (let i = 0; i < dst.length; i++) dst[i]! &= ~src[i]!;
-}
 
 export function and(a: Bits, b: Bits): Bits {
   const out = new Uint32Array(a.length);
@@ -58,21 +52,8 @@ export function or(a: Bits, b: Bits): Bits {
   return out;
 }
 
-export function isZero(b: Bits): boolean {
-  for (let i = 0; i < b.length; i++) if (b[i]) return false;
-  return true;
-}
 
-export function equal(a: Bits, b: Bits): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
-/** Whether a and b share a bit. */
-export function intersects(a: Bits, b: Bits): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i]! & b[i]!) return true;
-  return false;
-}
 
 /** The first set bit at or after `from`, or -1. */
 export function nextSet(b: Bits, from: number): number {
