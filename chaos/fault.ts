@@ -29,6 +29,8 @@ export interface FaultKind<P, K extends string = string> {
   /** Cross-field checks at validate time (see StepKind.check). */
   check?: StepKind<P>['check'];
   needsCluster?: boolean;
+  /** Figures the fault records (see StepKind.produces); faults record no traffic. */
+  figures?: string[];
   /**
    * Watch the target while the fault is in effect (e.g. measure recovery) and record figures.
    * Runs from the fault's onset until the window closes; must honour ctx.signal.
@@ -44,6 +46,7 @@ export function registerFault<K extends StepKindName>(fault: FaultKind<StepParam
     params: fault.params,
     ...(fault.check ? { check: fault.check } : {}),
     ...(fault.needsCluster ? { needsCluster: true } : {}),
+    produces: () => ({ traffic: false, labels: [], figures: fault.figures ?? [] }),
     plan(step) {
       const when = `at ${formatDuration(step.at)}${step.every ? `, every ${formatDuration(step.every)}` : ''}`;
       const held = step.duration !== undefined ? `held ${formatDuration(step.duration)} then reverted` : 'held until the scenario ends, then reverted';

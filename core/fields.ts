@@ -19,12 +19,19 @@ export const ratio = z.union([z.number().min(0).max(1), z.string().regex(/^\d+(\
 
 /**
  * A threshold: a number, "5%", or a duration like "300ms". Durations are kept in ms with a
- * flag so the gate can convert them to the metric's unit (ms for latency, s for *Seconds).
+ * flag so the gate can convert them to the metric's unit (ms for latency, s for *Seconds);
+ * percentages keep a flag so validate can refuse them on metrics that are not ratios.
  */
+export interface Threshold {
+  n: number;
+  duration: boolean;
+  percent?: boolean;
+}
+
 export const threshold = z.union([
-  z.number().transform((n) => ({ n, duration: false })),
-  z.string().transform((s, ctx) => {
-    if (/^\d+(\.\d+)?%$/.test(s)) return { n: Number(s.slice(0, -1)) / 100, duration: false };
+  z.number().transform((n): Threshold => ({ n, duration: false })),
+  z.string().transform((s, ctx): Threshold => {
+    if (/^\d+(\.\d+)?%$/.test(s)) return { n: Number(s.slice(0, -1)) / 100, duration: false, percent: true };
     const ms = parseDuration(s);
     if (ms === undefined) {
       ctx.addIssue({ code: 'custom', message: `expected a number, a percentage like "5%" or a duration like "300ms", got "${s}"` });

@@ -45,12 +45,25 @@ export interface StepKind<P = unknown, K extends string = string> {
    * the run starts, so the one gate set is journaled in run.start and judges the run.
    */
   gates?(step: StepOf<P>, scenario: Scenario, options: GauntletOptions): Promise<GateSpec[]>;
+  /**
+   * What the step records, so `validate` can refuse gates nothing would measure: `traffic` when
+   * it records requests (samples/windows), the label keys on them, and the figures it may record.
+   * A kind that does not declare it is assumed to be able to record anything.
+   */
+  produces?(step: StepOf<P>): StepProduces;
   /** Versions of external tools the kind will use, for provenance (e.g. { k6: 'v1.8.1' }). */
   tools?(options: GauntletOptions): Promise<Record<string, string>>;
   /** Dry-run lines: what would be done, to what, when. Never touches anything. */
   plan(step: StepOf<P>, scenario: Scenario): string[];
   /** Do it. Record observations in the journal; make changes only through ctx.changes. */
   run(ctx: StepContext<P>): Promise<void>;
+}
+
+export interface StepProduces {
+  traffic?: boolean;
+  /** Label keys on its samples/windows; undefined = unknown (any label may appear). */
+  labels?: string[];
+  figures?: string[];
 }
 
 const kinds = new Map<string, StepKind<any>>();

@@ -141,6 +141,8 @@ registerStep({
     add(p.thresholds);
     return thresholdsToGates(thresholds, step.id, p.script ? HTTP_METRICS : BUILTIN_REQUEST_METRICS).gates;
   },
+  // A script's own tags may label its windows: labels are not known before it runs.
+  produces: () => ({ traffic: true, figures: ['surgeMultipleHeld', 'capacityRps'] }),
   async tools(options) {
     const { findK6 } = await import('./k6.ts');
     const k6 = await findK6(options);

@@ -9,6 +9,8 @@ import type { PathSegment } from '../core/source.ts';
 import { duration, labels, threshold, url } from '../core/fields.ts';
 import { SECTIONS, type Scenario, type Section, type Step } from '../core/scenario.ts';
 import { PLANNED_KINDS, stepKind, stepKinds } from '../core/steps.ts';
+import { nearest } from '../core/suggest.ts';
+import { checkGates } from './gate-checks.ts';
 
 /** Locates a field path in the file the user wrote. */
 export interface Locator {
@@ -152,6 +154,19 @@ function normalizeGate(raw: z.infer<typeof gateSchema>, i: number): GateSpec {
   };
 }
 
+/** A stable seed from the scenario's content (FNV-1a over its canonical JSON), 0..2^31-1. */
+export function derivedSeed(value: unknown): number {
+  const text = JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v,
+  ) ?? '';
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h & 0x7fffffff;
+}
+
 /** Validate and normalize a scenario's plain value. Throws InputError listing every issue. */
 export function normalizeScenario(value: unknown, loc: Locator, opts: { seed?: number } = {}): Scenario {
   const issues: InputIssue[] = [];
@@ -189,8 +204,12 @@ export function normalizeScenario(value: unknown, loc: Locator, opts: { seed?: n
   });
   gates.forEach((g, i) => {
     if (g.max === undefined && g.min === undefined) issues.push(loc.issue(['gates', i], 'a gate needs max or min'));
-    if (g.step && !ids.has(g.step)) issues.push(loc.issue(['gates', i, 'step'], `no step named "${g.step}" (steps: ${[...ids.keys()].join(', ') || 'none'})`));
+    if (g.step && !ids.has(g.step)) {
+      const guess = nearest(g.step, ids.keys());
+      issues.push(loc.issue(['gates', i, 'step'], `no step named "${g.step}"${guess ? `; did you mean ${guess}?` : ''} (steps: ${[...ids.keys()].join(', ') || 'none'})`));
+    }
   });
+  issues.push(...checkGates(s.gates, steps, loc));
   const declared = SECTIONS.some((sec) => s[sec] !== undefined);
   if (!declared) issues.push(loc.issue([], 'a scenario needs at least one step in load, release, faults or checks'));
   if (issues.length) throw new InputError(issues);
@@ -200,7 +219,9 @@ export function normalizeScenario(value: unknown, loc: Locator, opts: { seed?: n
     file: loc.file,
     target,
     duration: s.duration,
-    seed: s.seed ?? opts.seed ?? Math.floor(Math.random() * 2 ** 31),
+    // --seed wins over the file's seed; without either, derive one from the scenario itself, so
+    // plan and run agree and a rerun of the same file picks the same victims.
+    seed: opts.seed ?? s.seed ?? derivedSeed(value),
     steps,
     gates,
   };

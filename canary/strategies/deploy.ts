@@ -109,6 +109,7 @@ registerStep({
   summary: 'apply manifests all at once, wait until available, remove or restore them at the end',
   params,
   needsCluster: true,
+  produces: () => ({ traffic: false, labels: [], figures: ['rolloutSeconds'] }),
   check(step, scenario) {
     const issues: Array<[Array<string | number>, string]> = [];
     step.params.manifests.forEach((f, i) => {

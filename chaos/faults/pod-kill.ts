@@ -57,6 +57,7 @@ registerFault({
   summary: 'evict or delete pods chosen by label (PDB-respecting) and measure recovery',
   params,
   needsCluster: true,
+  figures: ['recoverySeconds'],
   describeTarget: (p) => `pods ${p.selector}${p.namespace ? ` in ${p.namespace}` : ''}`,
   check: (step, scenario) =>
     step.params.namespace || scenario.target.namespace ? [] : [[['namespace'], 'set namespace here or target.namespace: faults only touch a namespace you name']],

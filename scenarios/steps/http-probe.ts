@@ -110,6 +110,7 @@ registerStep({
   sections: ['checks'],
   summary: 'request a URL on a fixed interval and record status, latency and version of every response',
   params,
+  produces: (step) => ({ traffic: true, labels: ['version', ...Object.keys(step.params.labels ?? {})], figures: [] }),
   check(step, scenario) {
     return probeUrl(step.params, scenario.target.url) ? [] : [[[], 'needs url (or path, with target.url set)']];
   },
