@@ -5,8 +5,10 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { ExitCode, exitCodeOf, isGauntletError, InputError } from '../core/errors.ts';
+import { ExitCode, InputError } from '../core/errors.ts';
+import { toolVersion } from '../core/version.ts';
 import { commands } from './commands/index.ts';
+import { errorDocument, nearest, ParseError, toGauntletError } from './errors.ts';
 
 const EXIT_CODES = `Exit codes:
   0    pass: every gate passed on real measurements
@@ -19,7 +21,9 @@ const EXIT_CODES = `Exit codes:
 export async function main(argv: string[]): Promise<number> {
   let code: number = ExitCode.Pass;
   const noColor = argv.includes('--no-color') || (process.env.NO_COLOR ?? '') !== '';
-  const parser = yargs(argv)
+  const json = wantsJson(argv);
+  const verbose = argv.includes('--verbose') || argv.includes('-v');
+  const parser = yargs(normalizeArgv(argv))
     .scriptName(process.env.KUBECTL_PLUGINS_CALLER || argv0IsKubectl() ? 'kubectl gauntlet' : 'gauntlet')
     .usage('$0 <command> [options]\n\nPut a release through the gauntlet: canaries under load, faults, egress policy proofs, with numbers.')
     .option('kubeconfig', { type: 'string', describe: 'path to the kubeconfig (default: $KUBECONFIG, then ~/.kube/config)', global: true })
@@ -36,10 +40,11 @@ export async function main(argv: string[]): Promise<number> {
     .recommendCommands()
     .help()
     .alias('help', 'h')
-    .version(false)
+    .version(toolVersion())
+    .completion('completion', 'print a shell completion script (bash, zsh): gauntlet completion >> ~/.bashrc')
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
-      throw err ?? new UsageUsage(msg);
+      throw err ?? new ParseError(didYouMean(msg, parser as never));
     });
   for (const c of commands) {
     parser.command(c.command, c.describe, c.builder, async (args) => {
@@ -50,30 +55,60 @@ export async function main(argv: string[]): Promise<number> {
     await parser.parseAsync();
     return code;
   } catch (e) {
-    return report(e, noColor);
+    return report(e, { noColor, json, verbose });
   }
 }
 
-class UsageUsage extends Error {}
+/** `-o json`, `-ojson`, `--output json`, `--output=json` anywhere on the line. */
+function wantsJson(argv: string[]): boolean {
+  return argv.some((a, i) => a === '-ojson' || a === '--output=json' || a === '-o=json' || ((a === '-o' || a === '--output') && argv[i + 1] === 'json'));
+}
+
+/** `--manifests -` means stdin; yargs would read the lone `-` as an unknown positional. */
+function normalizeArgv(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '-' && i > 0 && /^--?[a-z]/.test(argv[i - 1]!) && !argv[i - 1]!.includes('=')) out[out.length - 1] = `${argv[i - 1]}=-`;
+    else out.push(argv[i]!);
+  }
+  return out;
+}
+
+/** "Unknown argument: intervall" gains "did you mean --interval?" from the command's own flags. */
+function didYouMean(msg: string, y: { getOptions(): { key: Record<string, unknown> } } | undefined): string {
+  const m = /^Unknown arguments?: (.+)$/.exec(msg);
+  if (!m || !y) return msg;
+  const known = Object.keys(y.getOptions().key).filter((k) => !/[A-Z]/.test(k) && k !== '$0' && k !== '_');
+  const hints = m[1]!
+    .split(', ')
+    .map((w) => [w, nearest(w.replace(/^-+/, ''), known)] as const)
+    .filter(([, n]) => n)
+    .map(([w, n]) => `${w}: did you mean --${n}?`);
+  if (hints.length === 1 && !m[1]!.includes(', ')) return `${msg} (${hints[0]!.replace(/^.*?: /, '')})`;
+  return hints.length ? `${msg} (${hints.join('; ')})` : msg;
+}
 
 function argv0IsKubectl(): boolean {
   return /kubectl-gauntlet/.test(process.argv[1] ?? '');
 }
 
-function report(e: unknown, noColor: boolean): number {
-  const red = (s: string) => (noColor || !process.stderr.isTTY ? s : `\x1b[31m${s}\x1b[39m`);
-  if (e instanceof UsageUsage) {
-    process.stderr.write(`${red('error:')} ${e.message}\nRun with --help for usage.\n`);
-    return ExitCode.Usage;
+function report(e: unknown, o: { noColor: boolean; json: boolean; verbose: boolean }): number {
+  const red = (s: string) => (o.noColor || !process.stderr.isTTY ? s : `\x1b[31m${s}\x1b[39m`);
+  const g = toGauntletError(e);
+  const code = g?.exitCode ?? ExitCode.Infra;
+  if (o.json) process.stdout.write(`${JSON.stringify(errorDocument(g, e, code), null, 2)}\n`);
+  if (g) {
+    const head = g instanceof InputError ? 'invalid input' : 'error';
+    process.stderr.write(`${red(`${head}:`)} ${g.message}\n`);
+    if (g.hint) process.stderr.write(`hint: ${g.hint}\n`);
+    else if (g instanceof ParseError) process.stderr.write('Run with --help for usage.\n');
+    if (o.verbose && (e as Error)?.stack) process.stderr.write(`${(e as Error).stack}\n`);
+    return code;
   }
-  if (isGauntletError(e)) {
-    const head = e instanceof InputError ? 'invalid input' : 'error';
-    process.stderr.write(`${red(`${head}:`)} ${e.message}\n`);
-    if (e.hint) process.stderr.write(`hint: ${e.hint}\n`);
-    return e.exitCode;
-  }
-  process.stderr.write(`${red('internal error:')} ${(e as Error)?.stack ?? String(e)}\n`);
-  return exitCodeOf(e);
+  // A genuine bug: one line, the stack only with --verbose.
+  process.stderr.write(`${red('internal error:')} ${(e as Error)?.message ?? String(e)}\n`);
+  process.stderr.write(o.verbose ? `${(e as Error)?.stack ?? ''}\n` : 'hint: rerun with --verbose for the stack trace, and report it as a bug\n');
+  return code;
 }
 
 main(hideBin(process.argv)).then(

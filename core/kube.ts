@@ -158,10 +158,11 @@ function explain(e: unknown, info: CallInfo, server: string): unknown {
   const where = `${info.resource}${info.namespace ? ` in namespace ${info.namespace}` : ''}`;
   const net = netCode(e);
   if (net) return new InfraError(`cluster unreachable at ${server} (${net}) while trying to ${info.verb} ${where}`, { hint: 'check the context (--context), or start the local lab: gauntlet lab up', cause: e });
-  // fetch's own failures ("fetch failed": a refused port, a bad address) name the cause one level down.
-  if (e instanceof TypeError && e.message === 'fetch failed') {
-    const why = (e.cause as Error | undefined)?.message ?? e.message;
-    return new InfraError(`cluster unreachable at ${server} (${why}) while trying to ${info.verb} ${where}`, { hint: 'check the context (--context), or start the local lab: gauntlet lab up', cause: e });
+  // fetch's own failures ("fetch failed": a refused port, a bad address, "bad port"), also when the
+  // client rewrote the message ("Failed to fetch resource metadata ...: fetch failed"): the cause is one level down.
+  if (!(e instanceof ApiException) && /fetch failed/.test(String((e as Error)?.message))) {
+    const why = String(((e as Error).cause as Error | undefined)?.message ?? 'fetch failed');
+    return new InfraError(`cluster unreachable at ${server} (${why}) while trying to ${info.verb} ${where}`, { hint: 'check the server in the kubeconfig and the context (--context), or start the local lab: gauntlet lab up', cause: e });
   }
   if (e instanceof ApiException) {
     // Pod Security admission also answers 403; it is not a missing permission.
@@ -181,19 +182,50 @@ function resourceOf(kind: string): string {
   return k.endsWith('y') ? `${k.slice(0, -1)}ies` : k.endsWith('s') ? `${k}es` : `${k}s`;
 }
 
-/** Connect to the cluster in the resolved context; fails fast if the context does not exist. */
-export function connect(o: Pick<GauntletOptions, 'kubeconfig' | 'kubeconfigEnv' | 'env' | 'context' | 'namespace'>): Kube {
+/** Where a command will act: the one resolution of kubeconfig and context every command uses. */
+export interface KubeTarget {
+  /** The kubeconfig file(s) read, in kubectl's precedence. */
+  kubeconfig: string[];
+  context: string;
+  server: string;
+  namespace: string;
+  /** Every context the kubeconfig holds (for messages). */
+  contexts: string[];
+}
+
+type TargetOptions = Pick<GauntletOptions, 'kubeconfig' | 'kubeconfigEnv' | 'env' | 'context' | 'namespace'>;
+
+function select(o: TargetOptions): { kc: KubeConfig; target: KubeTarget } {
   const kc = loadKubeConfig(o);
+  const contexts = kc.getContexts().map((c) => c.name);
+  const files = kubeconfigFiles(o);
   if (o.context) {
-    if (!kc.getContexts().some((c) => c.name === o.context)) {
-      throw new UsageError(`context "${o.context}" not found in kubeconfig (have: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`);
+    if (!contexts.includes(o.context)) {
+      throw new UsageError(`context "${o.context}" not found in kubeconfig (have: ${contexts.join(', ') || 'none'})`, {
+        hint: `read ${files.join(', ')}; ${contexts.length ? `pass one of its contexts, e.g. --context ${contexts[0]}` : 'add the context to it, or pass --kubeconfig'}`,
+      });
     }
     kc.setCurrentContext(o.context);
   }
   const ctx = kc.getContextObject(kc.getCurrentContext());
-  if (!ctx) throw new InfraError('kubeconfig has no current context', { hint: 'pass --context' });
+  if (!ctx) throw new UsageError(`kubeconfig ${files.join(', ')} has no current-context`, { hint: `pass --context (have: ${contexts.join(', ') || 'none'})` });
   const server = kc.getCurrentCluster()?.server ?? '(unknown server)';
-  const namespace = o.namespace ?? ctx.namespace ?? 'default';
+  return { kc, target: { kubeconfig: files, context: kc.getCurrentContext(), server, namespace: o.namespace ?? ctx.namespace ?? 'default', contexts } };
+}
+
+/**
+ * Resolve kubeconfig and context as kubectl does (--kubeconfig, else $KUBECONFIG, else
+ * ~/.kube/config; --context, else current-context) without connecting. An unknown context is a
+ * usage error naming the contexts the kubeconfig has.
+ */
+export function resolveKubeTarget(o: TargetOptions): KubeTarget {
+  return select(o).target;
+}
+
+/** Connect to the cluster in the resolved context; fails fast if the context does not exist. */
+export function connect(o: TargetOptions): Kube {
+  const { kc, target } = select(o);
+  const { server, namespace } = target;
   const objects = KubernetesObjectApi.makeApiClient(kc);
   const core = kc.makeApiClient(CoreV1Api);
   const ns = (x?: string) => x ?? namespace;

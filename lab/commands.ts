@@ -1,4 +1,5 @@
 /** The lab's commands: pick a provider, check the machine, delegate. */
+import { existsSync } from 'node:fs';
 import { InfraError, UsageError } from '../core/errors.ts';
 import { labPaths, type LabPaths } from './config.ts';
 import { dockerAnswers, kindDown, kindUp } from './providers/kind.ts';
@@ -35,6 +36,8 @@ export interface LabDownResult {
 }
 
 export interface LabEnvResult {
+  /** False when the lab is down (no kubeconfig to point at): `shell` is then empty. */
+  up: boolean;
   kubeconfig: string;
   /** A line for `eval "$(gauntlet lab env)"`. */
   shell: string;
@@ -91,14 +94,16 @@ export async function labStatus(opts: { paths?: LabPaths } = {}): Promise<LabSta
 }
 
 export async function labEnv(opts: { paths?: LabPaths } = {}): Promise<LabEnvResult> {
-  const kubeconfig = labKubeconfigPath(opts.paths);
-  return { kubeconfig, shell: `export KUBECONFIG=${kubeconfig}` };
+  const paths = opts.paths ?? labPaths();
+  const up = readSpec(paths) !== undefined && existsSync(paths.kubeconfig);
+  return { up, kubeconfig: paths.kubeconfig, shell: up ? `export KUBECONFIG=${paths.kubeconfig}` : '' };
 }
 
 export async function labNodeStop(opts: { node: string; paths?: LabPaths }): Promise<void> {
   await stopNode(opts.node, opts.paths);
 }
 
-export async function labNodeStart(opts: { node: string; paths?: LabPaths }): Promise<void> {
-  await startNodeAgain(opts.node, opts.paths);
+/** Start a stopped node; `waitMs` (> 0) waits until the API server reports it Ready. */
+export async function labNodeStart(opts: { node: string; paths?: LabPaths; waitMs?: number }): Promise<{ readyAfterMs?: number }> {
+  return startNodeAgain(opts.node, opts.paths, opts.waitMs ?? 0);
 }

@@ -19,6 +19,8 @@ export interface PolicyCheckOptions {
   manifests?: string | string[];
   /** Read objects from this kubeconfig context instead of manifests. */
   context?: string;
+  /** The cluster connection resolved at the CLI edge (kubeconfig + context); used with `context`. */
+  kube?: import('../core/kube.ts').Kube;
   /** Objects already in memory (tests, the probe). */
   objects?: InputObject[];
   /** Whether ipBlocks match pod IPs. Default `unknown`: analyse both, report either's violations. */
@@ -58,7 +60,7 @@ export async function checkPolicies(opts: PolicyCheckOptions): Promise<PolicyChe
     input = 'objects';
   } else if (opts.context !== undefined) {
     const { readClusterObjects } = await import('./cluster.ts');
-    objects = await readClusterObjects(opts.context);
+    objects = await readClusterObjects(opts.context, undefined, opts.kube);
     input = `context ${opts.context}`;
   } else {
     const list = Array.isArray(opts.manifests) ? opts.manifests : [opts.manifests as string];

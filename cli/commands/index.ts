@@ -5,5 +5,6 @@ import { recover, report } from './runs.ts';
 import { policies } from './policies.ts';
 import { load } from './load.ts';
 import { lab } from './lab.ts';
+import { version } from './version.ts';
 
-export const commands: CommandSpec<any>[] = [run, validate, plan, report, recover, load, lab, policies];
+export const commands: CommandSpec<any>[] = [run, validate, plan, report, recover, load, lab, policies, version];

@@ -6,18 +6,21 @@ import { emit, optionsFromArgs } from '../context.ts';
 const PROVIDERS = ['local', 'kind'] as const;
 const ACTIONS = ['up', 'down', 'status', 'env', 'node-stop', 'node-start'] as const;
 
-export const lab = defineCommand<{ action: (typeof ACTIONS)[number]; provider?: (typeof PROVIDERS)[number]; nodes: number; fakeNodes: number; node?: string }>({
-  command: 'lab <action>',
-  describe: 'a real multi-node Kubernetes lab on this machine (up, down, status, env)',
+export const lab = defineCommand<{ action: (typeof ACTIONS)[number]; name?: string; provider?: (typeof PROVIDERS)[number]; nodes: number; fakeNodes: number; node?: string; wait: boolean }>({
+  command: 'lab <action> [name]',
+  describe: `a real multi-node Kubernetes lab on this machine (${ACTIONS.join(', ')})`,
   builder: (y) =>
     y
       .positional('action', { choices: ACTIONS, demandOption: true, describe: 'what to do with the lab' })
+      .positional('name', { type: 'string', describe: 'node-stop, node-start: the node (same as --node)' })
       .option('provider', { choices: PROVIDERS, describe: 'local (host processes; default without Docker) or kind' })
       .option('nodes', { type: 'number', default: 3, describe: 'real worker nodes' })
       .option('fake-nodes', { type: 'number', default: 0, describe: 'KWOK-simulated nodes (tainted, no containers)' })
       .option('node', { type: 'string', describe: 'node name for node-stop / node-start' })
+      .option('wait', { type: 'boolean', default: true, describe: 'node-start: wait until the node is Ready (--no-wait returns at once)' })
       .example('$0 lab up', 'start a 3-node lab (idempotent)')
-      .example('eval "$($0 lab env)"', 'point kubectl at the lab'),
+      .example('eval "$($0 lab env)"', 'point kubectl at the lab')
+      .example('$0 lab node-stop lab-node-2', 'stop a node as a node failure would; `lab node-start lab-node-2` brings it back'),
   async handler(a) {
     const o = optionsFromArgs(a);
     const lab = await import('../../lab/index.ts');
@@ -39,17 +42,32 @@ export const lab = defineCommand<{ action: (typeof ACTIONS)[number]; provider?: 
       }
       case 'env': {
         const r = await lab.labEnv();
-        emit(o, r, () => r.shell);
+        if (!r.up) {
+          // Nothing on stdout in text mode: `eval "$(gauntlet lab env)"` must not export a missing file.
+          if (o.output === 'json') emit(o, { schema: 'gauntlet/lab-env/v1', ...r }, () => '');
+          process.stderr.write('the lab is down (no kubeconfig at ' + r.kubeconfig + ')\nhint: start it with `gauntlet lab up`\n');
+          // 1, not 2 or 3: nothing was wrong with the command or the machine, there is just no lab.
+          return ExitCode.GateFailed;
+        }
+        emit(o, { schema: 'gauntlet/lab-env/v1', ...r }, () => r.shell);
         return ExitCode.Pass;
       }
       case 'node-stop':
       case 'node-start': {
-        if (!a.node) {
-          const { UsageError } = await import('../../core/errors.ts');
-          throw new UsageError(`lab ${a.action} needs --node NAME`);
+        const { UsageError } = await import('../../core/errors.ts');
+        if (a.node && a.name && a.node !== a.name) throw new UsageError(`lab ${a.action}: two different nodes given (${a.name} and --node ${a.node})`);
+        const node = a.name ?? a.node;
+        if (!node) throw new UsageError(`lab ${a.action} needs a node name`, { hint: `gauntlet lab ${a.action} lab-node-2` });
+        if (a.action === 'node-stop') {
+          await lab.labNodeStop({ node });
+          emit(o, { schema: 'gauntlet/lab-node/v1', node, action: a.action }, () => `node-stop: ${node} stopped (kubelet and runtime; \`lab status\` shows it as Stopped)`);
+        } else {
+          if (a.wait) o.progress(`lab: starting ${node}, waiting until it is Ready (--no-wait to return at once)`);
+          const r = await lab.labNodeStart({ node, waitMs: a.wait ? 180_000 : 0 });
+          const readySeconds = r.readyAfterMs === undefined ? undefined : r.readyAfterMs / 1000;
+          emit(o, { schema: 'gauntlet/lab-node/v1', node, action: a.action, ...(readySeconds !== undefined ? { readySeconds } : {}) }, () =>
+            `node-start: ${node} ${readySeconds !== undefined ? `Ready after ${readySeconds.toFixed(1)} s` : 'started (not waiting for Ready)'}`);
         }
-        await (a.action === 'node-stop' ? lab.labNodeStop({ node: a.node }) : lab.labNodeStart({ node: a.node }));
-        emit(o, { node: a.node, action: a.action }, () => `${a.action}: ${a.node}`);
         return ExitCode.Pass;
       }
     }

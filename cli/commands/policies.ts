@@ -34,7 +34,8 @@ export const policies = defineCommand<PoliciesArgs>({
       .option('manifests', { type: 'string', array: true, describe: 'manifest files or directories, or - for stdin (instead of --context)' })
       .option('ip-block-mode', { choices: ['upstream', 'cilium', 'unknown'] as const, default: 'unknown' as const, describe: 'whether ipBlock matches pod IPs (upstream: yes, cilium: no, unknown: analyse both)' })
       .option('pod-cidr', { type: 'string', array: true, describe: 'CIDR(s) pod IPs come from (narrows where template pods can sit)' })
-      .option('output', { alias: 'o', choices: FORMATS, default: 'text' as const, describe: 'report format on stdout' })
+      // yargs appends a command's choices to the global option's (text, json): add only the extra formats.
+      .option('output', { choices: FORMATS.filter((f) => f !== 'text' && f !== 'json'), default: 'text' as const, describe: 'report format on stdout' })
       .option('out', { type: 'string', describe: 'write the report to this file instead of stdout' })
       .option('max-counterexamples', { type: 'number', default: 20, describe: 'counterexamples listed per workload (all are counted)' })
       .option('timeout-seconds', { type: 'number', default: 120, describe: 'probe: overall time limit' })
@@ -57,14 +58,13 @@ export const policies = defineCommand<PoliciesArgs>({
       } else process.stdout.write(text);
     };
     if (a.action === 'check') {
-      if (!a.manifests && !a.context) {
-        const { UsageError } = await import('../../core/errors.ts');
-        throw new UsageError('give --manifests FILE|DIR|- or --context CTX');
-      }
       const { checkPolicies, policyExitCode } = await import('../../policies/check.ts');
       const { renderPolicyCheck } = await import('../../policies/output/index.ts');
+      // Without --manifests, read the cluster the kubeconfig names: --kubeconfig / $KUBECONFIG /
+      // ~/.kube/config, and --context or its current-context (the resolution every command uses).
+      const kube = a.manifests ? undefined : (await import('../../core/kube.ts')).connect(o);
       const r = await checkPolicies({
-        allowlist: a.allowlist, manifests: a.manifests, context: a.manifests ? undefined : a.context,
+        allowlist: a.allowlist, manifests: a.manifests, ...(kube ? { context: kube.context, kube } : {}),
         ipBlockMode: a.ipBlockMode, podCidrs: a.podCidr, maxCounterexamples: a.maxCounterexamples,
       });
       await write(renderPolicyCheck(r, a.output));

@@ -6,13 +6,13 @@ import { emit, optionsFromArgs } from '../context.ts';
 
 const FORMATS = ['html', 'md', 'junit', 'json', 'text', 'github'] as const;
 
-export const report = defineCommand<{ runDir: string; format: (typeof FORMATS)[number]; out?: string }>({
+export const report = defineCommand<{ runDir: string; format?: (typeof FORMATS)[number]; out?: string }>({
   command: 'report <run-dir>',
   describe: 'rebuild a report from the run journal alone',
   builder: (y) =>
     y
       .positional('run-dir', { type: 'string', demandOption: true, describe: 'a run directory (holds journal.ndjson)' })
-      .option('format', { alias: 'f', choices: FORMATS, default: 'md' as const, describe: 'report format' })
+      .option('format', { alias: 'f', choices: FORMATS, describe: 'report format (default: md; json with -o json)' })
       .option('out', { type: 'string', describe: 'write to this file instead of stdout' })
       .example('$0 report runs/20261121T120000Z-probe-ab12 --format html --out report.html', 'self-contained HTML report'),
   async handler(a) {
@@ -20,7 +20,8 @@ export const report = defineCommand<{ runDir: string; format: (typeof FORMATS)[n
     const { readJournal } = await import('../../core/journal.ts');
     const { renderReport } = await import('../../reports/index.ts');
     const events = readJournal(join(a.runDir, 'journal.ndjson'));
-    const text = renderReport(events, a.format, { color: o.color && !a.out });
+    const format = a.format ?? (o.output === 'json' ? 'json' : 'md');
+    const text = renderReport(events, format, { color: o.color && !a.out });
     if (a.out) {
       const { writeFile } = await import('node:fs/promises');
       await writeFile(a.out, text);

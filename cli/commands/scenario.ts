@@ -3,6 +3,30 @@ import { ExitCode } from '../../core/errors.ts';
 import { defineCommand } from './types.ts';
 import { emit, optionsFromArgs } from '../context.ts';
 import { onInterrupt } from '../interrupt.ts';
+import type { GauntletOptions } from '../../core/options.ts';
+import type { Scenario } from '../../core/scenario.ts';
+
+/**
+ * Flags win over the file: `--context` / `-n` replace target.context / target.namespace (said on
+ * stderr when they differ). A context that is named (by flag, or by a scenario that needs a
+ * cluster) must exist in the kubeconfig: exit 2 naming the contexts it has, before anything runs.
+ */
+async function targetScenario(s: Scenario, o: GauntletOptions, mode: 'plan' | 'run'): Promise<Scenario> {
+  const target = { ...s.target };
+  for (const [key, flag] of [['context', o.context], ['namespace', o.namespace]] as const) {
+    if (flag === undefined) continue;
+    if (target[key] !== undefined && target[key] !== flag) o.progress(`--${key} ${flag} overrides the scenario's target.${key} (${target[key]})`);
+    target[key] = flag;
+  }
+  const { stepKind } = await import('../../core/steps.ts');
+  const needsCluster = s.steps.some((st) => stepKind(st.kind)?.needsCluster);
+  // plan checks only a context the user named on the line: it can show a lab scenario without the lab.
+  if (o.context !== undefined || (mode === 'run' && needsCluster && target.context !== undefined)) {
+    const { resolveKubeTarget } = await import('../../core/kube.ts');
+    resolveKubeTarget({ ...o, context: target.context });
+  }
+  return { ...s, target };
+}
 
 interface ScenarioArgs {
   scenario: string;
@@ -21,10 +45,21 @@ export const validate = defineCommand<ScenarioArgs>({
   async handler(a) {
     const o = optionsFromArgs(a);
     const { loadScenario } = await import('../../scenarios/load.ts');
-    const s = await loadScenario(a.scenario, { seed: a.seed });
-    emit(o, { valid: true, name: s.name, steps: s.steps.map((x) => ({ id: x.id, kind: x.kind, section: x.section })), gates: s.gates.length }, () =>
-      `${a.scenario}: valid (${s.steps.length} step(s), ${s.gates.length} gate(s))`,
-    );
+    const { validateDoc, invalidDoc } = await import('../documents.ts');
+    const { InputError } = await import('../../core/errors.ts');
+    let s: Scenario;
+    try {
+      s = await loadScenario(a.scenario, { seed: a.seed });
+    } catch (e) {
+      // -o json: the issues as the validate document (the error goes to stderr as always).
+      if (e instanceof InputError && o.output === 'json') {
+        emit(o, invalidDoc(a.scenario, e.issues), () => '');
+        process.stderr.write(`invalid input: ${e.message}\n`);
+        return e.exitCode;
+      }
+      throw e;
+    }
+    emit(o, validateDoc(a.scenario, s), () => `${a.scenario}: valid (${s.steps.length} step(s), ${s.gates.length} gate(s))`);
     return ExitCode.Pass;
   },
 });
@@ -37,9 +72,10 @@ export const plan = defineCommand<ScenarioArgs>({
     const o = optionsFromArgs(a);
     const { loadScenario } = await import('../../scenarios/load.ts');
     const { planScenario, formatPlan } = await import('../../scenarios/plan.ts');
-    const s = await loadScenario(a.scenario, { seed: a.seed });
+    const { planDoc } = await import('../documents.ts');
+    const s = await targetScenario(await loadScenario(a.scenario, { seed: a.seed }), o, 'plan');
     const p = planScenario(s, o);
-    emit(o, p, () => formatPlan(p, o.color));
+    emit(o, planDoc(p, s), () => formatPlan(p, o.color));
     return ExitCode.Pass;
   },
 });
@@ -58,12 +94,13 @@ export const run = defineCommand<ScenarioArgs & { dryRun?: boolean }>({
     const { loadScenario } = await import('../../scenarios/load.ts');
     const { runScenario } = await import('../../scenarios/runner.ts');
     const { summarizeAsync } = await import('./summary.ts');
-    const s = await loadScenario(a.scenario, { seed: a.seed });
+    const { runDoc } = await import('../documents.ts');
+    const s = await targetScenario(await loadScenario(a.scenario, { seed: a.seed }), o, 'run');
     const interrupt = onInterrupt();
     try {
       const r = await runScenario({ scenario: s, options: o, signal: interrupt.signal });
       const text = o.output === 'json' ? '' : await summarizeAsync(r, o.color);
-      emit(o, { runId: r.runId, runDir: r.runDir, status: r.status, verdict: r.verdict, exitCode: r.exitCode, unreverted: r.unreverted, reports: r.reportFiles }, () => text);
+      emit(o, runDoc(r, s.gates), () => text);
       return r.exitCode;
     } finally {
       interrupt.done();

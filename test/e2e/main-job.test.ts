@@ -25,8 +25,8 @@ describe('main job: scenarios/lab-demo.yaml in the lab', () => {
     expect(r.stderr).toMatch(/using context gauntlet-lab/);
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out.verdict.verdict).toBe('pass');
-    for (const g of out.verdict.gates) expect(g.samples, g.name).toBeGreaterThan(0);
+    expect(out.verdict).toBe('pass');
+    for (const g of out.gates) expect(g.samples, g.name).toBeGreaterThan(0);
     const report = JSON.parse(readFileSync(join(out.runDir, 'report.json'), 'utf8'));
     const figure = (name: string) => report.figures.find((f: { name: string }) => f.name === name);
     expect(figure('recoverySeconds')?.value).toBeGreaterThan(0);

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateSchema } from '../../reports/schema/validate.ts';
 import { runGauntlet } from '../support/cli.ts';
 import { startFlakyServer, type FlakyServer } from '../support/flaky-server.ts';
 
@@ -64,8 +65,11 @@ describe('probe scenario against a server broken for a known window', () => {
     const r = await runCli(['run', file, '--report-dir', join(dir, 'runs'), '-o', 'json']);
     expect(r.code, r.stderr).toBe(1);
     const out = JSON.parse(r.stdout);
-    expect(out.verdict.verdict).toBe('fail');
-    const byName = Object.fromEntries(out.verdict.gates.map((g: { name: string }) => [g.name, g]));
+    expect(out.verdict).toBe('fail');
+    const byName = Object.fromEntries(out.gates.map((g: { name: string }) => [g.name, g]));
+    // One documented document: schema-valid, the verdict flat, thresholds as numbers.
+    expect(validateSchema(out, JSON.parse(readFileSync('cli/schema/run.schema.json', 'utf8')))).toEqual([]);
+    expect(byName['survives-fault']).toMatchObject({ metric: 'error_rate', unit: 'ratio', max: 0.1 });
     expect(byName['clean-before'].verdict).toBe('pass');
     expect(byName['clean-after'].verdict).toBe('pass');
     // Inside the window every request failed: the during-phase error rate is ~100%.

@@ -2,7 +2,10 @@
  * Stop and start one real node's kubelet and runtime, as a node failure would: its pods' processes
  * are killed too, while the node's namespace, kube-proxy and policy enforcer stay.
  */
+import { InfraError, UsageError } from '../../../core/errors.ts';
+import { sleep } from '../../../core/proc.ts';
 import { labPaths, nodeSpecs, type LabPaths } from '../../config.ts';
+import { nodes } from './kubectl.ts';
 import { cgroupPids } from './cgroups.ts';
 import { nodeCgroup } from './node-config.ts';
 import { daemons, stopDaemon, stopPids, strayProcesses } from './sh.ts';
@@ -10,8 +13,11 @@ import { nodeDirs } from './node-config.ts';
 import { readSpec, startNode } from './up.ts';
 
 function spec(p: LabPaths, name: string) {
-  const n = nodeSpecs(readSpec(p)?.nodes ?? 0).find((x) => x.name === name);
-  if (n === undefined) throw new Error(`no lab node named ${name}`);
+  const lab = readSpec(p);
+  if (lab === undefined) throw new InfraError('the lab is down', { hint: 'start it with `gauntlet lab up`' });
+  const all = nodeSpecs(lab.nodes);
+  const n = all.find((x) => x.name === name);
+  if (n === undefined) throw new UsageError(`no lab node named ${name}`, { hint: `the lab's nodes: ${all.map((x) => x.name).join(', ')}` });
   return n;
 }
 
@@ -24,9 +30,18 @@ export async function stopNode(name: string, paths?: LabPaths): Promise<void> {
   await stopPids(cgroupPids(nodeCgroup(n)), 2000);
 }
 
-export async function startNodeAgain(name: string, paths?: LabPaths): Promise<void> {
+/** Start a stopped node; with `waitMs`, return only once the API server reports it Ready. */
+export async function startNodeAgain(name: string, paths?: LabPaths, waitMs = 0): Promise<{ readyAfterMs?: number }> {
   const p = paths ?? labPaths();
+  const started = Date.now();
   await startNode(p, spec(p, name));
+  if (waitMs <= 0) return {};
+  while (Date.now() - started < waitMs) {
+    const n = (await nodes(p).catch(() => [])).find((x) => x.name === name);
+    if (n?.ready) return { readyAfterMs: Date.now() - started };
+    await sleep(1000);
+  }
+  throw new InfraError(`${name} started but is not Ready after ${Math.round(waitMs / 1000)} s`, { hint: `see ${p.state}/logs/${name}-kubelet.log` });
 }
 
 export function nodeRunning(name: string, paths?: LabPaths): boolean {

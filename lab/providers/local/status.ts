@@ -1,6 +1,6 @@
 /** `lab status` for the local provider: what runs, what is stale, and the lab's timings. */
 import { existsSync } from 'node:fs';
-import { labPaths, TIMINGS, type LabPaths } from '../../config.ts';
+import { labPaths, nodeSpecs, TIMINGS, type LabPaths } from '../../config.ts';
 import { cgroupExists } from './cgroups.ts';
 import { nodes, type NodeInfo } from './kubectl.ts';
 import { bridgeUp, labNetns } from './net.ts';
@@ -8,14 +8,41 @@ import { CGROUP_ROOT } from './node-config.ts';
 import { daemons, strayProcesses, type DaemonState } from './sh.ts';
 import { readSpec, type LabSpec } from './up.ts';
 
+/** A lab node as `lab status` shows it: `stopped` when its kubelet is not running (the API lags). */
+export type NodeState = 'ready' | 'not-ready' | 'stopped';
+export type NodeRow = NodeInfo & { state: NodeState };
+/** A daemon; `stopped` marks one `lab node-stop` stopped on purpose (not stale). */
+export type ProcessRow = DaemonState & { stopped?: boolean };
+
+/** The per-node daemons `lab node-stop` stops (and removes the pidfiles of). */
+const NODE_STOPPED_DAEMONS = ['kubelet', 'containerd'];
+
+/**
+ * Node and process rows from what runs: a lab node whose kubelet is not alive is `stopped` at once,
+ * whatever the API server still says (it marks the node NotReady only after the grace period),
+ * and its stopped daemons stay listed, as stopped.
+ */
+export function nodeRows(labNodes: readonly string[], processes: readonly DaemonState[], apiNodes: readonly NodeInfo[]): { nodes: NodeRow[]; processes: ProcessRow[] } {
+  const alive = (name: string) => processes.some((d) => d.name === name && d.alive);
+  const stopped = new Set(labNodes.filter((n) => !alive(`${n}-kubelet`)));
+  const rows: NodeRow[] = apiNodes.map((n) =>
+    stopped.has(n.name) ? { ...n, ready: false, state: 'stopped' } : { ...n, state: n.ready ? 'ready' : 'not-ready' },
+  );
+  for (const n of stopped) if (!rows.some((r) => r.name === n)) rows.push({ name: n, ready: false, labels: {}, annotations: {}, state: 'stopped' });
+  const procs: ProcessRow[] = processes.filter((d) => !(stopped.has(d.name.replace(/-(kubelet|containerd)$/, '')) && !d.alive));
+  for (const n of stopped) for (const d of NODE_STOPPED_DAEMONS) procs.push({ name: `${n}-${d}`, pid: 0, alive: false, stopped: true });
+  procs.sort((a, b) => a.name.localeCompare(b.name));
+  return { nodes: rows, processes: procs };
+}
+
 export interface LabStatus {
   provider: 'local';
   /** up: every daemon alive and every node Ready; partial: something is missing; down: nothing is there. */
   phase: 'up' | 'partial' | 'down';
   spec?: LabSpec;
   kubeconfig: string;
-  processes: DaemonState[];
-  nodes: NodeInfo[];
+  processes: ProcessRow[];
+  nodes: NodeRow[];
   /** Things the lab made that no running lab accounts for: `lab down` removes them. */
   stale: string[];
   timings: typeof TIMINGS;
@@ -24,10 +51,11 @@ export interface LabStatus {
 export async function localStatus(opts: { paths?: LabPaths } = {}): Promise<LabStatus> {
   const p = opts.paths ?? labPaths();
   const spec = readSpec(p);
-  const processes = daemons(p.state);
-  const stale = processes.filter((d) => !d.alive).map((d) => `dead process: ${d.name} (pid ${d.pid})`);
-  let ns: NodeInfo[] = [];
-  if (processes.some((d) => d.name === 'kube-apiserver' && d.alive)) ns = await nodes(p).catch(() => []);
+  const running = daemons(p.state);
+  let apiNodes: NodeInfo[] = [];
+  if (running.some((d) => d.name === 'kube-apiserver' && d.alive)) apiNodes = await nodes(p).catch(() => []);
+  const { nodes: ns, processes } = spec ? nodeRows(nodeSpecs(spec.nodes).map((n) => n.name), running, apiNodes) : { nodes: apiNodes.map((n) => ({ ...n, state: (n.ready ? 'ready' : 'not-ready') as NodeState })), processes: running };
+  const stale = processes.filter((d) => !d.alive && !('stopped' in d && d.stopped)).map((d) => `dead process: ${d.name} (pid ${d.pid})`);
   if (spec === undefined) {
     for (const n of labNetns()) stale.push(`network namespace: ${n}`);
     if (await bridgeUp()) stale.push('bridge: gl-lab0');
@@ -36,7 +64,7 @@ export async function localStatus(opts: { paths?: LabPaths } = {}): Promise<LabS
     for (const s of strayProcesses(p.state)) if (!known.has(s.pid)) stale.push(`process: ${s.pid} ${s.cmd.slice(0, 80)}`);
     if (existsSync(p.state)) stale.push(`state dir: ${p.state}`);
   }
-  const allAlive = processes.length > 0 && processes.every((d) => d.alive);
+  const allAlive = processes.length > 0 && processes.every((d) => d.alive || ('stopped' in d && d.stopped));
   const realNodes = ns.filter((n) => n.labels['gauntlet.dev/lab'] === 'true');
   const ready = spec !== undefined && realNodes.length === spec.nodes && realNodes.every((n) => n.ready);
   const phase = spec === undefined && stale.length === 0 ? 'down' : allAlive && ready ? 'up' : 'partial';
@@ -48,9 +76,10 @@ export function formatStatus(s: LabStatus): string {
   if (s.spec) lines.push(`kubeconfig: ${s.kubeconfig} (context gauntlet-lab)`);
   for (const n of s.nodes) {
     const kind = n.annotations['kwok.x-k8s.io/node'] ? 'fake' : (n.labels['karpenter.sh/capacity-type'] ?? '');
-    lines.push(`node ${n.name.padEnd(14)} ${n.ready ? 'Ready   ' : 'NotReady'} ${kind.padEnd(9)} zone=${n.labels['topology.kubernetes.io/zone'] ?? '-'} podCIDR=${n.podCidr ?? '-'}`);
+    const state = n.state === 'stopped' ? 'Stopped ' : n.ready ? 'Ready   ' : 'NotReady';
+    lines.push(`node ${n.name.padEnd(14)} ${state} ${kind.padEnd(9)} zone=${n.labels['topology.kubernetes.io/zone'] ?? '-'} podCIDR=${n.podCidr ?? '-'}`);
   }
-  for (const d of s.processes) lines.push(`process ${d.name.padEnd(28)} ${d.alive ? `running pid ${d.pid}` : 'STALE (not running)'}`);
+  for (const d of s.processes) lines.push(`process ${d.name.padEnd(28)} ${d.alive ? `running pid ${d.pid}` : d.stopped ? 'stopped (lab node-stop; lab node-start starts it)' : 'STALE (not running)'}`);
   for (const x of s.stale) lines.push(`stale: ${x}`);
   const t = s.timings;
   lines.push(

@@ -1,0 +1,118 @@
+/**
+ * The CLI as a new user meets it: flags, contexts, errors and -o json, run as a user would
+ * (`node cli/main.ts ...`). Nothing here reaches a cluster: the kubeconfig points at a closed
+ * loopback port.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { validateSchema } from '../reports/schema/validate.ts';
+
+const KC = 'cli/fixtures/kubeconfig-dead.yaml';
+const cli = (args: string[], input?: string) =>
+  spawnSync(process.execPath, ['cli/main.ts', ...args], { encoding: 'utf8', input, env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '/nonexistent', HOME: '/nonexistent' } });
+const schema = (name: string) => JSON.parse(readFileSync(`cli/schema/${name}.schema.json`, 'utf8')) as Record<string, unknown>;
+const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
+
+// [what, argv, exit code, stderr pattern, stdout pattern]
+const cases: Array<[string, string[], number, RegExp | undefined, RegExp | undefined]> = [
+  ['--version prints the version', ['--version'], 0, undefined, new RegExp(`^${version}\\n$`)],
+  ['`version` prints the version', ['version'], 0, undefined, new RegExp(`^${version}\\n$`)],
+  ['a misspelled flag gets "did you mean"', ['validate', 'scenarios/probe.yaml', '--seeed', '1'], 2, /Unknown argument: seeed \(did you mean --seed\?\)/, /^$/],
+  ['a misspelled global flag too', ['plan', 'scenarios/probe.yaml', '--kubeconfg', KC], 2, /did you mean --kubeconfig\?/, /^$/],
+  ['a misspelled command gets "did you mean"', ['valdate', 'x'], 2, /Did you mean validate\?/, undefined],
+  ['an unknown --context exits 2 naming the kubeconfig\'s contexts', ['plan', 'scenarios/lab-demo.yaml', '--kubeconfig', KC, '--context', 'prod'], 2, /context "prod" not found in kubeconfig \(have: alpha, beta\)/, /^$/],
+  ['an unknown --context is an error even for a scenario that needs no cluster', ['run', 'scenarios/probe.yaml', '--kubeconfig', KC, '--context', 'prod', '--report-dir', '/tmp/gauntlet-cli-edge-never'], 2, /have: alpha, beta/, /^$/],
+  ['--context wins over target.context, and says so', ['plan', 'scenarios/lab-demo.yaml', '--kubeconfig', KC, '--context', 'beta'], 0, /--context beta overrides the scenario's target\.context \(gauntlet-lab\)/, /target: context beta,/],
+  ['policies check uses --kubeconfig and its current-context (then names the dead address)', ['policies', 'check', '--allowlist', 'policies/examples/allowlist.yaml', '--kubeconfig', KC], 3, /cluster unreachable at https:\/\/127\.0\.0\.1:59999 \(ECONNREFUSED\)/, undefined],
+  ['lab node-start takes the node as a positional (and needs one)', ['lab', 'node-start'], 2, /lab node-start needs a node name/, undefined],
+  ['completion prints a shell script', ['completion'], 0, undefined, /gauntlet.*completion/s],
+];
+
+describe('the CLI edge', () => {
+  it.each(cases)('%s', (_what, args, code, stderr, stdout) => {
+    const r = cli(args);
+    if (stderr) expect(r.stderr).toMatch(stderr);
+    if (stdout) expect(r.stdout).toMatch(stdout);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at .*\.ts:\d+/);
+    expect(r.status, r.stderr).toBe(code);
+  });
+
+  it('--manifests - reads manifests from stdin', () => {
+    const r = cli(['policies', 'check', '--allowlist', 'policies/examples/allowlist.yaml', '--manifests', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n');
+    expect(r.stderr).not.toMatch(/Unknown argument/);
+    expect([0, 1]).toContain(r.status);
+  });
+
+  it('policies --help lists -o once, with each format once', () => {
+    const r = cli(['policies', '--help']);
+    expect(r.stdout).not.toMatch(/-o, -o/);
+    expect(r.stdout).toMatch(/choices: "text", "json", "junit", "sarif", "md"\]/);
+  });
+
+  it('the lab summary names every action', () => {
+    const r = cli(['--help']);
+    expect(r.stdout).toMatch(/lab <action>.*node-stop, node-start/s);
+  });
+
+  it('the run directory is not created for an unknown context', () => {
+    expect(existsSync('/tmp/gauntlet-cli-edge-never')).toBe(false);
+  });
+});
+
+describe('-o json: one document per command, valid against its schema, errors included', () => {
+  const json = (args: string[]) => {
+    const r = cli([...args, '-o', 'json']);
+    return { r, doc: JSON.parse(r.stdout) as Record<string, any> };
+  };
+
+  it('validate (valid)', () => {
+    const { r, doc } = json(['validate', 'scenarios/lab-demo.yaml']);
+    expect(r.status).toBe(0);
+    expect(validateSchema(doc, schema('validate'))).toEqual([]);
+    expect(doc.gates.find((g: { name: string }) => g.name === 'clean-before')).toMatchObject({ metric: 'error_rate', unit: 'ratio', phase: 'before', max: 0.005 });
+  });
+
+  it('validate (invalid): the issues on stdout, exit 2', () => {
+    const { r, doc } = json(['validate', 'scenarios/fixtures/bad/gate-mistakes.yaml']);
+    expect(r.status).toBe(2);
+    expect(validateSchema(doc, schema('validate'))).toEqual([]);
+    expect(doc.valid).toBe(false);
+    expect(doc.issues).toHaveLength(8);
+    expect(doc.issues[0]).toMatchObject({ line: 9, column: 14, path: 'gates[0].metric' });
+  });
+
+  it('plan: structured gates, and the same seed on every call', () => {
+    const a = json(['plan', 'scenarios/lab-demo.yaml']);
+    const b = json(['plan', 'scenarios/lab-demo.yaml']);
+    expect(validateSchema(a.doc, schema('plan'))).toEqual([]);
+    expect(a.doc.seed).toBe(b.doc.seed);
+    expect(a.doc.gates[3]).toMatchObject({ name: 'pod-replaced', metric: 'recoverySeconds', unit: 's', max: 30 });
+    expect(json(['plan', 'scenarios/lab-demo.yaml', '--seed', '42']).doc.seed).toBe(42);
+  });
+
+  it('an error is a JSON document too, with the same exit code', () => {
+    const { r, doc } = json(['plan', 'scenarios/lab-demo.yaml', '--kubeconfig', KC, '--context', 'prod']);
+    expect(r.status).toBe(2);
+    expect(validateSchema(doc, schema('error'))).toEqual([]);
+    expect(doc.error).toMatchObject({ kind: 'usage', exitCode: 2 });
+  });
+
+  it('version', () => {
+    const { doc } = json(['version']);
+    expect(validateSchema(doc, schema('version'))).toEqual([]);
+    expect(doc.version).toBe(version);
+  });
+});
+
+describe('bin/gauntlet.js on an old Node', () => {
+  const old = '/usr/bin/node';
+  const v = existsSync(old) ? spawnSync(old, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim() : '';
+  const tooOld = /^(\d+)\.(\d+)/.test(v) && (Number(v.split('.')[0]) < 22 || (Number(v.split('.')[0]) === 22 && Number(v.split('.')[1]) < 18));
+  it.skipIf(!tooOld)(`says which Node is needed and how to get it (system node ${v || 'absent'})`, () => {
+    const r = spawnSync(old, ['bin/gauntlet.js', '--help'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/gauntlet needs Node >= 22\.18; this is Node 2\d\./);
+    expect(r.stderr).toMatch(/npm start.*npx gauntlet/);
+  });
+});
