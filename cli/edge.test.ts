@@ -4,11 +4,14 @@
  * loopback port.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateSchema } from '../reports/schema/validate.ts';
 
 const KC = 'cli/fixtures/kubeconfig-dead.yaml';
+const NEVER = join(mkdtempSync(join(tmpdir(), 'gauntlet-cli-edge-')), 'runs');
 const cli = (args: string[], input?: string) =>
   spawnSync(process.execPath, ['cli/main.ts', ...args], { encoding: 'utf8', input, env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '/nonexistent', HOME: '/nonexistent' } });
 const schema = (name: string) => JSON.parse(readFileSync(`cli/schema/${name}.schema.json`, 'utf8')) as Record<string, unknown>;
@@ -22,7 +25,7 @@ const cases: Array<[string, string[], number, RegExp | undefined, RegExp | undef
   ['a misspelled global flag too', ['plan', 'scenarios/probe.yaml', '--kubeconfg', KC], 2, /did you mean --kubeconfig\?/, /^$/],
   ['a misspelled command gets "did you mean"', ['valdate', 'x'], 2, /Did you mean validate\?/, undefined],
   ['an unknown --context exits 2 naming the kubeconfig\'s contexts', ['plan', 'scenarios/lab-demo.yaml', '--kubeconfig', KC, '--context', 'prod'], 2, /context "prod" not found in kubeconfig \(have: alpha, beta\)/, /^$/],
-  ['an unknown --context is an error even for a scenario that needs no cluster', ['run', 'scenarios/probe.yaml', '--kubeconfig', KC, '--context', 'prod', '--report-dir', '/tmp/gauntlet-cli-edge-never'], 2, /have: alpha, beta/, /^$/],
+  ['an unknown --context is an error even for a scenario that needs no cluster', ['run', 'scenarios/probe.yaml', '--kubeconfig', KC, '--context', 'prod', '--report-dir', NEVER], 2, /have: alpha, beta/, /^$/],
   ['--context wins over target.context, and says so', ['plan', 'scenarios/lab-demo.yaml', '--kubeconfig', KC, '--context', 'beta'], 0, /--context beta overrides the scenario's target\.context \(gauntlet-lab\)/, /target: context beta,/],
   ['policies check uses --kubeconfig and its current-context (then names the dead address)', ['policies', 'check', '--allowlist', 'policies/examples/allowlist.yaml', '--kubeconfig', KC], 3, /cluster unreachable at https:\/\/127\.0\.0\.1:59999 \(ECONNREFUSED\)/, undefined],
   ['lab node-start takes the node as a positional (and needs one)', ['lab', 'node-start'], 2, /lab node-start needs a node name/, undefined],
@@ -56,7 +59,7 @@ describe('the CLI edge', () => {
   });
 
   it('the run directory is not created for an unknown context', () => {
-    expect(existsSync('/tmp/gauntlet-cli-edge-never')).toBe(false);
+    expect(existsSync(NEVER)).toBe(false);
   });
 });
 
