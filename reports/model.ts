@@ -7,6 +7,9 @@ import { faultWindows, perSecondSeries, phaseAt, type FaultWindow, type Phase } 
 import type { JournalEvent, Labels, Provenance, RunStart, RunStatus } from '../core/events.ts';
 import { runVerdict, type GateResult, type GateSpec, type RunVerdict } from '../core/gates.ts';
 import { breakdown } from './breakdown.ts';
+import { FAILURE_CAUSE_DEFINITIONS } from '../core/failures.ts';
+import { CAUSE_LABEL, failureCauses, stepTraffic, type FailureCauses, type StepTraffic } from './causes.ts';
+export type { CauseCount, CauseRow, FailureCauses, StepTraffic, TrafficSource } from './causes.ts';
 import { redact } from './redact.ts';
 
 export const REPORT_SCHEMA_VERSION = 1;
@@ -113,9 +116,14 @@ export interface Report {
   provenance?: ReportProvenance;
   scenario?: ScenarioSummary;
   gates: GateResult[];
+  /** Every request together: probes' and the load generator's (see `steps` for each apart). */
   totals: Stats;
   phases: PhaseStats[];
   labels: LabelBreakdown[];
+  /** Each step's own traffic, labelled probe or load. */
+  steps: StepTraffic[];
+  /** Why requests failed: by cause, per step and phase. */
+  failureCauses: FailureCauses;
   faults: ReportFault[];
   figures: ReportFigure[];
   timeline: TimelineEntry[];
@@ -151,6 +159,8 @@ export function buildReport(events: readonly JournalEvent[], opts: BuildOptions 
     totals: traffic.totals,
     phases: traffic.phases,
     labels: traffic.labels,
+    steps: stepTraffic(events, windows),
+    failureCauses: failureCauses(events, windows),
     faults: windows.map(faultOf),
     figures: figuresOf(events, windows),
     timeline: timelineOf(events),
@@ -291,6 +301,7 @@ function definitionsFor(r: Report): Definition[] {
         'latency percentiles (time to full response) of the successful requests only, from Prometheus native-histogram buckets, merged exactly across 1 s windows; never averages of averages; a percentile is its bucket\'s geometric midpoint: within ±4.4 % of the true value for k6 load (schema 3, bucket ratio 2^(1/8), as k6 pushes them), ±0.14 % for probes (schema 8); the max of k6 load is its highest bucket\'s upper bound. No successful request: no latency, and a latency gate is inconclusive',
     },
     { term: 'rate (req/s)', definition: 'requests / seconds of run time the selection covers' },
+    { term: 'probe / load traffic', definition: 'probe = requests a check step (http-probe) made one by one; load = the load generator\'s (k6) requests. "all traffic" adds both; the per-step rows show each apart' },
     {
       term: 'phases',
       definition:
@@ -301,5 +312,9 @@ function definitionsFor(r: Report): Definition[] {
   const named = new Map<string, string>();
   for (const f of r.figures) if (!named.has(f.name)) named.set(f.name, f.definition ?? FIGURE_DEFINITIONS[f.name] ?? `recorded by step ${f.step}`);
   for (const [name, definition] of named) defs.push({ term: name, definition });
+  for (const c of r.failureCauses.totals) defs.push({ term: `failure: ${CAUSE_LABEL[c.cause]}`, definition: FAILURE_CAUSE_DEFINITIONS[c.cause] });
+  if (r.failureCauses.derivedFailures) {
+    defs.push({ term: 'derived causes', definition: `${r.failureCauses.derivedFailures} failure(s) carried no recorded cause (an older journal): samples were classified from their status and error, load failures without a cause count as "other"` });
+  }
   return defs;
 }

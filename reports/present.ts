@@ -4,7 +4,39 @@
  */
 import type { Phase } from '../core/analysis.ts';
 import { formatValue, type GateResult, type GateVerdict } from '../core/gates.ts';
-import type { Report, Stats, TimelineEntry } from './model.ts';
+import { CAUSE_LABEL, topCauses } from './causes.ts';
+import type { CauseRow, Report, Stats, StepTraffic, TimelineEntry } from './model.ts';
+
+/** Which traffic "all" covers: `probe + load`, `probe` or `load` (k6). */
+export function trafficScope(r: Pick<Report, 'steps'>): string {
+  const sources = new Set((r.steps ?? []).map((s) => s.source));
+  return sources.size === 2 ? 'probe + load' : sources.has('load') ? 'load' : sources.has('probe') ? 'probe' : 'all';
+}
+
+/** A step's traffic row label: `probe (http-probe)`, `load (k6)`. */
+export function stepLabel(s: StepTraffic): string {
+  return `${s.step} (${s.source}${s.kind ? `, ${s.kind}` : ''})`;
+}
+
+export function stepStats(s: StepTraffic): Stats {
+  return { requests: s.requests, failures: s.failures, dropped: 0, ...(s.errorRate !== undefined ? { errorRate: s.errorRate } : {}), ...(s.rps !== undefined ? { rps: s.rps } : {}), ...(s.p50 !== undefined ? { p50: s.p50, p95: s.p95, p99: s.p99 } : {}) };
+}
+
+/** Failures by cause as table rows: [scope, failures, causes in words]. */
+export function causeRows(r: Pick<Report, 'failureCauses'>): string[][] {
+  const fc = r.failureCauses;
+  if (!fc || fc.totals.length === 0) return [];
+  const all = fc.totals.reduce((a, b) => a + b.failures, 0);
+  const rows = [['all steps', fmtCount(all), topCauses(fc.totals, 4)]];
+  for (const row of fc.rows) rows.push([causeScope(row), fmtCount(row.failures), topCauses(row.causes, 4)]);
+  return rows;
+}
+
+function causeScope(row: CauseRow): string {
+  return row.phase === 'all' ? row.step : `${row.step}, ${PHASE_LABEL[row.phase]}`;
+}
+
+export { CAUSE_LABEL, topCauses };
 
 export const DASH = '—';
 

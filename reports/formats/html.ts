@@ -5,6 +5,7 @@
 import { formatValue } from '../../core/gates.ts';
 import { reportCharts } from '../charts.ts';
 import type { Report, Stats } from '../model.ts';
+import { causeRows, stepLabel, stepStats, trafficScope } from '../present.ts';
 import { DASH, fmtCount, fmtDuration, fmtWall, fmtOffset, figureValue, GATE_LABEL, observed, PHASE_LABEL, provenanceLines, STATS_HEADER, statsCells, timelineText, verdictLabel, verdictSummary } from '../present.ts';
 import type { Renderer } from '../renderer.ts';
 import { escapeXml as esc } from '../svg.ts';
@@ -74,7 +75,10 @@ export const renderHtml: Renderer = (r) => {
   if (r.reasons.length) h.push(`<ul class="reasons">${r.reasons.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>`);
 
   const t = r.totals;
-  const tiles = [tile('requests', fmtCount(t.requests)), tile('error rate', t.errorRate === undefined ? DASH : formatValue(t.errorRate, 'ratio')), tile('p95 latency', t.p95 === undefined ? DASH : formatValue(t.p95, 'ms')), tile('p99 latency', t.p99 === undefined ? DASH : formatValue(t.p99, 'ms'))];
+  // Tiles add every step's requests together: say whose (probe, k6 load, or both); gates name their step.
+  const scope = trafficScope(r);
+  const scopeTitle = scope === 'probe + load' ? 'all requests: the probes\' and the load generator\'s together (see Traffic for each apart)' : `${scope} requests`;
+  const tiles = [tile(`requests · ${scope}`, fmtCount(t.requests), scopeTitle), tile(`error rate · ${scope}`, t.errorRate === undefined ? DASH : formatValue(t.errorRate, 'ratio'), scopeTitle), tile(`p95 latency · ${scope}`, t.p95 === undefined ? DASH : formatValue(t.p95, 'ms'), scopeTitle), tile(`p99 latency · ${scope}`, t.p99 === undefined ? DASH : formatValue(t.p99, 'ms'), scopeTitle)];
   for (const f of r.figures.slice(0, 4)) tiles.push(tile(f.name, figureValue(f), f.definition));
   h.push(`<section class="tiles" id="key-numbers">${tiles.join('')}</section>`);
 
@@ -92,11 +96,17 @@ export const renderHtml: Renderer = (r) => {
   h.push(`<p class="sel">Shaded: fault windows. Dashed violet lines: release events (marks). Hover for details.${charts.bucketSeconds > 1 ? ` Each point covers ${charts.bucketSeconds} s; latency shows the worst 1 s percentile in it.` : ' One point per second.'}</p>`);
 
   h.push(`<h2>Traffic</h2>`);
-  const phaseRows: Array<[string, Stats]> = [['all traffic', t]];
+  const phaseRows: Array<[string, Stats]> = [[`all traffic (${scope})`, t]];
   if (r.faults.length) for (const ph of r.phases) phaseRows.push([PHASE_LABEL[ph.phase], ph]);
+  if (r.steps.length > 1) for (const s of r.steps) phaseRows.push([stepLabel(s), stepStats(s)]);
   h.push(statsTable(r.faults.length ? 'phase' : 'overall (no fault windows)', phaseRows));
   for (const l of r.labels) h.push(`<p></p>${statsTable(l.label, l.rows.map((row) => [row.value, row] as [string, Stats]))}`);
 
+  const causes = causeRows(r);
+  if (causes.length) {
+    h.push(`<h2>Failures by cause</h2><table id="failure-causes"><tr><th>scope</th><th class="n">failures</th><th>causes</th></tr>`);
+    h.push(causes.map(([scopeCell, n, text]) => `<tr><td>${esc(scopeCell!)}</td><td class="n">${esc(n!)}</td><td>${esc(text!)}</td></tr>`).join('') + '</table>');
+  }
   if (r.figures.length) {
     h.push(`<h2>Figures</h2><table><tr><th>figure</th><th class="n">value</th><th>step</th><th class="n">at</th><th>definition</th></tr>`);
     h.push(r.figures.map((f) => `<tr><td>${esc(f.name)}</td><td class="n">${esc(figureValue(f))}</td><td>${esc(f.step)}</td><td class="n">${esc(fmtOffset(f.offsetSeconds))}</td><td>${esc(f.definition ?? '')}</td></tr>`).join('') + '</table>');

@@ -4,6 +4,7 @@
  * With a byte budget (the GitHub step summary) the timeline is trimmed, least important first.
  */
 import type { Report, TimelineEntry } from '../model.ts';
+import { causeRows, stepLabel, stepStats, trafficScope } from '../present.ts';
 import { fmtCount, fmtOffset, fmtWall, figureValue, GATE_LABEL, observed, PHASE_LABEL, provenanceLines, STATS_HEADER, statsCells, timelineText, verdictLabel, verdictSummary } from '../present.ts';
 import type { Renderer } from '../renderer.ts';
 
@@ -51,11 +52,15 @@ export function markdownHead(r: Report): string[] {
   out.push('## Traffic', '');
   if (r.totals.requests) {
     const align: Array<'l' | 'r'> = ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'];
-    const rows = [['all traffic', ...statsCells(r.totals)]];
+    const rows = [[`all traffic (${trafficScope(r)})`, ...statsCells(r.totals)]];
     if (r.faults.length) rows.push(...r.phases.map((p) => [PHASE_LABEL[p.phase], ...statsCells(p)]));
+    if (r.steps.length > 1) rows.push(...r.steps.map((s) => [stepLabel(s), ...statsCells(stepStats(s))]));
     out.push(r.faults.length ? 'Overall and by phase:' : 'Overall (no fault windows):', '', ...mdTable(['', ...STATS_HEADER], rows, align), '');
     for (const l of r.labels) out.push(`By \`${mdCell(l.label)}\`:`, '', ...mdTable([l.label, ...STATS_HEADER], l.rows.map((row) => [row.value, ...statsCells(row)]), align), '');
   } else out.push('No requests were recorded.', '');
+
+  const causes = causeRows(r);
+  if (causes.length) out.push('## Failures by cause', '', ...mdTable(['Scope', 'Failures', 'Causes'], causes, ['l', 'r', 'l']), '');
 
   if (r.faults.length) {
     out.push('## Fault windows', '');

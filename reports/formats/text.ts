@@ -1,7 +1,7 @@
 /** The terminal summary printed at the end of a run. Colour is injected, never detected here. */
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Report } from '../model.ts';
-import { fmtDuration, GATE_LABEL, observed, PHASE_LABEL, STATS_HEADER, statsCells, figureValue, verdictLabel, verdictSummary } from '../present.ts';
+import { causeRows, fmtDuration, GATE_LABEL, observed, PHASE_LABEL, STATS_HEADER, statsCells, figureValue, stepLabel, stepStats, topCauses, trafficScope, verdictLabel, verdictSummary } from '../present.ts';
 import type { Renderer } from '../renderer.ts';
 
 export const renderText: Renderer = (r, { color }) => {
@@ -13,6 +13,7 @@ export const renderText: Renderer = (r, { color }) => {
   out.push(`${paint(` ${label} `)} ${c.bold(r.scenario?.name ?? 'unknown scenario')} ${c.dim(`run ${r.runId}, ${r.status}${took}`)}`);
   out.push(`  ${verdictSummary(r)}`);
   for (const reason of r.reasons) out.push(c.yellow(`  - ${reason}`));
+  if (r.failureCauses.totals.length) out.push(`  failures by cause: ${topCauses(r.failureCauses.totals)}`);
 
   if (r.gates.length) {
     out.push('', c.bold('Gates'));
@@ -21,10 +22,16 @@ export const renderText: Renderer = (r, { color }) => {
   }
   if (r.totals.requests) {
     out.push('', c.bold('Traffic'));
-    const rows = [['', ...STATS_HEADER], ['all', ...statsCells(r.totals)]];
+    const rows = [['', ...STATS_HEADER], [`all (${trafficScope(r)})`, ...statsCells(r.totals)]];
     if (r.faults.length) for (const p of r.phases) rows.push([PHASE_LABEL[p.phase], ...statsCells(p)]);
+    if (r.steps.length > 1) for (const s of r.steps) rows.push([stepLabel(s), ...statsCells(stepStats(s))]);
     for (const l of r.labels) for (const row of l.rows) rows.push([`${l.label}=${row.value}`, ...statsCells(row)]);
     out.push(...table(rows).map((line, i) => '  ' + (i === 0 ? c.dim(line) : line)));
+  }
+  const causes = causeRows(r);
+  if (causes.length) {
+    out.push('', c.bold('Failures by cause'));
+    out.push(...table(causes).map((line) => `  ${line}`));
   }
   if (r.figures.length) {
     out.push('', c.bold('Figures'));
