@@ -6,5 +6,6 @@ import { policies } from './policies.ts';
 import { load } from './load.ts';
 import { lab } from './lab.ts';
 import { version } from './version.ts';
+import { runs, watch } from './follow.ts';
 
-export const commands: CommandSpec<any>[] = [run, validate, plan, report, recover, load, lab, policies, version];
+export const commands: CommandSpec<any>[] = [run, validate, plan, report, recover, runs, watch, load, lab, policies, version];
