@@ -1,5 +1,6 @@
 /** Load a scenario file (TypeScript, JavaScript, YAML or JSON) into the normalized type. */
 import { readFile } from 'node:fs/promises';
+import module from 'node:module';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InputError, type InputIssue } from '../core/errors.ts';
@@ -30,10 +31,11 @@ async function loadCodeScenario(file: string, opts: { seed?: number }): Promise<
     throw new InputError([{ file, path: '', message: `cannot read: ${(e as Error).message}` }]);
   }
   let mod: { default?: unknown };
+  resolveOwnScenarioModule();
   try {
     mod = (await import(pathToFileURL(resolve(file)).href)) as { default?: unknown };
   } catch (e) {
-    throw new InputError([codeLoadIssue(file, e)]);
+    throw new InputError([codeLoadIssue(file, e, text)]);
   }
   if (mod.default === undefined) {
     throw new InputError([{ file, line: 1, column: 1, path: '', message: 'no default export: write `export default defineScenario({...})`' }]);
@@ -41,14 +43,53 @@ async function loadCodeScenario(file: string, opts: { seed?: number }): Promise<
   return normalizeScenario(mod.default, new TextLocator(file, text), opts);
 }
 
-/** Turn a syntax or import error from Node into file:line:column. */
-function codeLoadIssue(file: string, e: unknown): InputIssue {
+/** Turn a syntax or import error from Node into file:line:column in the user's file (never ours). */
+export function codeLoadIssue(file: string, e: unknown, text = ''): InputIssue {
   const err = e as Error & { code?: string };
-  const text = `${err.stack ?? err.message}`;
-  const m = text.match(/:(\d+)(?::(\d+))?\s*$/m) ?? text.match(/\((?:[^)]*):(\d+):(\d+)\)/);
-  const line = m ? Number(m[1]) : undefined;
-  const column = m?.[2] ? Number(m[2]) : undefined;
-  return { file, ...(line ? { line } : {}), ...(column ? { column } : {}), path: '', message: `cannot load: ${err.message.split('\n')[0]}` };
+  const stack = `${err.stack ?? err.message}`;
+  const abs = resolve(file);
+  const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  let line: number | undefined;
+  let column: number | undefined;
+  // Only positions in the user's file count: Node's own frames (node:internal/...) are not theirs.
+  for (const where of [pathToFileURL(abs).href, abs]) {
+    const m = new RegExp(`${esc(where)}:(\\d+)(?::(\\d+))?`).exec(stack);
+    if (m) {
+      line = Number(m[1]);
+      column = m[2] ? Number(m[2]) : undefined;
+      break;
+    }
+  }
+  let message = `cannot load: ${err.message.split('\n')[0]}`;
+  const missing = /Cannot find (?:package|module) '([^']+)'/.exec(err.message);
+  if (missing) {
+    // Point at the import that names it.
+    const spec = missing[1]!.replace(/^.*\/node_modules\//, '');
+    const at = new RegExp(`['"]${esc(spec)}(?:/[^'"]*)?['"]`).exec(text)?.index;
+    if (at !== undefined) {
+      const before = text.slice(0, at);
+      line = before.split('\n').length;
+      column = at - before.lastIndexOf('\n');
+    }
+    message = `cannot load: cannot find module '${spec}' (imported from ${file})`;
+  }
+  return { file, ...(line ? { line } : {}), ...(column ? { column } : {}), path: '', message };
+}
+
+/**
+ * `import { defineScenario } from 'gauntlet/scenario'` works from a scenario anywhere on disk, not
+ * only inside a project that installed gauntlet: the specifier resolves to this gauntlet's own
+ * define module (a resolve hook, registered once, for that one specifier).
+ */
+let hooked = false;
+function resolveOwnScenarioModule(): void {
+  if (hooked) return;
+  hooked = true;
+  const own = new URL(import.meta.url.endsWith('.ts') ? './define.ts' : './define.js', import.meta.url).href;
+  const mod = module as unknown as { registerHooks?: (h: { resolve: (s: string, c: unknown, next: (s: string, c: unknown) => unknown) => unknown }) => void };
+  mod.registerHooks?.({
+    resolve: (specifier, context, next) => (specifier === 'gauntlet/scenario' ? { url: own, shortCircuit: true } : next(specifier, context)),
+  });
 }
 
 /**
