@@ -4,7 +4,7 @@ export { REPORT_FORMATS, type RenderOptions, type Renderer, type ReportFormat } 
 export { renderers, renderReport } from './registry.ts';
 export { JOURNAL_FILE, REPORT_FILES, writeReports, type WriteReportsOptions, type WrittenReports } from './write.ts';
 export { redact, redactString } from './redact.ts';
-export { renderGithub, GITHUB_SUMMARY_MAX_BYTES } from './formats/github.ts';
+export { renderGithub, githubAnnotations, GITHUB_SUMMARY_MAX_BYTES } from './formats/github.ts';
 export { renderHtml } from './formats/html.ts';
 export { renderJson } from './formats/json.ts';
 export { renderJunit } from './formats/junit.ts';

@@ -22,6 +22,11 @@ export const report = defineCommand<{ runDir: string; format?: (typeof FORMATS)[
     const events = readJournal(join(a.runDir, 'journal.ndjson'));
     const format = a.format ?? (o.output === 'json' ? 'json' : 'md');
     const text = renderReport(events, format, { color: o.color && !a.out });
+    if (format === 'github') {
+      // The Markdown goes to the step summary; failed gates also become annotations (on stderr).
+      const { buildReport, githubAnnotations } = await import('../../reports/index.ts');
+      for (const line of githubAnnotations(buildReport(events))) process.stderr.write(`${line}\n`);
+    }
     if (a.out) {
       const { writeFile } = await import('node:fs/promises');
       await writeFile(a.out, text);

@@ -101,6 +101,11 @@ export const run = defineCommand<ScenarioArgs & { dryRun?: boolean }>({
       const r = await runScenario({ scenario: s, options: o, signal: interrupt.signal });
       const text = o.output === 'json' ? '' : await summarizeAsync(r, o.color);
       emit(o, runDoc(r, s.gates), () => text);
+      if (o.env.GITHUB_ACTIONS === 'true') {
+        // Failed gates as annotations on the workflow run's page (workflow commands on stderr).
+        const { buildReport, githubAnnotations } = await import('../../reports/index.ts');
+        for (const line of githubAnnotations(buildReport(r.events))) process.stderr.write(`${line}\n`);
+      }
       return r.exitCode;
     } finally {
       interrupt.done();

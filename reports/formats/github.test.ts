@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../model.ts';
 import { syntheticJournal } from '../synthetic.ts';
-import { GITHUB_SUMMARY_MAX_BYTES, renderGithub } from './github.ts';
+import { githubAnnotations, GITHUB_SUMMARY_MAX_BYTES, renderGithub } from './github.ts';
 import { renderMarkdown } from './md.ts';
 
 describe('github step summary', () => {
@@ -18,8 +18,22 @@ describe('github step summary', () => {
     expect(out).not.toContain('token=abc');
   });
 
-  it('is the plain Markdown when it fits', () => {
+  it('is a compact summary with the rest collapsed, not the plain Markdown', () => {
     const r = buildReport(syntheticJournal());
-    expect(renderGithub(r, { color: false })).toBe(renderMarkdown(r, { color: false }));
+    const out = renderGithub(r, { color: false });
+    expect(out).not.toBe(renderMarkdown(r, { color: false }));
+    const [head, rest] = out.split('<details>');
+    expect(head).toMatch(/^### ❌ Gauntlet FAIL: /);
+    expect(head).toContain('| ❌ FAIL | canary-errors {version=v2} |');
+    expect(head).not.toContain('## Timeline');
+    expect(rest).toMatch(/^<summary>Full report[^<]*<\/summary>\n\n## Gates/);
+    expect(rest).toContain('## Timeline');
+    expect(out.trimEnd().endsWith('</details>')).toBe(true);
+  });
+
+  it('failed gates become annotations (workflow commands)', () => {
+    const lines = githubAnnotations(buildReport(syntheticJournal()));
+    expect(lines).toContainEqual(expect.stringMatching(/^::error (file=[^,]+,)?title=gate canary-errors failed::error_rate \{version=v2\}: [\d.]+%25, want ≤ 1%25 \(run /));
+    expect(lines.every((l) => !l.includes('\n'))).toBe(true);
   });
 });
