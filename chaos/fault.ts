@@ -29,6 +29,11 @@ export interface FaultKind<P, K extends string = string> {
   /** Cross-field checks at validate time (see StepKind.check). */
   check?: StepKind<P>['check'];
   needsCluster?: boolean;
+  /**
+   * What ending the fault means, for plans: "then reverted" for a fault that is undone (command);
+   * a pod kill is not undone (its controller replaces the pods) and says so here.
+   */
+  endMeaning?: string;
   /** Figures the fault records (see StepKind.produces); faults record no traffic. */
   figures?: string[];
   /**
@@ -49,7 +54,8 @@ export function registerFault<K extends StepKindName>(fault: FaultKind<StepParam
     produces: () => ({ traffic: false, labels: [], figures: fault.figures ?? [] }),
     plan(step) {
       const when = `at ${formatDuration(step.at)}${step.every ? `, every ${formatDuration(step.every)}` : ''}`;
-      const held = step.duration !== undefined ? `held ${formatDuration(step.duration)} then reverted` : 'held until the scenario ends, then reverted';
+      const end = fault.endMeaning ?? 'then reverted';
+      const held = step.duration !== undefined ? `held ${formatDuration(step.duration)}, ${end}` : `held until the scenario ends, ${end}`;
       return [`${fault.kind} on ${fault.describeTarget(step.params)} ${when}, ${held}`, ...(fault.plan?.(step) ?? [])];
     },
     async run(ctx) {

@@ -8,6 +8,7 @@
  */
 import { formatValue } from '../core/gates.ts';
 import type { Report } from './model.ts';
+import { figureValue } from './present.ts';
 import { clock, lineChart, type ChartMarker, type ChartSeries } from './svg.ts';
 
 const MAX_POINTS = 720;
@@ -30,6 +31,25 @@ interface Bucket {
   p99?: number;
   target?: number;
 }
+
+/**
+ * The moments that matter, as lines on every chart: release marks (a rollback decision, a weight
+ * change), each fault's onset (the eviction), and each figure at the moment it was recorded
+ * (recoverySeconds = the pods Ready again), so a fault window does not read as an outage.
+ */
+export function chartEvents(r: Pick<Report, 'timeline' | 'figures' | 'faults'>): ChartMarker[] {
+  const out: ChartMarker[] = r.timeline.filter((e) => e.kind === 'mark').map((e) => ({ x: e.offsetSeconds, label: e.text, kind: 'mark' as const }));
+  for (const f of r.faults) out.push({ x: f.startSeconds, label: `${f.step}: ${f.kind} ${f.target}`, kind: 'fault' });
+  for (const f of r.figures) out.push({ x: f.offsetSeconds, label: `${f.name} ${figureValue(f)}${FIGURE_MOMENT[f.name] ? ` (${FIGURE_MOMENT[f.name]})` : ''}`, kind: 'figure' });
+  return out.sort((a, b) => a.x - b.x);
+}
+
+/** What the moment a figure is recorded means, for its marker. */
+const FIGURE_MOMENT: Record<string, string> = {
+  recoverySeconds: 'pods Ready again',
+  rolloutSeconds: 'rollout available',
+  rollbackSeconds: 'rolled back',
+};
 
 export function reportCharts(r: Report, width = 920): Charts {
   const last = r.series.at(-1)?.s ?? 0;
@@ -55,7 +75,7 @@ export function reportCharts(r: Report, width = 920): Charts {
   const versions = r.labelSeries.map((ls, i) => ({ name: `${ls.label}=${ls.value}`, color: PALETTE[(i + 1) % PALETTE.length]!, buckets: bucketize(ls.points) }));
 
   const bands = r.faults.map((f) => ({ from: f.startSeconds, to: f.endSeconds, label: `${f.kind} (${f.target})` }));
-  const markers: ChartMarker[] = r.timeline.filter((e) => e.kind === 'mark').map((e) => ({ x: e.offsetSeconds, label: e.text }));
+  const markers = chartEvents(r);
   const common = { width, xDomain, bands, markers, formatX: clock };
   const has = r.series.length > 0;
   const errPct = (b: Bucket) => (b.requests ? b.failures / b.requests : undefined);
@@ -72,10 +92,11 @@ export function reportCharts(r: Report, width = 920): Charts {
     : [];
 
   const per = k === 1 ? '' : ` (${k} s buckets)`;
+  // An error rate never exceeds 100 %: the axis stops there.
   return {
     bucketSeconds: k,
     rate: lineChart({ ...common, title: `Request rate, req/s${per}`, series: rateSeries, yMinTop: 1, formatY: (y) => formatValue(y, '') }),
-    errors: lineChart({ ...common, title: `Error rate${per}`, series: errorSeries, yMinTop: 0.01, formatY: (y) => formatValue(y, 'ratio') }),
+    errors: lineChart({ ...common, title: `Error rate${per}`, series: errorSeries, yMinTop: 0.01, yMaxTop: 1, formatY: (y) => formatValue(y, 'ratio') }),
     latency: lineChart({ ...common, title: `Latency p50 / p95 / p99${k === 1 ? '' : `, worst per ${k} s`}`, series: latencySeries, yMinTop: 1, formatY: (y) => formatValue(y, 'ms') }),
   };
 }

@@ -232,6 +232,7 @@ function figuresOf(events: readonly JournalEvent[], windows: FaultWindow[]): Rep
 function timelineOf(events: readonly JournalEvent[]): TimelineEntry[] {
   const out: TimelineEntry[] = [];
   const intents = new Map<string, string>();
+  const revertKinds = new Map<string, string>();
   const applied = new Set<string>();
   for (const e of events) if (e.type === 'change.applied') applied.add(e.id);
   const add = (e: JournalEvent, kind: TimelineKind, text: string, severity: TimelineEntry['severity'] = 'info', step?: string) =>
@@ -261,6 +262,7 @@ function timelineOf(events: readonly JournalEvent[]): TimelineEntry[] {
         break;
       case 'change.intent':
         intents.set(e.id, e.description);
+        revertKinds.set(e.id, String((e.revert as { kind?: unknown } | undefined)?.kind ?? ''));
         // A change never confirmed may still have half-happened: show it.
         if (!applied.has(e.id)) add(e, 'change', `change ${e.id} attempted: ${e.description}`, 'warn', e.step);
         break;
@@ -268,7 +270,7 @@ function timelineOf(events: readonly JournalEvent[]): TimelineEntry[] {
         add(e, 'change', `change ${e.id} applied: ${intents.get(e.id) ?? ''}`.trimEnd());
         break;
       case 'change.reverted':
-        add(e, 'change', `change ${e.id} reverted${e.noop ? ' (nothing left to undo)' : ''}: ${intents.get(e.id) ?? ''}`.trimEnd());
+        add(e, 'change', `change ${e.id} ${REVERT_MEANING[revertKinds.get(e.id) ?? ''] ?? `reverted${e.noop ? ' (nothing left to undo)' : ''}`}: ${intents.get(e.id) ?? ''}`.trimEnd());
         break;
       case 'change.revert-failed':
         add(e, 'change', `change ${e.id} could NOT be reverted: ${e.error}`, 'error');
@@ -282,6 +284,13 @@ function timelineOf(events: readonly JournalEvent[]): TimelineEntry[] {
   }
   return out;
 }
+
+/** What "reverted" meant, per kind of change: a pod kill is not undone, a command is run, ... */
+const REVERT_MEANING: Record<string, string> = {
+  'pod-kill': 'ended (nothing to undo: a killed pod is not brought back, its controller replaces it)',
+  command: 'reverted (the revert command ran)',
+  deploy: 'reverted (the applied objects were removed, or their previous versions restored)',
+};
 
 /** Known figure names and what they mean, for figures recorded without a definition. */
 const FIGURE_DEFINITIONS: Record<string, string> = {

@@ -20,10 +20,12 @@ export interface ChartBand {
   label: string;
 }
 
-/** A vertical line at x, e.g. a release event. */
+/** A vertical line at x: a release mark, a fault's onset, a figure recorded (pod Ready again). */
 export interface ChartMarker {
   x: number;
   label: string;
+  /** Styles the line: `mark` (release events, violet), `fault` (red), `figure` (green). */
+  kind?: 'mark' | 'fault' | 'figure';
 }
 
 export interface LineChartSpec {
@@ -37,6 +39,8 @@ export interface LineChartSpec {
   yMin?: number;
   /** Smallest top of the y axis, so a flat line at 0 still has a scale. */
   yMinTop?: number;
+  /** The y axis never runs above this (1 = 100 % for ratios). */
+  yMaxTop?: number;
   formatX?: (x: number) => string;
   formatY?: (y: number) => string;
   /** Add the SVG namespace, for an .svg file (HTML5 inline SVG does not need it). */
@@ -117,8 +121,9 @@ export function lineChart(spec: LineChartSpec): string {
   const [x0, x1] = spec.xDomain ?? [Math.min(...xs), Math.max(...xs)];
   const xSpan = x1 > x0 ? x1 - x0 : 1;
   const yBottom = Math.min(spec.yMin ?? 0, yLow);
-  const yTicks = niceTicks(yBottom, Math.max(yMax * 1.02, spec.yMinTop ?? 0, yBottom + 1e-9), 4);
-  const yTop = Math.max(yTicks.at(-1)!, yMax);
+  const cap = spec.yMaxTop ?? Infinity;
+  const yTicks = niceTicks(yBottom, Math.min(cap, Math.max(yMax * 1.02, spec.yMinTop ?? 0, yBottom + 1e-9)), 4).filter((t, i) => i === 0 || t <= cap);
+  const yTop = Math.min(Math.max(yTicks.at(-1)!, yMax), Math.max(cap, yBottom + 1e-9));
   const ySpan = yTop > yBottom ? yTop - yBottom : 1;
   const px = (x: number) => r1(m.left + ((x - x0) / xSpan) * pw);
   const py = (y: number) => r1(m.top + ph - ((y - yBottom) / ySpan) * ph);
@@ -171,17 +176,22 @@ export function lineChart(spec: LineChartSpec): string {
     parts.push(`<path class="line" d="${line}" stroke="${s.color}"${s.dashed ? ' stroke-dasharray="5 4"' : ''}><title>${escapeXml(s.name)}</title></path>`);
   }
 
-  // Release events on top, labelled where there is room.
-  // A label is drawn only where it does not run into the previous one (all have a tooltip).
-  let labelEnd = -Infinity;
+  // Events on top: release marks, fault onsets, figures recorded. Each label is drawn whole (up to
+  // 40 characters) to the right of its line, or to its left near the right edge, and only where it
+  // does not run into another label; every marker keeps its full text as a tooltip.
+  const taken: Array<[number, number]> = [];
+  const CH = 6.2;
   for (const mk of [...(spec.markers ?? [])].sort((a, b) => a.x - b.x)) {
     if (mk.x < x0 || mk.x > x1) continue;
     const x = px(mk.x);
-    const text = truncate(mk.label, Math.min(30, Math.floor((m.left + pw - x) / 6.2)));
-    const fits = x + 3 > labelEnd + 8 && text.length >= 4;
-    const label = fits ? `<text x="${r1(x + 3)}" y="${m.top - 5}">${escapeXml(text)}</text>` : '';
-    if (fits) labelEnd = x + 3 + text.length * 6.2;
-    parts.push(`<g class="marker"><title>${escapeXml(`${fx(mk.x)} ${mk.label}`)}</title><line x1="${x}" y1="${m.top}" x2="${x}" y2="${m.top + ph}"/>${label}</g>`);
+    const text = truncate(mk.label, 40);
+    const w = text.length * CH;
+    const right = x + 3 + w <= W - 2;
+    const [from, to] = right ? [x + 3, x + 3 + w] : [x - 3 - w, x - 3];
+    const fits = from >= 2 && !taken.some(([a, z]) => from < z + 8 && to > a - 8);
+    if (fits) taken.push([from, to]);
+    const label = fits ? `<text x="${r1(right ? x + 3 : x - 3)}" y="${m.top - 5}"${right ? '' : ' text-anchor="end"'}>${escapeXml(text)}</text>` : '';
+    parts.push(`<g class="marker ${mk.kind ?? 'mark'}"><title>${escapeXml(`${fx(mk.x)} ${mk.label}`)}</title><line x1="${x}" y1="${m.top}" x2="${x}" y2="${m.top + ph}"/>${label}</g>`);
   }
   parts.push('</svg>');
   return parts.join('');

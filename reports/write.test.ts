@@ -17,7 +17,7 @@ describe('writeReports', () => {
     expect(files).toContain(summary);
     expect(JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')).verdict).toBe(report.verdict);
     const appended = readFileSync(summary, 'utf8');
-    expect(appended.startsWith('# earlier step\n# Gauntlet: checkout canary under zone loss')).toBe(true);
+    expect(appended.startsWith('# earlier step\n### ❌ Gauntlet FAIL: checkout canary under zone loss')).toBe(true);
   });
 
   it('renders any registered format straight from a journal', () => {

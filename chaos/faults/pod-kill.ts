@@ -58,6 +58,7 @@ registerFault({
   params,
   needsCluster: true,
   figures: ['recoverySeconds'],
+  endMeaning: 'then the window closes; nothing is undone: a killed pod is not brought back, its controller replaces it (recovery is measured in the window)',
   describeTarget: (p) => `pods ${p.selector}${p.namespace ? ` in ${p.namespace}` : ''}`,
   check: (step, scenario) =>
     step.params.namespace || scenario.target.namespace ? [] : [[['namespace'], 'set namespace here or target.namespace: faults only touch a namespace you name']],

@@ -41,6 +41,7 @@ tr.fail td{background:#fef2f2}
 .chart .line{fill:none;stroke-width:1.8;stroke-linejoin:round}.chart .area{opacity:.07}
 .chart .band rect{fill:#dc2626;opacity:.09}.chart .band text{fill:#b91c1c;font-size:11px}
 .chart .marker line{stroke:#7c3aed;stroke-dasharray:3 3}.chart .marker text{fill:#6d28d9;font-size:11px}
+.chart .marker.fault line{stroke:#dc2626}.chart .marker.fault text{fill:#b91c1c}.chart .marker.figure line{stroke:#059669}.chart .marker.figure text{fill:#047857}
 .tl td:first-child{white-space:nowrap;font-variant-numeric:tabular-nums;color:var(--muted)}
 .tl .warn td:last-child{color:var(--warn)}.tl .error td:last-child{color:var(--fail);font-weight:600}
 .kind{font-size:11px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}
@@ -93,7 +94,7 @@ export const renderHtml: Renderer = (r) => {
 
   const charts = reportCharts(r);
   h.push(`<h2>Over time</h2><div id="charts">${charts.rate}${charts.errors}${charts.latency}</div>`);
-  h.push(`<p class="sel">Shaded: fault windows. Dashed violet lines: release events (marks). Hover for details.${charts.bucketSeconds > 1 ? ` Each point covers ${charts.bucketSeconds} s; latency shows the worst 1 s percentile in it.` : ' One point per second.'}</p>`);
+  h.push(`<p class="sel">Shaded: fault windows (the time a fault is held, not an outage). Dashed lines: red = a fault's onset, green = a figure recorded (e.g. pods Ready again), violet = release events. Hover for details.${charts.bucketSeconds > 1 ? ` Each point covers ${charts.bucketSeconds} s; latency shows the worst 1 s percentile in it.` : ' One point per second.'}</p>`);
 
   h.push(`<h2>Traffic</h2>`);
   const phaseRows: Array<[string, Stats]> = [[`all traffic (${scope})`, t]];
