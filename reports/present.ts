@@ -15,7 +15,7 @@ export function trafficScope(r: Pick<Report, 'steps'>): string {
 
 /** A step's traffic row label: `probe (http-probe)`, `load (k6)`. */
 export function stepLabel(s: StepTraffic): string {
-  return `${s.step} (${s.source}${s.kind ? `, ${s.kind}` : ''})`;
+  return `step ${s.step} (${s.source} traffic${s.kind ? `, ${s.kind}` : ''})`;
 }
 
 export function stepStats(s: StepTraffic): Stats {

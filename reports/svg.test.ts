@@ -40,9 +40,9 @@ describe('svg charts', () => {
 
   it('marker labels are whole: near the right edge they are drawn to the left of their line', () => {
     const label = 'pod-kill: evicted demo-7d9f-abcde';
-    const svg = lineChart({ title: 't', width: 400, series: [{ name: 'all', color: '#000', points: [[0, 1], [10, 1]] }], markers: [{ x: 9.8, label, kind: 'fault' }] });
+    const svg = lineChart({ title: 't', width: 400, series: [{ name: 'all', color: '#000', points: [[0, 1], [10, 1]] }], markers: [{ x: 9.8, label, kind: 'figure' }] });
     expect(svg).toContain(`text-anchor="end">${label}</text>`);
-    expect(svg).toContain('<g class="marker fault">');
+    expect(svg).toContain('<g class="marker figure">');
   });
 
   it('says "no data" rather than drawing a blank chart', () => {

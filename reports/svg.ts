@@ -188,7 +188,8 @@ export function lineChart(spec: LineChartSpec): string {
     const w = text.length * CH;
     const right = x + 3 + w <= W - 2;
     const [from, to] = right ? [x + 3, x + 3 + w] : [x - 3 - w, x - 3];
-    const fits = from >= 2 && !taken.some(([a, z]) => from < z + 8 && to > a - 8);
+    // A fault's onset is named by its shaded band already: its line carries a tooltip only.
+    const fits = mk.kind !== 'fault' && from >= 2 && !taken.some(([a, z]) => from < z + 8 && to > a - 8);
     if (fits) taken.push([from, to]);
     const label = fits ? `<text x="${r1(right ? x + 3 : x - 3)}" y="${m.top - 5}"${right ? '' : ' text-anchor="end"'}>${escapeXml(text)}</text>` : '';
     parts.push(`<g class="marker ${mk.kind ?? 'mark'}"><title>${escapeXml(`${fx(mk.x)} ${mk.label}`)}</title><line x1="${x}" y1="${m.top}" x2="${x}" y2="${m.top + ph}"/>${label}</g>`);

@@ -46,7 +46,13 @@ describe('report.html in Chromium', () => {
       svgs.map((svg) => {
         const box = svg.getBoundingClientRect();
         const lines = [...svg.querySelectorAll('path.line')].map((p) => ({ d: p.getAttribute('d') ?? '', len: (p as unknown as { getTotalLength(): number }).getTotalLength() }));
-        return { w: box.width, h: box.height, title: svg.getAttribute('aria-label'), lines, bands: svg.querySelectorAll('.band rect').length, markers: svg.querySelectorAll('.marker').length };
+        // Marker labels must lie inside the chart (never cut at its edge).
+        const cut = [...svg.querySelectorAll('.marker text')].filter((t) => {
+          const b = t.getBoundingClientRect();
+          return b.left < box.left - 0.5 || b.right > box.right + 0.5;
+        }).length;
+        const ticks = [...svg.querySelectorAll('.axes text.tick[dominant-baseline="middle"]')].map((t) => t.textContent ?? '');
+        return { w: box.width, h: box.height, title: svg.getAttribute('aria-label'), lines, bands: svg.querySelectorAll('.band rect').length, markers: svg.querySelectorAll('.marker').length, kinds: [...svg.querySelectorAll('.marker')].map((m) => m.getAttribute('class')), cut, ticks };
       }),
     );
     expect(charts.map((c) => c.title)).toEqual(['Request rate, req/s', 'Error rate', 'Latency p50 / p95 / p99']);
@@ -59,8 +65,13 @@ describe('report.html in Chromium', () => {
         expect(l.len).toBeGreaterThan(50);
       }
       expect(c.bands).toBe(1);
-      expect(c.markers).toBe(2);
+      // Two release marks, the fault's onset, and the rollback figure at the moment it was recorded.
+      expect(c.markers).toBe(4);
+      expect(c.kinds.sort()).toEqual(['marker fault', 'marker figure', 'marker mark', 'marker mark']);
+      expect(c.cut).toBe(0);
     }
+    const errorTicks = charts[1]!.ticks;
+    expect(errorTicks.every((t) => !t.endsWith('%') || parseFloat(t) <= 100)).toBe(true);
 
     await expect.poll(() => page.locator('#verdict .verdict').innerText()).toBe('FAIL');
     const gates = await page.locator('#gates').innerText();
@@ -68,6 +79,8 @@ describe('report.html in Chromium', () => {
     expect(gates).toMatch(/pass\s+rollback-time[\s\S]*12\.5 s\s+≤ 30 s/);
     const tiles = await page.locator('#key-numbers').innerText();
     expect(tiles).toContain('6,240');
+    expect(tiles).toContain('requests · probe + load');
+    expect(await page.locator('#failure-causes').innerText()).toMatch(/all steps/);
     expect(tiles).toContain('1.04%');
     expect(await page.locator('#definitions').innerText()).toContain('fault onset to 100% of traffic on stable');
 
