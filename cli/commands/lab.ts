@@ -37,7 +37,7 @@ export const lab = defineCommand<{ action: (typeof ACTIONS)[number]; name?: stri
       }
       case 'status': {
         const s = await lab.labStatus();
-        emit(o, s, () => lab.formatStatus(s));
+        emit(o, { schema: 'gauntlet/lab-status/v1', ...s }, () => lab.formatStatus(s));
         return ExitCode.Pass;
       }
       case 'env': {

@@ -59,3 +59,19 @@ describe('lab node commands and env on bad input', () => {
     expect(r).toMatchObject({ up: false, shell: '' });
   });
 });
+
+describe('lab status -o json', () => {
+  it('is valid against cli/schema/lab-status.schema.json, down and with a stopped node', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { validateSchema } = await import('../../../reports/schema/validate.ts');
+    const schema = JSON.parse(readFileSync('cli/schema/lab-status.schema.json', 'utf8')) as Record<string, unknown>;
+    const { localStatus } = await import('./status.ts');
+    // No lab at these paths (whatever else this machine runs shows up as stale, which is fine here).
+    const down = await localStatus({ paths: tmpPaths() });
+    expect(down.spec).toBeUndefined();
+    expect(validateSchema({ schema: 'gauntlet/lab-status/v1', ...down }, schema)).toEqual([]);
+    const rows = nodeRows(lab, [...nodeDaemons('lab-node-1')], lab.map((n) => api(n)));
+    const partial = { ...down, phase: 'partial', spec: { provider: 'local', nodes: 3, fakeNodes: 0, createdAt: 'x' }, ...rows };
+    expect(validateSchema({ schema: 'gauntlet/lab-status/v1', ...partial }, schema)).toEqual([]);
+  });
+});
