@@ -69,7 +69,7 @@ describe('lab status -o json', () => {
     // No lab at these paths (whatever else this machine runs shows up as stale, which is fine here).
     const down = await localStatus({ paths: tmpPaths() });
     expect(down.spec).toBeUndefined();
-    expect(validateSchema({ schema: 'gauntlet/lab-status/v1', ...down }, schema)).toEqual([]);
+    expect(validateSchema(JSON.parse(JSON.stringify({ schema: 'gauntlet/lab-status/v1', ...down })), schema)).toEqual([]);
     const rows = nodeRows(lab, [...nodeDaemons('lab-node-1')], lab.map((n) => api(n)));
     const partial = { ...down, phase: 'partial', spec: { provider: 'local', nodes: 3, fakeNodes: 0, createdAt: 'x' }, ...rows };
     expect(validateSchema({ schema: 'gauntlet/lab-status/v1', ...partial }, schema)).toEqual([]);
