@@ -71,8 +71,10 @@ export function planDoc(p: Plan, s: Scenario) {
 }
 
 /** `run -o json`: the verdict flat (no `.verdict.verdict`), gates with numeric thresholds. */
-export function runDoc(r: Pick<RunResult, 'runId' | 'runDir' | 'status' | 'verdict' | 'exitCode' | 'unreverted' | 'reportFiles'>, gates: readonly GateSpec[]) {
+export function runDoc(r: Pick<RunResult, 'runId' | 'runDir' | 'status' | 'verdict' | 'exitCode' | 'unreverted' | 'reportFiles'> & { events?: RunResult['events'] }, gates?: readonly GateSpec[]) {
   const v: Verdict = r.verdict;
+  // Without the scenario at hand (load runs), the gates are the ones run.start journaled.
+  gates ??= ((r.events?.find((e) => e.type === 'run.start') as { scenario?: { gates?: GateSpec[] } } | undefined)?.scenario?.gates ?? []);
   const spec = new Map(gates.map((g) => [g.name, g]));
   return {
     schema: 'gauntlet/run/v1' as const,

@@ -247,7 +247,8 @@ export const load = defineCommand<LoadArgs>({
       const r = await lib.runLoad({ options: o, ...ro, signal });
       const { summarizeAsync } = await import('./summary.ts');
       const text = o.output === 'json' ? '' : await summarizeAsync(r, o.color);
-      emit(o, { runId: r.runId, runDir: r.runDir, status: r.status, verdict: r.verdict, exitCode: r.exitCode, reports: r.reportFiles }, () => text);
+      const { runDoc } = await import('../documents.ts');
+      emit(o, runDoc(r), () => text);
       return r.exitCode;
     } finally {
       done();
