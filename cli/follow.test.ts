@@ -52,6 +52,17 @@ describe('gauntlet runs', () => {
   });
 });
 
+describe('gauntlet report -o json', () => {
+  it('prints report.json (not Markdown), valid against its schema', () => {
+    const root = fixture();
+    const r = cli(['report', join(root, 'finished'), '-o', 'json']);
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ schemaVersion: 1, runId: 'r-done', verdict: 'pass' });
+    expect(validateSchema(doc, JSON.parse(readFileSync('reports/schema/report.schema.json', 'utf8')))).toEqual([]);
+  });
+});
+
 describe('gauntlet watch', () => {
   it('--once: phase, running steps, live numbers and gate states of a live run', () => {
     const root = fixture();
