@@ -24,6 +24,10 @@ export const lab = defineCommand<{ action: (typeof ACTIONS)[number]; name?: stri
   async handler(a) {
     const o = optionsFromArgs(a);
     const lab = await import('../../lab/index.ts');
+    if (a.name !== undefined && a.action !== 'node-stop' && a.action !== 'node-start') {
+      const { UsageError } = await import('../../core/errors.ts');
+      throw new UsageError(`lab ${a.action} takes no name (got "${a.name}")`, { hint: 'only node-stop and node-start name a node' });
+    }
     switch (a.action) {
       case 'up': {
         const r = await lab.labUp({ provider: a.provider, nodes: a.nodes, fakeNodes: a.fakeNodes, log: (l) => o.progress(`lab: ${l}`) });
