@@ -5,8 +5,7 @@
 import { formatValue } from '../../core/gates.ts';
 import { reportCharts } from '../charts.ts';
 import type { Report, Stats } from '../model.ts';
-import { causeRows, stepLabel, stepStats, trafficScope } from '../present.ts';
-import { DASH, fmtCount, fmtDuration, fmtWall, fmtOffset, figureValue, GATE_LABEL, observed, PHASE_LABEL, provenanceLines, STATS_HEADER, statsCells, timelineText, verdictLabel, verdictSummary } from '../present.ts';
+import { causeRows, DASH, fmtCount, fmtDuration, fmtWall, fmtOffset, figureValue, GATE_LABEL, observed, PHASE_LABEL, provenanceLines, STATS_HEADER, statsCells, timelineText, stepLabel, stepStats, trafficScope, verdictLabel, verdictSummary } from '../present.ts';
 import type { Renderer } from '../renderer.ts';
 import { escapeXml as esc } from '../svg.ts';
 

@@ -4,8 +4,7 @@
  * With a byte budget (the GitHub step summary) the timeline is trimmed, least important first.
  */
 import type { Report, TimelineEntry } from '../model.ts';
-import { causeRows, stepLabel, stepStats, trafficScope } from '../present.ts';
-import { fmtCount, fmtOffset, fmtWall, figureValue, GATE_LABEL, observed, PHASE_LABEL, provenanceLines, STATS_HEADER, statsCells, timelineText, verdictLabel, verdictSummary } from '../present.ts';
+import { causeRows, fmtCount, fmtOffset, fmtWall, figureValue, GATE_LABEL, observed, PHASE_LABEL, provenanceLines, STATS_HEADER, statsCells, timelineText, stepLabel, stepStats, trafficScope, verdictLabel, verdictSummary } from '../present.ts';
 import type { Renderer } from '../renderer.ts';
 
 export interface MarkdownOptions {
