@@ -4,7 +4,7 @@
  * loopback port.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -28,6 +28,7 @@ const cases: Array<[string, string[], number, RegExp | undefined, RegExp | undef
   ['an unknown --context is an error even for a scenario that needs no cluster', ['run', 'scenarios/probe.yaml', '--kubeconfig', KC, '--context', 'prod', '--report-dir', NEVER], 2, /have: alpha, beta/, /^$/],
   ['--context wins over target.context, and says so', ['plan', 'scenarios/lab-demo.yaml', '--kubeconfig', KC, '--context', 'beta'], 0, /--context beta overrides the scenario's target\.context \(gauntlet-lab\)/, /target: context beta,/],
   ['policies check uses --kubeconfig and its current-context (then names the dead address)', ['policies', 'check', '--allowlist', 'policies/examples/allowlist.yaml', '--kubeconfig', KC], 3, /cluster unreachable at https:\/\/127\.0\.0\.1:59999 \(ECONNREFUSED\)/, undefined],
+  ['policies probe against a dead cluster names the address (exit 3)', ['policies', 'probe', '--allowlist', 'policies/examples/allowlist.yaml', '--kubeconfig', KC], 3, /cluster unreachable at https:\/\/127\.0\.0\.1:59999 \(ECONNREFUSED\)/, undefined],
   ['lab node-start takes the node as a positional (and needs one)', ['lab', 'node-start'], 2, /lab node-start needs a node name/, undefined],
   ['completion prints a shell script', ['completion'], 0, undefined, /gauntlet.*completion/s],
 ];
@@ -39,6 +40,17 @@ describe('the CLI edge', () => {
     if (stdout) expect(r.stdout).toMatch(stdout);
     expect(r.stderr).not.toMatch(/internal error|\n\s+at .*\.ts:\d+/);
     expect(r.status, r.stderr).toBe(code);
+  });
+
+  it('a genuine bug is one line and a hint; the stack trace only with --verbose', () => {
+    // A journal line missing its histogram trips the report builder: not a user's mistake we name.
+    const dir = mkdtempSync(join(tmpdir(), 'gauntlet-cli-bug-'));
+    writeFileSync(join(dir, 'journal.ndjson'), '{"v":1,"seq":0,"t":0,"wall":"2026-01-01T00:00:00Z","type":"window","step":"x","start":0,"end":1000,"requests":1,"failures":0}\n');
+    const r = cli(['report', dir]);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/^internal error: .+\nhint: rerun with --verbose/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(cli(['report', dir, '--verbose']).stderr).toMatch(/\n\s+at .*histogram\.ts:\d+/);
   });
 
   it('--manifests - reads manifests from stdin', () => {
