@@ -170,6 +170,10 @@ spec: {minAvailable: 3, selector: {matchLabels: {app: demo}}}
     const started = Date.now();
     await labNodeStop({ node: victimNode });
     try {
+      // `lab status` says so at once (the API server still reports Ready until its grace period).
+      const st = await labStatus();
+      expect(st.nodes.find((n) => n.name === victimNode)).toMatchObject({ state: 'stopped', ready: false });
+      expect(st.processes.filter((x) => x.stopped).map((x) => x.name)).toEqual([`${victimNode}-containerd`, `${victimNode}-kubelet`]);
       const budget = (TIMINGS.nodeMonitorGracePeriodSeconds + 20) * 1000;
       await eventually(`${victimNode} NotReady`, async () => {
         const n = await kjson<{ status: { conditions: { type: string; status: string }[] } }>(['get', 'node', victimNode]);
@@ -181,7 +185,9 @@ spec: {minAvailable: 3, selector: {matchLabels: {app: demo}}}
       }, budget + TIMINGS.unreachableTolerationSeconds * 1000 + 60_000);
       expect((Date.now() - started) / 1000).toBeLessThan(120);
     } finally {
-      await labNodeStart({ node: victimNode });
+      // --wait (the CLI's default): returns once the API server reports the node Ready.
+      const r = await labNodeStart({ node: victimNode, waitMs: 120_000 });
+      expect(r.readyAfterMs).toBeGreaterThan(0);
     }
     await eventually(`${victimNode} Ready again`, async () => {
       const n = await kjson<{ status: { conditions: { type: string; status: string }[] } }>(['get', 'node', victimNode]);
