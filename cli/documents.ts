@@ -9,8 +9,6 @@ import type { Scenario } from '../core/scenario.ts';
 import type { Plan } from '../scenarios/plan.ts';
 import type { RunResult } from '../scenarios/runner.ts';
 
-export const SCHEMAS = ['validate', 'plan', 'run', 'error', 'version', 'runs', 'watch', 'lab-status', 'lab-env', 'lab-node', 'policies-probe', 'load'] as const;
-
 export interface GateDoc {
   name: string;
   metric: string;

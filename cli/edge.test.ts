@@ -4,7 +4,7 @@
  * loopback port.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -117,6 +117,27 @@ describe('-o json: one document per command, valid against its schema, errors in
     const { doc } = json(['version']);
     expect(validateSchema(doc, schema('version'))).toEqual([]);
     expect(doc.version).toBe(version);
+  });
+});
+
+describe('cli/schema', () => {
+  it('each schema names itself gauntlet/<file>/v1, the value of the documents\' `schema` field', () => {
+    for (const f of readdirSync('cli/schema')) {
+      const name = f.replace(/\.schema\.json$/, '');
+      const s = schema(name) as { properties: { schema: { const: string } }; $id: string };
+      expect(s.properties.schema.const, f).toBe(`gauntlet/${name}/v1`);
+      expect(s.$id, f).toBe(`https://gauntlet.dev/schema/${name}/v1.json`);
+    }
+  });
+
+  it('lab env with the lab down: the document says so, exit 1', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gauntlet-no-lab-'));
+    const r = spawnSync(process.execPath, ['cli/main.ts', 'lab', 'env', '-o', 'json'], { encoding: 'utf8', env: { ...process.env, XDG_STATE_HOME: dir } });
+    expect(r.status).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(validateSchema(doc, schema('lab-env'))).toEqual([]);
+    expect(doc).toMatchObject({ up: false, shell: '' });
+    expect(r.stderr).toMatch(/the lab is down/);
   });
 });
 
