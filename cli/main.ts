@@ -41,7 +41,6 @@ export async function main(argv: string[]): Promise<number> {
     .help()
     .alias('help', 'h')
     .version(toolVersion())
-    .completion('completion', 'print a shell completion script (bash, zsh): gauntlet completion >> ~/.bashrc')
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
       throw err ?? new ParseError(didYouMean(msg, parser as never));
@@ -51,6 +50,7 @@ export async function main(argv: string[]): Promise<number> {
       code = await c.handler(args as never);
     });
   }
+  parser.completion('completion', 'print a shell completion script (bash, zsh): gauntlet completion >> ~/.bashrc');
   try {
     await parser.parseAsync();
     return code;
