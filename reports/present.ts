@@ -28,7 +28,9 @@ export function causeRows(r: Pick<Report, 'failureCauses'>): string[][] {
   if (!fc || fc.totals.length === 0) return [];
   const all = fc.totals.reduce((a, b) => a + b.failures, 0);
   const rows = [['all steps', fmtCount(all), topCauses(fc.totals, 4)]];
-  for (const row of fc.rows) rows.push([causeScope(row), fmtCount(row.failures), topCauses(row.causes, 4)]);
+  const steps = new Set(fc.rows.map((x) => x.step));
+  // With one step, its whole-run row would repeat "all steps".
+  for (const row of fc.rows) if (!(steps.size === 1 && row.phase === 'all')) rows.push([causeScope(row), fmtCount(row.failures), topCauses(row.causes, 4)]);
   return rows;
 }
 
