@@ -1,5 +1,6 @@
 /** `gauntlet runs` and `gauntlet watch <run-dir>`: follow runs from another terminal. */
 import { join } from 'node:path';
+import { ExitCode } from '../../core/errors.ts';
 import { defineCommand } from './types.ts';
 import { emit, optionsFromArgs } from '../context.ts';
 
@@ -25,7 +26,7 @@ export const runs = defineCommand<Record<string, never>>({
       if (crashed.length) lines.push('', ...crashed.map((r) => `${r.runId} left changes applied: gauntlet recover ${r.runDir}`));
       return lines.join('\n');
     });
-    return 0;
+    return ExitCode.Pass;
   },
 });
 
@@ -60,10 +61,10 @@ export const watch = defineCommand<{ runDir: string; once?: boolean; interval: n
         const state = watchState(readJournal(path), summary?.state ?? 'crashed');
         if (o.output === 'json') process.stdout.write(`${JSON.stringify({ schema: 'gauntlet/watch/v1', ...state })}\n`);
         else process.stdout.write(`${formatWatch(state, { clear: !a.once && Boolean(process.stdout.isTTY) })}\n`);
-        if (a.once || state.state !== 'running' || stop.signal.aborted) return state.verdict === 'pass' ? 0 : state.state === 'running' ? 0 : 1;
+        if (a.once || state.state !== 'running' || stop.signal.aborted) return state.verdict === 'pass' || state.state === 'running' ? ExitCode.Pass : ExitCode.GateFailed;
         await sleep(intervalMs, stop.signal);
       }
-      return 0;
+      return ExitCode.Pass;
     } finally {
       process.off('SIGINT', onSignal);
     }

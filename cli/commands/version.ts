@@ -1,5 +1,6 @@
 /** `gauntlet version`: the same as `--version`, plus the Node running it with -o json. */
 import { emit, optionsFromArgs } from '../context.ts';
+import { ExitCode } from '../../core/errors.ts';
 import { defineCommand } from './types.ts';
 
 export const version = defineCommand<Record<string, never>>({
@@ -10,6 +11,6 @@ export const version = defineCommand<Record<string, never>>({
     const o = optionsFromArgs(a);
     const { toolVersion } = await import('../../core/version.ts');
     emit(o, { schema: 'gauntlet/version/v1', version: toolVersion(), node: process.versions.node }, () => toolVersion());
-    return 0;
+    return ExitCode.Pass;
   },
 });
