@@ -60,7 +60,10 @@ export interface StepKind<P = unknown, K extends string = string> {
 }
 
 export interface StepProduces {
+  /** Requests (samples, load windows): error_rate, latency, rps, requests, dropped_ratio. */
   traffic?: boolean;
+  /** Check verdicts (egress-probe rows): check_failures. */
+  checks?: boolean;
   /** Label keys on its samples/windows; undefined = unknown (any label may appear). */
   labels?: string[];
   figures?: string[];

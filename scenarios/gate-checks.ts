@@ -27,7 +27,7 @@ type MetricUnit = 'ratio' | 'ms' | 'count' | 'req/s' | 'seconds' | 'figure';
 function metricUnit(metric: string): MetricUnit {
   if (metric === 'error_rate' || metric === 'dropped_ratio') return 'ratio';
   if (metric in LATENCY_METRICS) return 'ms';
-  if (metric === 'requests') return 'count';
+  if (metric === 'requests' || metric === 'check_failures') return 'count';
   if (metric === 'rps') return 'req/s';
   return /seconds$/i.test(metric) ? 'seconds' : 'figure';
 }
@@ -85,9 +85,19 @@ export function checkGates(raw: readonly RawGate[], steps: readonly Step[], loc:
     const builtin = (BUILTIN_METRICS as readonly string[]).includes(g.metric);
     const figures = new Set(decl.flatMap((d) => d?.figures ?? []));
     // 1. The metric: built in, or a figure a selected step records.
+    // check_failures counts check verdicts (egress-probe rows); every other built-in metric, requests.
+    const onChecks = g.metric === 'check_failures';
+    const feeds = (d: StepProduces | undefined) => Boolean(onChecks ? d?.checks : d?.traffic);
     if (builtin) {
-      if (!unknown && !decl.some((d) => d?.traffic)) {
-        issues.push(loc.issue(at('metric'), `${g.metric} is measured on requests, but ${g.step ? `step ${g.step} records` : 'no step records'} any (add a load or check step such as http-probe or k6)`));
+      if (!unknown && !decl.some(feeds)) {
+        issues.push(
+          loc.issue(
+            at('metric'),
+            onChecks
+              ? `check_failures counts check verdicts, but ${g.step ? `step ${g.step} records` : 'no step records'} any (add an egress-probe check)`
+              : `${g.metric} is measured on requests, but ${g.step ? `step ${g.step} records` : 'no step records'} any (add a load or check step such as http-probe or k6)`,
+          ),
+        );
       }
     } else if (!figures.has(g.metric) && !(unknown && !/^(latency_|error_)/.test(g.metric))) {
       const everyFigure = new Set([...produces.values()].flatMap((d) => d?.figures ?? []));
@@ -111,8 +121,8 @@ export function checkGates(raw: readonly RawGate[], steps: readonly Step[], loc:
     }
     // 3. where: labels a selected step puts on its samples.
     if (g.where && !unknown) {
-      const keys = new Set(decl.flatMap((d) => (d?.traffic ? (d.labels ?? []) : [])));
-      const anyKeys = decl.some((d) => d?.traffic && d.labels === undefined);
+      const keys = new Set(decl.flatMap((d) => (feeds(d) ? (d!.labels ?? []) : [])));
+      const anyKeys = decl.some((d) => feeds(d) && d!.labels === undefined);
       if (!anyKeys) {
         for (const k of Object.keys(g.where)) {
           if (keys.has(k)) continue;

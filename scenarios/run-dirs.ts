@@ -3,13 +3,14 @@
  * crashed, the verdict, what a crashed run left applied) and `gauntlet watch` follows one live
  * from its journal, the way `kubectl argo rollouts get --watch` follows a rollout. Read-only.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { faultWindows, phaseAt, type Phase } from '../core/analysis.ts';
 import { unrevertedChanges } from '../core/changes.ts';
 import type { JournalEvent, RunStart, RunStatus } from '../core/events.ts';
 import { evaluateGates, type GateSpec, type GateVerdict, type RunVerdict } from '../core/gates.ts';
 import { readJournal } from '../core/journal.ts';
+import { liveRunLock, RUN_LOCK } from '../core/runlock.ts';
 import { buildReport } from '../reports/model.ts';
 
 export const JOURNAL = 'journal.ndjson';
@@ -35,46 +36,14 @@ export interface RunDirSummary {
   idleSeconds: number;
 }
 
-/** A journal untouched this long, with no live lock, belongs to a dead run. */
+/** A journal untouched this long, with no lock file, belongs to a dead run. */
 export const IDLE_CRASHED_SECONDS = 30;
-
-/** The pid (and /proc start ticks) a run holds its directory with, when it left a lock file. */
-function lockHolder(runDir: string): { pid: number; startTicks?: number } | undefined {
-  for (const name of ['run.lock', 'lock', '.lock', 'run.pid']) {
-    const f = join(runDir, name);
-    if (!existsSync(f)) continue;
-    const text = readFileSync(f, 'utf8').trim();
-    try {
-      const j = JSON.parse(text) as { pid?: number; startTicks?: number | string };
-      if (typeof j === 'number') return { pid: j };
-      if (typeof j.pid === 'number') return { pid: j.pid, ...(j.startTicks !== undefined ? { startTicks: Number(j.startTicks) } : {}) };
-    } catch {
-      const pid = Number(text.split(/\s+/)[0]);
-      if (Number.isInteger(pid) && pid > 0) return { pid };
-    }
-  }
-  return undefined;
-}
-
-/** Field 22 of /proc/<pid>/stat: the process start time, which tells a reused pid apart. */
-function startTicks(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-  } catch {
-    return undefined;
-  }
-}
-
-function alive(holder: { pid: number; startTicks?: number }): boolean {
-  const ticks = startTicks(holder.pid);
-  return ticks !== undefined && (holder.startTicks === undefined || holder.startTicks === ticks);
-}
 
 export function stateOf(events: readonly JournalEvent[], runDir: string, idleSeconds: number): RunDirState {
   if (events.some((e) => e.type === 'run.end')) return 'finished';
-  const holder = lockHolder(runDir);
-  if (holder) return alive(holder) ? 'running' : 'crashed';
+  // The run's lock (core/runlock.ts) says whether its process still lives; runs from before the
+  // lock existed are judged by how recently their journal was written.
+  if (existsSync(join(runDir, RUN_LOCK))) return liveRunLock(runDir) ? 'running' : 'crashed';
   return idleSeconds < IDLE_CRASHED_SECONDS ? 'running' : 'crashed';
 }
 

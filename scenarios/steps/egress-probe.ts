@@ -38,7 +38,7 @@ registerStep({
   summary: 'probe pods with each workload\'s labels try approved and unapproved egress; mismatches with the static analysis fail',
   params,
   needsCluster: true,
-  produces: () => ({ traffic: true, labels: ['workload', 'destination', 'check', 'expected', 'observed'], figures: [] }),
+  produces: () => ({ checks: true, labels: ['workload', 'destination', 'check', 'expected', 'observed'], figures: [] }),
   plan(step, scenario) {
     const p = step.params;
     const where = p.namespaces?.join(', ') ?? 'every namespace not starting with kube-';
