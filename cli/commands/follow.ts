@@ -50,9 +50,8 @@ export const watch = defineCommand<{ runDir: string; once?: boolean; interval: n
     const { formatWatch } = await import('./watch-format.ts');
     const path = join(a.runDir, JOURNAL);
     if (!existsSync(path)) throw new UsageError(`${a.runDir}: no ${JOURNAL} here`, { hint: '`gauntlet runs` lists the run directories' });
-    const stop = new AbortController();
-    const onSignal = () => stop.abort();
-    process.once('SIGINT', onSignal);
+    const { onInterrupt } = await import('../interrupt.ts');
+    const stop = onInterrupt('stopping the watch (the run goes on)');
     try {
       const intervalMs = Math.max(0.2, a.interval) * 1000;
       // Bounded: a run that stops writing is reported as crashed, which ends the watch.
@@ -66,7 +65,7 @@ export const watch = defineCommand<{ runDir: string; once?: boolean; interval: n
       }
       return ExitCode.Pass;
     } finally {
-      process.off('SIGINT', onSignal);
+      stop.done();
     }
   },
 });
