@@ -113,6 +113,17 @@ describe('-o json: one document per command, valid against its schema, errors in
     expect(doc.error).toMatchObject({ kind: 'usage', exitCode: 2 });
   });
 
+  it.each([
+    ['run', ['--url', 'http://127.0.0.1:9/', '--profile', 'ramp', '--from', '10', '--to', '50', '--duration', '30s']],
+    ['surge', ['--target', 'http://127.0.0.1:9/', '--baseline-rps', '20', '--hold', '10s']],
+    ['capacity', ['--target', 'http://127.0.0.1:9/', '--start', '10', '--max', '40']],
+  ])('load %s --dry-run', (action, args) => {
+    const { r, doc } = json(['load', action, ...args, '--dry-run']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(validateSchema(doc, schema('load-plan'))).toEqual([]);
+    expect(doc.stages.length).toBeGreaterThan(0);
+  });
+
   it('version', () => {
     const { doc } = json(['version']);
     expect(validateSchema(doc, schema('version'))).toEqual([]);

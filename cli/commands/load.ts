@@ -257,6 +257,6 @@ export const load = defineCommand<LoadArgs>({
 });
 
 function dry(o: ReturnType<typeof optionsFromArgs>, cmd: string, p: LoadPlan): number {
-  emit(o, { dryRun: true, command: `load ${cmd}`, ...p }, () => planText(cmd, p));
+  emit(o, { schema: 'gauntlet/load-plan/v1', dryRun: true, command: `load ${cmd}`, ...p }, () => planText(cmd, p));
   return ExitCode.Pass;
 }
