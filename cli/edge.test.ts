@@ -28,7 +28,7 @@ const cases: Array<[string, string[], number, RegExp | undefined, RegExp | undef
   ['an unknown --context is an error even for a scenario that needs no cluster', ['run', 'scenarios/probe.yaml', '--kubeconfig', KC, '--context', 'prod', '--report-dir', NEVER], 2, /have: alpha, beta/, /^$/],
   ['--context wins over target.context, and says so', ['plan', 'scenarios/lab-demo.yaml', '--kubeconfig', KC, '--context', 'beta'], 0, /--context beta overrides the scenario's target\.context \(gauntlet-lab\)/, /target: context beta,/],
   ['policies check uses --kubeconfig and its current-context (then names the dead address)', ['policies', 'check', '--allowlist', 'policies/examples/allowlist.yaml', '--kubeconfig', KC], 3, /cluster unreachable at https:\/\/127\.0\.0\.1:59999 \(ECONNREFUSED\)/, undefined],
-  ['policies probe against a dead cluster names the address (exit 3)', ['policies', 'probe', '--allowlist', 'policies/examples/allowlist.yaml', '--kubeconfig', KC], 3, /cluster unreachable at https:\/\/127\.0\.0\.1:59999 \(ECONNREFUSED\)/, undefined],
+  ['policies probe against a dead cluster names the address (exit 3)', ['policies', 'probe', '--allowlist', 'policies/examples/allowlist.yaml', '--all-namespaces', '--kubeconfig', KC], 3, /cluster unreachable at https:\/\/127\.0\.0\.1:59999 \(ECONNREFUSED\)/, undefined],
   ['lab node-start takes the node as a positional (and needs one)', ['lab', 'node-start'], 2, /lab node-start needs a node name/, undefined],
   ['completion prints a shell script', ['completion'], 0, undefined, /gauntlet.*completion/s],
 ];

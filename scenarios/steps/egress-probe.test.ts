@@ -16,7 +16,7 @@ import '../recover.ts';
 const dir = mkdtempSync(join(tmpdir(), 'egress-probe-step-'));
 const scenario = (step: string) => {
   const file = join(dir, `s${Math.random().toString(36).slice(2)}.yaml`);
-  writeFileSync(file, `name: egress\ntarget: {context: lab}\nduration: 30s\nchecks:\n  - kind: egress-probe\n    name: egress\n    allowlist: allow.yaml\n${step}gates:\n  - {name: ok, metric: error_rate, max: 0%}\n`);
+  writeFileSync(file, `name: egress\ntarget: {context: lab}\nduration: 30s\nchecks:\n  - kind: egress-probe\n    name: egress\n    allowlist: allow.yaml\n${step}gates:\n  - {name: ok, metric: check_failures, max: 0}\n`);
   return file;
 };
 
