@@ -1,7 +1,7 @@
 /** The lab's commands: pick a provider, check the machine, delegate. */
 import { existsSync } from 'node:fs';
 import { InfraError, UsageError } from '../core/errors.ts';
-import { labPaths, type LabPaths } from './config.ts';
+import { ENFORCERS, labPaths, type Enforcer, type LabPaths } from './config.ts';
 import { dockerAnswers, kindDown, kindUp } from './providers/kind.ts';
 import { localDown } from './providers/local/down.ts';
 import { startNodeAgain, stopNode } from './providers/local/node-control.ts';
@@ -16,6 +16,8 @@ export interface LabUpOptions {
   nodes?: number;
   /** KWOK-simulated nodes on top of the real ones. */
   fakeNodes?: number;
+  /** NetworkPolicy enforcer (local provider): `netpol` (default) or `kube-router` (lab only). */
+  enforcer?: Enforcer;
   paths?: LabPaths;
   log?: (line: string) => void;
 }
@@ -25,6 +27,7 @@ export interface LabUpResult {
   kubeconfig: string;
   nodes: number;
   fakeNodes: number;
+  enforcer: Enforcer | 'kind-default';
   seconds: number;
 }
 
@@ -58,26 +61,34 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
   const fakeNodes = opts.fakeNodes ?? 0;
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 9) throw new UsageError(`--nodes must be 1..9, got ${nodes}`);
   if (!Number.isInteger(fakeNodes) || fakeNodes < 0 || fakeNodes > 60) throw new UsageError(`--fake-nodes must be 0..60, got ${fakeNodes}`);
+  const enforcer = opts.enforcer ?? 'netpol';
+  if (!ENFORCERS.includes(enforcer)) throw new UsageError(`--enforcer must be one of ${ENFORCERS.join(', ')}, got ${enforcer}`);
   const provider = await chooseProvider(opts.provider);
   if (provider === 'kind') {
+    if (opts.enforcer) throw new UsageError('--enforcer applies to the local provider only');
     await kindUp({ nodes, paths });
   } else {
     if (process.getuid?.() !== 0) throw new InfraError('the local lab needs root (network namespaces, cgroups, mounts)');
-    const missing = missingTools(paths);
+    const missing = missingTools(paths, enforcer);
     if (missing.length > 0) {
-      throw new InfraError(`lab tools are missing: ${missing.join(', ')}`, { hint: 'run scripts/tools/install-lab.sh' });
+      const hint = missing.includes('kube-router') ? 'run scripts/tools/build-kube-router.sh' : 'run scripts/tools/install-lab.sh';
+      throw new InfraError(`lab tools are missing: ${missing.join(', ')}`, { hint });
     }
     const existing = readSpec(paths);
     if (existing !== undefined && existing.nodes !== nodes) {
       throw new UsageError(`the lab is up with ${existing.nodes} nodes, not ${nodes}`, { hint: 'run `gauntlet lab down` first' });
     }
+    // One enforcer per lab: two would both filter every packet; switching means a fresh lab.
+    if (existing !== undefined && (existing.enforcer ?? 'netpol') !== enforcer) {
+      throw new UsageError(`the lab is up with enforcer ${existing.enforcer ?? 'netpol'}, not ${enforcer}`, { hint: 'run `gauntlet lab down` first' });
+    }
     try {
-      await localUp({ nodes, fakeNodes, paths, log: opts.log });
+      await localUp({ nodes, fakeNodes, enforcer, paths, log: opts.log });
     } catch (e) {
       throw new InfraError(`lab up failed: ${(e as Error).message}`, { hint: `logs are in ${paths.state}/logs; \`gauntlet lab down\` cleans up`, cause: e });
     }
   }
-  return { provider, kubeconfig: paths.kubeconfig, nodes, fakeNodes, seconds: (Date.now() - started) / 1000 };
+  return { provider, kubeconfig: paths.kubeconfig, nodes, fakeNodes, enforcer: provider === 'kind' ? 'kind-default' : enforcer, seconds: (Date.now() - started) / 1000 };
 }
 
 export async function labDown(opts: { provider?: Provider; paths?: LabPaths } = {}): Promise<LabDownResult> {

@@ -32,6 +32,15 @@ export function labPaths(env: NodeJS.ProcessEnv = process.env): LabPaths {
 export const CONTEXT_NAME = 'gauntlet-lab';
 
 /**
+ * Who enforces NetworkPolicy on the local lab's nodes: `netpol` (default), the lab's own
+ * gauntlet-netpol (nftables); `kube-router`, upstream kube-router v2.1.0's firewall only (iptables +
+ * ipset), a second implementation to check the analysis against. kube-router v2.1.0 has reported
+ * security flaws: lab only, never the default.
+ */
+export const ENFORCERS = ['netpol', 'kube-router'] as const;
+export type Enforcer = (typeof ENFORCERS)[number];
+
+/**
  * Addresses. 10.77.0.0/24 is the lab bridge (host .1, nodes .11+, outside world .201+),
  * 10.78.0.0/16 pods, 10.79.0.0/16 Services. None is routed to the uplink: namespaces get routes
  * for these ranges only, never a default route, and the host does not forward.

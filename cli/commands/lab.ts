@@ -1,12 +1,13 @@
 /** `gauntlet lab up|down|status|env|node-stop|node-start`: the local test cluster. */
 import { ExitCode } from '../../core/errors.ts';
+import { ENFORCERS } from '../../lab/config.ts';
 import { defineCommand } from './types.ts';
 import { emit, optionsFromArgs } from '../context.ts';
 
 const PROVIDERS = ['local', 'kind'] as const;
 const ACTIONS = ['up', 'down', 'status', 'env', 'node-stop', 'node-start'] as const;
 
-export const lab = defineCommand<{ action: (typeof ACTIONS)[number]; name?: string; provider?: (typeof PROVIDERS)[number]; nodes: number; fakeNodes: number; node?: string; wait: boolean }>({
+export const lab = defineCommand<{ action: (typeof ACTIONS)[number]; name?: string; provider?: (typeof PROVIDERS)[number]; nodes: number; fakeNodes: number; enforcer?: (typeof ENFORCERS)[number]; node?: string; wait: boolean }>({
   command: 'lab <action> [name]',
   describe: `a real multi-node Kubernetes lab on this machine (${ACTIONS.join(', ')})`,
   builder: (y) =>
@@ -16,6 +17,7 @@ export const lab = defineCommand<{ action: (typeof ACTIONS)[number]; name?: stri
       .option('provider', { choices: PROVIDERS, describe: 'local (host processes; default without Docker) or kind' })
       .option('nodes', { type: 'number', default: 3, describe: 'real worker nodes' })
       .option('fake-nodes', { type: 'number', default: 0, describe: 'KWOK-simulated nodes (tainted, no containers)' })
+      .option('enforcer', { choices: ENFORCERS, describe: 'NetworkPolicy enforcer (local provider): netpol (default) or kube-router (upstream v2.1.0, lab only)' })
       .option('node', { type: 'string', describe: 'node name for node-stop / node-start' })
       .option('wait', { type: 'boolean', default: true, describe: 'node-start: wait until the node is Ready (--no-wait returns at once)' })
       .example('$0 lab up', 'start a 3-node lab (idempotent)')
@@ -30,8 +32,8 @@ export const lab = defineCommand<{ action: (typeof ACTIONS)[number]; name?: stri
     }
     switch (a.action) {
       case 'up': {
-        const r = await lab.labUp({ provider: a.provider, nodes: a.nodes, fakeNodes: a.fakeNodes, log: (l) => o.progress(`lab: ${l}`) });
-        emit(o, r, () => `lab up (${r.provider}, ${r.nodes} nodes${r.fakeNodes ? ` + ${r.fakeNodes} fake` : ''}) in ${r.seconds.toFixed(1)} s\nexport KUBECONFIG=${r.kubeconfig}`);
+        const r = await lab.labUp({ provider: a.provider, nodes: a.nodes, fakeNodes: a.fakeNodes, enforcer: a.enforcer, log: (l) => o.progress(`lab: ${l}`) });
+        emit(o, r, () => `lab up (${r.provider}, ${r.nodes} nodes${r.fakeNodes ? ` + ${r.fakeNodes} fake` : ''}, enforcer ${r.enforcer}) in ${r.seconds.toFixed(1)} s\nexport KUBECONFIG=${r.kubeconfig}`);
         return ExitCode.Pass;
       }
       case 'down': {

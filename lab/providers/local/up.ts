@@ -4,7 +4,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NET, WORLD_HOSTS, WORLD_PORTS, IMAGES, imageTarball, labPaths, nodeSpecs, type LabPaths, type NodeSpec } from '../../config.ts';
+import { NET, WORLD_HOSTS, WORLD_PORTS, IMAGES, imageTarball, labPaths, nodeSpecs, type Enforcer, type LabPaths, type NodeSpec } from '../../config.ts';
+import { ENFORCER_TOOL, enforcerDaemon } from './enforcer.ts';
 import * as cp from './controlplane.ts';
 import { ensureCgroup } from './cgroups.ts';
 import { bridgeUp, ensureBridge, ensureNetns, nodeSysctls, podRoutes, routeReplace } from './net.ts';
@@ -17,6 +18,8 @@ import { startFakeNodes } from './fake-nodes.ts';
 export interface LocalUpOptions {
   nodes: number;
   fakeNodes: number;
+  /** NetworkPolicy enforcer on every node; default `netpol`. */
+  enforcer?: Enforcer;
   paths?: LabPaths;
   /** Progress lines (the CLI prints them; tests may collect them). */
   log?: (line: string) => void;
@@ -26,6 +29,8 @@ export interface LabSpec {
   provider: 'local';
   nodes: number;
   fakeNodes: number;
+  /** Absent in specs written before the choice existed: `netpol`. */
+  enforcer?: Enforcer;
   createdAt: string;
 }
 
@@ -39,10 +44,10 @@ export function readSpec(p: LabPaths): LabSpec | undefined {
   }
 }
 
-const REQUIRED = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy', 'kubectl', 'coredns', 'gauntlet-netpol', 'gauntlet-demo'];
+const REQUIRED = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy', 'kubectl', 'coredns', 'gauntlet-demo'];
 
-export function missingTools(p: LabPaths): string[] {
-  const tools = REQUIRED.filter((t) => !existsSync(join(p.bin, t)));
+export function missingTools(p: LabPaths, enforcer: Enforcer = 'netpol'): string[] {
+  const tools = [...REQUIRED, ENFORCER_TOOL[enforcer]].filter((t) => !existsSync(join(p.bin, t)));
   for (const ref of Object.values(IMAGES)) if (!existsSync(join(p.images, imageTarball(ref)))) tools.push(ref);
   return tools;
 }
@@ -72,7 +77,7 @@ async function pki(p: LabPaths, specs: NodeSpec[]): Promise<void> {
   for (const c of clients) await writeKubeconfig(dir, c, cp.kubeconfigFor(p, c.name));
 }
 
-function nodeDaemons(p: LabPaths, n: NodeSpec): { containerd: Daemon; rest: Daemon[] } {
+export function nodeDaemons(p: LabPaths, n: NodeSpec, enforcer: Enforcer): { containerd: Daemon; rest: Daemon[] } {
   const d = nodeDirs(p.state, n);
   return {
     containerd: { name: `${n.name}-containerd`, netns: n.netns, cmd: 'containerd', args: ['--config', join(d.root, 'containerd.toml')] },
@@ -83,10 +88,7 @@ function nodeDaemons(p: LabPaths, n: NodeSpec): { containerd: Daemon; rest: Daem
           `--node-ip=${n.ip}`, `--node-labels=${nodeLabelsFlag(n)}`, `--root-dir=${d.kubelet}`, `--cert-dir=${join(d.root, 'pki')}`, '--v=1'],
       },
       { name: `${n.name}-kube-proxy`, netns: n.netns, cmd: join(p.bin, 'kube-proxy'), args: [`--config=${join(d.root, 'kube-proxy.yaml')}`, '--v=1'] },
-      {
-        name: `${n.name}-netpol`, netns: n.netns, cmd: join(p.bin, 'gauntlet-netpol'),
-        args: [`-kubeconfig=${cp.kubeconfigFor(p, 'netpol')}`, `-node=${n.name}`],
-      },
+      enforcerDaemon(p, n, enforcer),
     ],
   };
 }
@@ -118,7 +120,7 @@ export async function startNode(p: LabPaths, n: NodeSpec): Promise<void> {
   writeFileSync(join(d.root, 'kubelet.yaml'), kubeletConfig(d, n, join(cp.pkiDir(p), 'ca.crt'), join(p.state, 'resolv.conf')));
   writeFileSync(join(d.root, 'kube-proxy.yaml'), kubeProxyConfig(n, cp.kubeconfigFor(p, 'kube-proxy')));
   ensureCgroup(nodeCgroup(n));
-  const ds = nodeDaemons(p, n);
+  const ds = nodeDaemons(p, n, readSpec(p)?.enforcer ?? 'netpol');
   ensureDaemon(p, ds.containerd);
   await waitFor(`${n.name} containerd`, () => existsSync(d.socket), 30_000, 200);
   await waitFor(`${n.name} containerd answers`, async () => (await run('ctr', ['-a', d.socket, 'version'])).includes('Server'), 30_000);
@@ -131,7 +133,7 @@ export async function localUp(opts: LocalUpOptions): Promise<LabSpec> {
   const log = opts.log ?? (() => {});
   const specs = nodeSpecs(opts.nodes);
   mkdirSync(p.state, { recursive: true });
-  const spec: LabSpec = readSpec(p) ?? { provider: 'local', nodes: opts.nodes, fakeNodes: opts.fakeNodes, createdAt: new Date().toISOString() };
+  const spec: LabSpec = readSpec(p) ?? { provider: 'local', nodes: opts.nodes, fakeNodes: opts.fakeNodes, enforcer: opts.enforcer ?? 'netpol', createdAt: new Date().toISOString() };
   writeFileSync(specFile(p), `${JSON.stringify({ ...spec, fakeNodes: Math.max(spec.fakeNodes, opts.fakeNodes) }, null, 2)}\n`);
 
   log('pki and kubeconfigs');

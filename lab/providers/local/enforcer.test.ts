@@ -1,0 +1,40 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { labPaths, NET, nodeSpecs } from '../../config.ts';
+import { missingTools, nodeDaemons } from './up.ts';
+
+const node = nodeSpecs(3)[2]!;
+const p = labPaths({ HOME: '/home/x', GAUNTLET_CACHE: '/cache' });
+
+describe('lab NetworkPolicy enforcer', () => {
+  it('runs the lab netpol by default, one per node in the node namespace', () => {
+    const e = nodeDaemons(p, node, 'netpol').rest.find((d) => d.name.endsWith('-netpol'));
+    expect(e).toMatchObject({ name: 'lab-node-3-netpol', netns: node.netns, cmd: '/cache/bin/gauntlet-netpol' });
+    expect(nodeDaemons(p, node, 'netpol').rest.some((d) => d.name.includes('kube-router'))).toBe(false);
+  });
+
+  it('runs only kube-router firewall for --enforcer kube-router, and not the lab netpol beside it', () => {
+    const rest = nodeDaemons(p, node, 'kube-router').rest;
+    expect(rest.some((d) => d.name.endsWith('-netpol'))).toBe(false);
+    const kr = rest.find((d) => d.name === 'lab-node-3-kube-router')!;
+    expect(kr).toMatchObject({ netns: node.netns, cmd: '/cache/bin/kube-router' });
+    expect(kr.args).toEqual(expect.arrayContaining([
+      '--run-firewall=true', '--run-router=false', '--run-service-proxy=false', '--run-loadbalancer=false',
+      `--hostname-override=${node.name}`, `--service-cluster-ip-range=${NET.serviceCidr}`, '--health-port=0', '--metrics-port=0',
+    ]));
+    expect(kr.args.some((a) => a.startsWith('--kubeconfig=') && a.includes('netpol'))).toBe(true);
+  });
+
+  it('asks for the kube-router binary only when that enforcer is chosen', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'gl-enf-'));
+    const q = labPaths({ HOME: cache, GAUNTLET_CACHE: cache });
+    mkdirSync(q.bin, { recursive: true });
+    writeFileSync(join(q.bin, 'gauntlet-netpol'), '');
+    expect(missingTools(q, 'netpol')).not.toContain('gauntlet-netpol');
+    expect(missingTools(q, 'netpol')).not.toContain('kube-router');
+    expect(missingTools(q, 'kube-router')).toContain('kube-router');
+    expect(missingTools(q, 'kube-router')).not.toContain('gauntlet-netpol');
+  });
+});
