@@ -88,6 +88,7 @@ export class Analysis {
   readonly allowlist: EgressAllowlist;
   readonly modes: IpBlockMode[];
   readonly podRanges: IpRange[];
+  readonly podRangesAll: boolean;
   readonly maxCx: number;
   private readonly engine: 'bitset' | 'per-destination';
   readonly groups: DestGroup[] = [];
@@ -106,6 +107,7 @@ export class Analysis {
     const mode = opts.mode ?? 'unknown';
     this.modes = mode === 'unknown' ? ['upstream', 'cilium'] : [mode];
     this.podRanges = opts.podCidrs?.length ? opts.podCidrs : [ALL_V4, ALL_V6];
+    this.podRangesAll = !opts.podCidrs?.length;
     this.maxCx = opts.maxCounterexamples ?? 20;
     this.engine = opts.engine ?? 'bitset';
     for (const p of model.networkPolicies) {

@@ -17,6 +17,8 @@ export interface BitsetContext {
   groups: readonly DestGroup[];
   maxCx: number;
   podRanges: IpRange[];
+  /** Whether pod IPs may be anywhere (no --pod-cidr): the pod cells are the address cells. */
+  podRangesAll: boolean;
   podIps: ReadonlySet<string>;
 }
 
@@ -113,36 +115,57 @@ export class BitsetEngine {
       covers.set(p.pid, hit);
       return hit;
     };
-    /** Add to `violating` the positions of `picks` (word by word) where p is not all approved. */
-    const violating = bits(u.n);
-    const judge = (picks: Bits, p: { ports: PortSet; pid: number }) => {
-      const cov = coverOf(p);
-      const whole = cov.whole;
-      for (let w = 0; w < violating.length; w++) {
-        const m = picks[w]! & ~violating[w]!;
-        if (!m) continue;
-        let c = 0;
-        for (let k = 0; k < whole.length && m & ~c; k++) c |= whole[k]![w]!;
-        if (cov.atoms && m & ~c) {
-          let x = ~c;
-          for (const by of cov.atoms) {
-            let y = 0;
-            for (const b of by) y |= b[w]!;
-            x &= y;
-            if (!x) break;
+    /**
+     * Add to `target` the positions (from word `from` on) where some allowed component's ports are
+     * not all approved. `virt` reads every bitset through a view (a template pod placed in an
+     * address cell, see `atTemplate`).
+     */
+    const judgeAll = (target: Bits, virt?: (b: Bits) => Bits, from = 0) => {
+      const judge = (picks: Bits, p: { ports: PortSet; pid: number }) => {
+        const cov = coverOf(p);
+        const whole = virt ? cov.whole.map(virt) : cov.whole;
+        const atoms = virt && cov.atoms ? cov.atoms.map((by) => by.map(virt)) : cov.atoms;
+        const pk = virt ? virt(picks) : picks;
+        for (let w = from; w < target.length; w++) {
+          const m = pk[w]! & ~target[w]!;
+          if (!m) continue;
+          let c = 0;
+          for (let k = 0; k < whole.length && m & ~c; k++) c |= whole[k]![w]!;
+          if (atoms && m & ~c) {
+            let x = ~c;
+            for (const by of atoms) {
+              let y = 0;
+              for (const b of by) y |= b[w]!;
+              x &= y;
+              if (!x) break;
+            }
+            c |= x;
           }
-          c |= x;
+          target[w]! |= m & ~c;
         }
-        violating[w]! |= m & ~c;
-      }
+      };
+      if (src.isolated) {
+        for (const r of src.networkPolicy) for (const c of u.components(r, ns, mode)) judge(c.picks, c);
+      } else judge(u.everything, { ports: ALL_PORTS, pid: u.portId(ALL_PORTS) });
     };
-    // Violating destinations: some allowed component's ports not all approved there.
-    if (src.isolated) {
-      for (const r of src.networkPolicy) for (const c of u.components(r, ns, mode)) judge(c.picks, c);
-    } else judge(u.everything, { ports: ALL_PORTS, pid: u.portId(ALL_PORTS) });
+    const violating = bits(u.n);
+    judgeAll(violating);
+    /**
+     * Upstream mode, a template pod (unknown IP) at `pos` put in each address cell: a rule picks it
+     * there when it picks `pos` (its selectors) or the cell (its ipBlocks), so every bitset is read
+     * as "all cells" when it has `pos`, else as itself. Set bits at address positions are the cells
+     * where the template would violate. Named ports resolve on pod positions only: callers use it
+     * for groups without named ports or sources that use none.
+     */
+    const atTemplate = (pos: number): Bits => {
+      const t = bits(u.n);
+      judgeAll(t, (b) => (test(b, pos) ? u.everything : b), u.podPositions >>> 5);
+      return t;
+    };
     const comps = {
       allowed: src.isolated ? src.networkPolicy.flatMap((r) => u.components(r, ns, mode)) : undefined,
       approved: groups.flat(),
+      atTemplate,
     };
     const outcome = this.describe(u, src, mode, violating, comps);
     this.byRules.set(ruleKey, outcome);
@@ -157,7 +180,7 @@ export class BitsetEngine {
   }
 
   /** Counterexamples in the order and form of `analyseShape`, from the violating positions. */
-  private describe(u: Universe, src: SourceRules, mode: IpBlockMode, violating: Bits, comps: { allowed?: Component[]; approved: Component[] }): ShapeOutcome {
+  private describe(u: Universe, src: SourceRules, mode: IpBlockMode, violating: Bits, comps: { allowed?: Component[]; approved: Component[]; atTemplate: (pos: number) => Bits }): ShapeOutcome {
     const outcome: ShapeOutcome = { counterexamples: [], count: 0, localDoubts: [] };
     const ns = src.shape.namespace;
     /** The unapproved ports at one position, from the components that pick it (= decide's answer there). */
@@ -211,6 +234,7 @@ export class BitsetEngine {
     const podBlocks = src.ipBlocks.some((b) => b.matchesPods);
     const addressBlind = !ipMatters || (mode === 'cilium' && !podBlocks);
     let podCells: IpRange[] | undefined;
+    let localCells: ReturnType<Universe['localCells']> | undefined;
     const sets = src.ipBlocks.map((b) => b.set);
 
     // Templates whose IP is unknown are decided cell by cell whatever the bitsets say (as analyseShape does).
@@ -226,6 +250,20 @@ export class BitsetEngine {
       const describeTpl = (t: DestinationPod): Counterexample['destination'] => (g.synthetic ? dest : { kind: 'pod', namespace: t.namespace, name: t.name, workload: t.workload });
       if (addressBlind) {
         recordMany({ isPod: true, picked: npPickedAt(pos), namedPorts: g.namedPorts }, g.templates, describeTpl, pos);
+        return;
+      }
+      if (mode === 'upstream' && this.ctx.podRangesAll && (!src.usesNamedPorts || !g.namedPorts.length)) {
+        // Every cell at once from the bitsets (the per-cell decisions below, without deciding each).
+        const local = (localCells ??= u.localCells(sets));
+        const tv = comps.atTemplate(pos);
+        const bad = local.filter((c) => test(tv, c.from));
+        if (bad.length === local.length) {
+          const c = u.cellRange(local[0]!);
+          recordMany({ isPod: true, picked: pickedAt(pos), address: { family: c.family, value: representative(c) }, namedPorts: g.namedPorts }, g.templates, describeTpl);
+        } else if (bad.length) {
+          const ranges = bad.slice(0, 3).map((c) => formatRange(u.cellRange(c))).join(', ');
+          outcome.localDoubts.push(`egress to ${g.synthetic ?? `${tpl.namespace}/${tpl.name}`} is unapproved only if its IP is in ${ranges}${bad.length > 3 ? ', ...' : ''}: its IP is unknown (analyse a live cluster or pass --pod-cidr)`);
+        }
         return;
       }
       podCells ??= ipMatters && (mode === 'upstream' || podBlocks) ? cells(this.ctx.podRanges, sets) : [];
@@ -268,7 +306,7 @@ export class BitsetEngine {
     }
 
     // Everything that is not a pod: the address space cut by the ipBlocks that matter here.
-    for (const cell of u.localCells(sets)) {
+    for (const cell of (localCells ??= u.localCells(sets))) {
       if (!test(violating, cell.from)) continue;
       outcome.count++;
       if (outcome.counterexamples.length >= this.ctx.maxCx) continue;
