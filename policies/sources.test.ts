@@ -38,3 +38,58 @@ describe('JSON manifests', () => {
     expect(at(objs[0]!, [])).toEqual({ line: 5, column: 3 }); // the item's opening brace
   });
 });
+
+describe('plain YAML manifests (read without a YAML document, located lazily)', () => {
+  const yaml = [
+    '# a cluster dump',
+    'apiVersion: v1',
+    'kind: Namespace',
+    'metadata: {name: shop}', // flow: the whole text takes the full parser
+  ].join('\n');
+  const plain = [
+    '---',
+    'apiVersion: v1',
+    'kind: Namespace',
+    'metadata:',
+    '  name: shop',
+    '---',
+    '# the policy',
+    'apiVersion: networking.k8s.io/v1',
+    'kind: NetworkPolicy',
+    'metadata:',
+    '  name: p',
+    '  namespace: shop',
+    'spec:',
+    '  podSelector: {}',
+    '  egress:',
+    '  - to:',
+    '    - ipBlock:',
+    '        cidr: 10.0.0.0/33',
+    '',
+  ].join('\n');
+
+  it('name file:line:column of a bad field in a later document, as the full parser does', () => {
+    const errOf = (text: string) => {
+      try {
+        buildModel(parseManifestText(text, 'dump.yaml'));
+      } catch (e) {
+        return (e as InputError).issues[0];
+      }
+      return undefined;
+    };
+    // The same text with an anchor takes the full parser: both must name the same place.
+    const viaFull = errOf(plain.replace('  name: shop', '  name: &n shop'));
+    expect(errOf(plain)).toMatchObject({ file: 'dump.yaml', line: 18, column: 15 });
+    expect(errOf(plain)).toEqual(viaFull);
+  });
+
+  it('locate every object and missing field like the full parser', () => {
+    const fast = parseManifestText(plain, 'dump.yaml');
+    const full = parseManifestText(`${plain}---\nkind: X\nx: &a 1\n`, 'dump.yaml').slice(0, 2);
+    expect(fast.map((o) => o.value)).toEqual(full.map((o) => o.value));
+    for (const path of [['metadata', 'name'], ['spec', 'egress', 0, 'to', 0], ['spec', 'nope'], []] as (string | number)[][]) {
+      for (let i = 0; i < 2; i++) expect(fast[i]!.locator!.locate([...fast[i]!.base, ...path]), `${i} ${path.join('.')}`).toEqual(full[i]!.locator!.locate([...full[i]!.base, ...path]));
+    }
+    expect(parseManifestText(yaml, 'x.yaml')[0]!.value).toMatchObject({ kind: 'Namespace' });
+  });
+});

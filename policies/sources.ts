@@ -6,7 +6,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, type InputIssue } from '../core/errors.ts';
-import { formatPath, parseYamlDocs, type PathSegment } from '../core/source.ts';
+import { parsePlainYaml, type PlainDoc } from '../core/plain-yaml.ts';
+import { formatPath, parseYamlDocs, type PathSegment, type SourceDoc } from '../core/source.ts';
 
 export interface Locator {
   file: string;
@@ -68,8 +69,33 @@ export function parseManifestText(text: string, file: string): InputObject[] {
 
 function fromDocs(text: string, file: string): InputObject[] {
   const out: InputObject[] = [];
+  // Plain block YAML (what kubectl writes) is read without building a YAML document, and located
+  // lazily; anything else (anchors, flow, folded scalars, errors...) goes through the full parser.
+  const plain = parsePlainYaml(text);
+  if (plain) {
+    for (const d of plain) if (d.value !== null) out.push(...expand(d.value, new PlainDocLocator(d, file), [], file));
+    return out;
+  }
   for (const d of parseYamlDocs(text, file)) out.push(...expand(d.toJS(), d, [], file));
   return out;
+}
+
+/** Locates a path in one plain YAML document by parsing that document alone with the full parser, on demand. */
+class PlainDocLocator implements Locator {
+  readonly file: string;
+  private readonly doc: PlainDoc;
+  private parsed?: SourceDoc;
+
+  constructor(doc: PlainDoc, file: string) {
+    this.doc = doc;
+    this.file = file;
+  }
+
+  locate(path: readonly PathSegment[]): { line: number; column: number } {
+    this.parsed ??= parseYamlDocs(this.doc.text, this.file)[0];
+    const at = this.parsed?.locate(path) ?? { line: 1, column: 1 };
+    return { line: at.line + this.doc.startLine, column: at.column };
+  }
 }
 
 function expand(value: unknown, locator: Locator, base: PathSegment[], file: string): InputObject[] {
