@@ -8,12 +8,24 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { generate } from '../bench/policies-gen.ts';
 import { generateIrregular } from '../bench/policies-gen-irregular.ts';
-import { parsePlainYaml } from './plain-yaml.ts';
+import { parsePlainYaml, plainLocator } from './plain-yaml.ts';
+import { parseYamlDocs } from './source.ts';
 
 function full(text: string): { values: unknown[]; errors: number } {
   const docs = parseAllDocuments(text, { uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [];
   return { values: list.map((d) => d.toJS()).filter((v) => v !== null && v !== undefined), errors: list.reduce((n, d) => n + d.errors.length, 0) };
+}
+
+/** Every path into a value, and one missing key under each mapping. */
+function paths(v: unknown, base: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
+  out.push(base);
+  if (Array.isArray(v)) v.forEach((x, i) => paths(x, [...base, i], out));
+  else if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) paths(x, [...base, k], out);
+    out.push([...base, 'no-such-key']);
+  }
+  return out;
 }
 
 function agree(text: string): 'fast' | 'fallback' {
@@ -22,6 +34,17 @@ function agree(text: string): 'fast' | 'fallback' {
   const f = full(text);
   expect(f.errors, text).toBe(0);
   expect(fast.map((d) => d.value).filter((v) => v !== null), text).toEqual(f.values);
+  // Positions: where the reader can say, what the full parser says (lines within the document).
+  for (const d of fast) {
+    if (d.value === null) continue;
+    const at = plainLocator(d.text);
+    const ref = parseYamlDocs(d.text, 'x.yaml')[0]!;
+    expect(at, d.text).toBeDefined();
+    for (const p of paths(d.value)) {
+      const got = at!(p);
+      if (got) expect(got, `${p.join('.')} in\n${d.text}`).toEqual(ref.locate(p));
+    }
+  }
   return 'fast';
 }
 

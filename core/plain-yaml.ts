@@ -16,6 +16,15 @@ export interface PlainDoc {
   text: string;
 }
 
+/** 1-based line (within the document's text) and column. */
+export interface LineCol {
+  line: number;
+  column: number;
+}
+
+/** Where a mapping's keys and scalar values, or a sequence's items, start. */
+type Where = { kind: 'map'; start: LineCol; keys: Map<string, { key: LineCol; value?: LineCol; nullish?: boolean }> } | { kind: 'seq'; start: LineCol; items: LineCol[] };
+
 class Bail extends Error {}
 const bail = (): never => {
   throw new Bail();
@@ -54,15 +63,16 @@ export function parsePlainYaml(text: string): PlainDoc[] | undefined {
   return docs;
 }
 
-function parseDoc(rawLines: string[], endsWithNewline: boolean): unknown {
+function parseDoc(rawLines: string[], endsWithNewline: boolean, where?: WeakMap<object, Where>, root?: { at?: LineCol }): unknown {
   const lines: Line[] = rawLines.map((r) => {
     let ind = 0;
     while (r.charCodeAt(ind) === 32) ind++;
     return { ind, s: r.slice(ind) };
   });
-  const p = new P(lines, endsWithNewline);
+  const p = new P(lines, endsWithNewline, where);
   p.skip();
   if (p.i >= lines.length) return null;
+  if (root) root.at = p.here(0);
   const v = p.node(-1);
   p.skip();
   if (p.i < lines.length) bail();
@@ -75,9 +85,17 @@ class P {
   i = 0;
   readonly lines: Line[];
   readonly endsWithNewline: boolean;
-  constructor(lines: Line[], endsWithNewline: boolean) {
+  /** Set when positions are wanted (locating), unset when only values are. */
+  readonly where?: WeakMap<object, Where>;
+  constructor(lines: Line[], endsWithNewline: boolean, where?: WeakMap<object, Where>) {
     this.lines = lines;
     this.endsWithNewline = endsWithNewline;
+    this.where = where;
+  }
+
+  /** The position `offset` characters into the current line's content. */
+  here(offset: number): LineCol {
+    return { line: this.i + 1, column: this.lines[this.i]!.ind + offset + 1 };
   }
 
   skip(): void {
@@ -98,6 +116,8 @@ class P {
 
   map(ind: number): Record<string, unknown> {
     const out: Record<string, unknown> = {};
+    const w = this.where && { kind: 'map' as const, start: this.here(0), keys: new Map<string, { key: LineCol; value?: LineCol; nullish?: boolean }>() };
+    if (w) this.where!.set(out, w);
     for (;;) {
       this.skip();
       const l = this.lines[this.i];
@@ -106,14 +126,21 @@ class P {
       const k = keyOf(l.s) ?? bail();
       if (Object.hasOwn(out, k.key) || k.key === '<<' || k.key === '__proto__') bail();
       const rest = k.rest;
+      const at = w && { key: this.here(0), value: this.here(k.restAt) as LineCol | undefined, nullish: false };
+      if (w && at) w.keys.set(k.key, at);
       this.i++;
       if (rest === '' || rest.startsWith('#')) {
+        if (at) at.value = undefined;
         this.skip();
         const n = this.lines[this.i];
         // The value is on the next lines: more indented, or a sequence at the key's own indent.
         if (n && (n.ind > ind || (n.ind === ind && (n.s.startsWith('- ') || n.s === '-')))) out[k.key] = n.ind === ind ? this.seq(ind) : this.node(ind);
-        else out[k.key] = null;
+        else {
+          out[k.key] = null;
+          if (at) at.nullish = true;
+        }
       } else if (rest === '|' || rest === '|-') {
+        if (at) at.nullish = true; // where the full parser puts a block scalar: left to it
         out[k.key] = this.literal(ind, rest === '|-');
       } else out[k.key] = inlineValue(rest);
     }
@@ -121,6 +148,8 @@ class P {
 
   seq(ind: number): unknown[] {
     const out: unknown[] = [];
+    const w = this.where && { kind: 'seq' as const, start: this.here(0), items: [] as LineCol[] };
+    if (w) this.where!.set(out, w);
     for (;;) {
       this.skip();
       const l = this.lines[this.i];
@@ -132,10 +161,12 @@ class P {
       let rest = l.s.slice(1);
       let pad = 1;
       while (rest.startsWith(' ')) (rest = rest.slice(1)), pad++;
+      if (w) w.items.push(this.here(pad));
       if (rest === '' || rest.startsWith('#')) {
         this.i++;
         this.skip();
         const n = this.lines[this.i];
+        if (w) w.items[w.items.length - 1] = n && n.ind > ind ? { line: this.i + 1, column: n.ind + 1 } : { line: 0, column: 0 };
         out.push(n && n.ind > ind ? this.node(ind) : null);
       } else if (rest.startsWith('- ') || rest === '-' || rest.startsWith('|') || rest.startsWith('>')) {
         bail();
@@ -181,7 +212,7 @@ class P {
 }
 
 /** `key: rest` or `key:` at the start of s: the key (plain or quoted) and what follows the colon, trimmed. */
-function keyOf(s: string): { key: string; rest: string } | undefined {
+function keyOf(s: string): { key: string; rest: string; restAt: number } | undefined {
   let key: string;
   let after: number;
   const c = s[0];
@@ -200,7 +231,9 @@ function keyOf(s: string): { key: string; rest: string } | undefined {
     after = j + 1;
   }
   if (after < s.length && s[after] !== ' ') return undefined;
-  return { key, rest: s.slice(after).trim() };
+  let restAt = after;
+  while (s[restAt] === ' ') restAt++;
+  return { key, rest: s.slice(after).trim(), restAt };
 }
 
 /** A value written on the same line: a plain or quoted scalar, `{}` or `[]`. */
@@ -273,4 +306,47 @@ function resolve(v: string): unknown {
   if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(v)) return parseFloat(v);
   if (/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(v)) return parseFloat(v);
   return v;
+}
+
+/**
+ * Where `path` is in one plain document's text, as core/source.ts `SourceDoc.locate` answers (the
+ * key for a mapping entry, the value when it is a scalar, the item in a sequence; the nearest
+ * ancestor when the path goes missing), or undefined when only the full parser can say. Undefined
+ * as a whole when the text is not plain YAML.
+ */
+export function plainLocator(text: string): ((path: readonly (string | number)[]) => LineCol | undefined) | undefined {
+  const where = new WeakMap<object, Where>();
+  const root: { at?: LineCol } = {};
+  let doc: unknown;
+  try {
+    doc = parseDoc(text.split('\n'), true, where, root);
+  } catch (e) {
+    if (e instanceof Bail) return undefined;
+    throw e;
+  }
+  const start = root.at;
+  if (!start) return undefined;
+  return (path) => {
+    let node = doc;
+    let best = start;
+    for (const seg of path) {
+      const w = node !== null && typeof node === 'object' ? where.get(node) : undefined;
+      if (!w) break;
+      if (w.kind === 'map') {
+        const pair = typeof seg === 'string' ? w.keys.get(seg) : undefined;
+        if (!pair) break;
+        if (pair.nullish) return undefined;
+        best = pair.key;
+        node = (node as Record<string, unknown>)[seg as string];
+        if (node === null || typeof node !== 'object') best = pair.value ?? best;
+      } else {
+        const item = typeof seg === 'number' ? w.items[seg] : undefined;
+        if (!item) break;
+        if (!item.line) return undefined;
+        best = item;
+        node = (node as unknown[])[seg as number];
+      }
+    }
+    return best;
+  };
 }

@@ -6,7 +6,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, type InputIssue } from '../core/errors.ts';
-import { parsePlainYaml, type PlainDoc } from '../core/plain-yaml.ts';
+import { parsePlainYaml, plainLocator, type PlainDoc } from '../core/plain-yaml.ts';
 import { formatPath, parseYamlDocs, type PathSegment, type SourceDoc } from '../core/source.ts';
 
 export interface Locator {
@@ -85,6 +85,7 @@ class PlainDocLocator implements Locator {
   readonly file: string;
   private readonly doc: PlainDoc;
   private parsed?: SourceDoc;
+  private plain?: ReturnType<typeof plainLocator> | null;
 
   constructor(doc: PlainDoc, file: string) {
     this.doc = doc;
@@ -92,8 +93,13 @@ class PlainDocLocator implements Locator {
   }
 
   locate(path: readonly PathSegment[]): { line: number; column: number } {
-    this.parsed ??= parseYamlDocs(this.doc.text, this.file)[0];
-    const at = this.parsed?.locate(path) ?? { line: 1, column: 1 };
+    // The plain reader again, with positions; the full parser only where it cannot say (block scalars, empty values).
+    if (this.plain === undefined) this.plain = plainLocator(this.doc.text) ?? null;
+    let at = this.plain?.(path);
+    if (!at) {
+      this.parsed ??= parseYamlDocs(this.doc.text, this.file)[0];
+      at = this.parsed?.locate(path) ?? { line: 1, column: 1 };
+    }
     return { line: at.line + this.doc.startLine, column: at.column };
   }
 }
