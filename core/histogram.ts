@@ -169,6 +169,14 @@ export class Histogram {
     return this.max;
   }
 
+  /** How many recorded values lie above `ms` (to the histogram's 1% bucket precision). */
+  countAbove(ms: number): number {
+    const from = bucketOf(ms) + 1;
+    let c = 0;
+    for (let i = from; i < this.counts.length; i++) c += this.counts[i]!;
+    return c;
+  }
+
   mean(): number | undefined {
     return this.n === 0 ? undefined : this.sum / this.n;
   }
