@@ -60,7 +60,7 @@ describe('canary strategy pieces', () => {
     const lines = planLines({ id: 'canary', kind: 'canary', section: 'release', at: 0, params, source: { file: 'x' } } as never, { target: { workload: { kind: 'Deployment', name: 'demo' } } } as never).join('\n');
     expect(lines).toMatch(/steps: 10 % → 25 % → 50 % → promote/);
     expect(lines).toMatch(/with S=3: 10 % → 1 canary \(25 %\), 25 % → 1 canary \(25 %\), 50 % → 3 canary \(50 %\)/);
-    expect(lines).toMatch(/error rate ≤ min\(1 %, stable \+ 1 %\); p99 ≤ min\(300 ms, max\(1.5 × stable, stable \+ 20 ms\)\)/);
+    expect(lines).toMatch(/error rate ≤ min\(1 %, stable \+ 1 points\); p99 ≤ min\(300 ms, max\(1.5 × stable, stable \+ 20 ms\)\)/);
     expect(lines).toMatch(/worst case to a rollback decision: 180 s per step/);
   });
 
