@@ -213,7 +213,8 @@ async function run(ctx: StepContext<Params>): Promise<void> {
     mark('canary removed', { weight: 0 });
     // tr needs the traffic after the removal: wait (bounded) until stable-only traffic is seen.
     const until = Math.min(tz + 30_000, Math.max(ctx.deadline, tz + SETTLE_MS) + 5000);
-    while (ctx.clock.now() < until) {
+    // (Not when the run is stopping: the load stops with it, there is nothing left to watch.)
+    while (ctx.clock.now() < until && !ctx.signal.aborted) {
       const last = traffic.lastStableEnd() ?? -Infinity;
       if (last - Math.max(td, traffic.lastCanaryEnd ?? -Infinity) >= SETTLE_MS) break;
       await sleep(TICK_MS);
@@ -265,7 +266,7 @@ async function run(ctx: StepContext<Params>): Promise<void> {
         }
         const now = ctx.clock.now();
         const d = analysis.judge((now - stepStart) / 1000, health(await router.pods(kube, target)));
-        if (!last || last.kind !== d.kind || last.check !== d.check || d.elapsed - last.elapsed >= 10) {
+        if (d.kind !== 'rollback' && (!last || last.kind !== d.kind || last.check !== d.check || d.elapsed - last.elapsed >= 10)) {
           mark(`canary ${d.kind}: ${d.reason}`, { decision: d.kind, check: d.check, step: asked, totals: d.totals, errors: d.errors, latency: d.latency });
           last = d;
         }

@@ -119,7 +119,7 @@ describe('canary in the lab', () => {
     const ns = 'canary-good';
     const url = await stable(ns);
     const dir = mkdtempSync(join(tmpdir(), 'canary-good-'));
-    const r = await gauntlet(['run', scenario(ns, url, 'env: {VERSION: v2}\nsteps: [10, 50]\nminStep: 3s'), '--report-dir', dir, '-o', 'json']);
+    const r = await gauntlet(['run', scenario(ns, url, 'env: {VERSION: v2}\nsteps: [10, 50]\nminStep: 3s', { duration: 50 }), '--report-dir', dir, '-o', 'json']);
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
     const rep = await report(r.stdout);
     expect(rep.marks).toContain('canary weight 25 %');
@@ -138,7 +138,7 @@ describe('canary in the lab', () => {
     const url = await stable(ns);
     const before = await stableSpec(ns);
     const dir = mkdtempSync(join(tmpdir(), 'canary-bad-'));
-    const r = await gauntlet(['run', scenario(ns, url, 'env: {VERSION: v2, ERROR_RATE: "0.2"}\nsteps: [10, 50]', { duration: 40 }), '--report-dir', dir, '-o', 'json']);
+    const r = await gauntlet(['run', scenario(ns, url, 'env: {VERSION: v2, ERROR_RATE: "0.2"}\nsteps: [10, 50]', { duration: 25 }), '--report-dir', dir, '-o', 'json']);
     expect(r.code, r.stderr.slice(-3000)).toBe(1);
     const rep = await report(r.stdout);
     const rb = rep.marks.find((m) => m.startsWith('canary rollback decided'));
@@ -159,7 +159,7 @@ describe('canary in the lab', () => {
     const ns = 'canary-slow';
     const url = await stable(ns);
     const dir = mkdtempSync(join(tmpdir(), 'canary-slow-'));
-    const r = await gauntlet(['run', scenario(ns, url, 'env: {VERSION: v2, LATENCY: 200ms}', { duration: 35 }), '--report-dir', dir, '-o', 'json']);
+    const r = await gauntlet(['run', scenario(ns, url, 'env: {VERSION: v2, LATENCY: 200ms}', { duration: 25 }), '--report-dir', dir, '-o', 'json']);
     expect(r.code, r.stderr.slice(-3000)).toBe(1);
     const rep = await report(r.stdout);
     expect(rep.marks.find((m) => m.startsWith('canary rollback decided'))).toMatch(/canary p99 2\d\d ms vs stable .*slower than/);
@@ -172,7 +172,7 @@ describe('canary in the lab', () => {
     const ns = 'canary-crash';
     const url = await stable(ns);
     const dir = mkdtempSync(join(tmpdir(), 'canary-crash-'));
-    const r = await gauntlet(['run', scenario(ns, url, 'env: {VERSION: v2, CRASH_AFTER: 5s}\nminStep: 20s', { duration: 40 }), '--report-dir', dir, '-o', 'json']);
+    const r = await gauntlet(['run', scenario(ns, url, 'env: {VERSION: v2, CRASH_AFTER: 5s}\nminStep: 20s', { duration: 30 }), '--report-dir', dir, '-o', 'json']);
     expect(r.code, r.stderr.slice(-3000)).toBe(1);
     const rep = await report(r.stdout);
     expect(rep.marks.find((m) => m.startsWith('canary rollback decided'))).toMatch(/canary pods restarted 1 time/);
@@ -183,7 +183,7 @@ describe('canary in the lab', () => {
     const ns = 'canary-unready';
     const url = await stable(ns);
     const dir = mkdtempSync(join(tmpdir(), 'canary-unready-'));
-    const r = await gauntlet(['run', scenario(ns, url, 'env: {VERSION: v2, READINESS_FAIL: "true"}\nreadyTimeout: 10s', { duration: 40 }), '--report-dir', dir, '-o', 'json']);
+    const r = await gauntlet(['run', scenario(ns, url, 'env: {VERSION: v2, READINESS_FAIL: "true"}\nreadyTimeout: 10s', { duration: 30 }), '--report-dir', dir, '-o', 'json']);
     expect(r.code, r.stderr.slice(-3000)).toBe(1);
     const rep = await report(r.stdout);
     expect(rep.marks.find((m) => m.startsWith('canary rollback decided'))).toMatch(/canary pod not Ready after 1\d s \(deadline 10 s\)/);
@@ -196,7 +196,7 @@ describe('canary in the lab', () => {
     const url = await stable(ns);
     const dir = mkdtempSync(join(tmpdir(), 'canary-notraffic-'));
     // The canary reports v2, the scenario expects v9: none of the traffic is the canary's.
-    const r = await gauntlet(['run', scenario(ns, url, 'env: {VERSION: v2}\nversions: {stable: v1, canary: v9}\nnoTraffic: 8s', { duration: 40 }), '--report-dir', dir, '-o', 'json']);
+    const r = await gauntlet(['run', scenario(ns, url, 'env: {VERSION: v2}\nversions: {stable: v1, canary: v9}\nnoTraffic: 8s', { duration: 30 }), '--report-dir', dir, '-o', 'json']);
     expect(r.code, r.stderr.slice(-3000)).toBe(1);
     const rep = await report(r.stdout);
     expect(rep.marks.find((m) => m.startsWith('canary rollback decided'))).toMatch(/no traffic reaches the canary: no request for 8 s \(deadline 8 s\)/);
@@ -220,7 +220,7 @@ describe('canary in the lab', () => {
     const url = await stable(ns);
     const before = await stableSpec(ns);
     const dir = mkdtempSync(join(tmpdir(), 'canary-sigkill-'));
-    const r = await gauntlet(['run', scenario(ns, url, 'env: {VERSION: v2}\nminStep: 60s', { duration: 60 }), '--report-dir', dir], { signalOn: { pattern: /canary: step 10 %/, signal: 'SIGKILL', delayMs: 2000 } });
+    const r = await gauntlet(['run', scenario(ns, url, 'env: {VERSION: v2}\nminStep: 60s', { duration: 30 }), '--report-dir', dir], { signalOn: { pattern: /canary: step 10 %/, signal: 'SIGKILL', delayMs: 2000 } });
     expect(r.signal).toBe('SIGKILL');
     expect((await k(['-n', ns, 'get', 'deployment', 'demo-canary'])).ok).toBe(true);
     const runDir = join(dir, readdirSync(dir)[0]!);
@@ -229,6 +229,5 @@ describe('canary in the lab', () => {
     expect(rec.stdout).toMatch(/reverted c\d+: create canary Deployment\/demo-canary/);
     expect(await stableSpec(ns)).toBe(before);
     await noCanaryLeft(ns);
-    // k6 was killed with the run? recover stops a leftover (trust work); make sure nothing is left loading.
   }, 180_000);
 });
