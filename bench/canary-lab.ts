@@ -64,7 +64,7 @@ try {
   for (let i = 0; i < runs; i++) {
     const dir = mkdtempSync(join(tmpdir(), 'canary-bench-'));
     const r = await runGauntlet(
-      ['canary', 'run', '--context', 'gauntlet-lab', '-n', ns, '--workload', 'deployment/demo', '--url', url, '--rate', String(rate), '--duration', '40s', '--env', 'VERSION=v2', '--env', 'ERROR_RATE=0.2', '--steps', '10,50', '--report-dir', dir, '-o', 'json'],
+      ['canary', 'run', '--context', 'gauntlet-lab', '-n', ns, '--workload', 'deployment/demo', '--url', url, '--rate', String(rate), '--duration', '25s', '--env', 'VERSION=v2', '--env', 'ERROR_RATE=0.2', '--steps', '10,50', '--report-dir', dir, '-o', 'json'],
       { env: { KUBECONFIG: labPaths().kubeconfig } },
     );
     let line = `run ${i + 1}: exit ${r.code}`;

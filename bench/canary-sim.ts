@@ -3,7 +3,7 @@
  * canaries through the default steps (10, 25, 50 % of traffic, then promotion) at several
  * traffic levels. Seeded and deterministic: the same arguments print the same numbers.
  *
- *   node bench/canary-sim.ts [healthy=10000] [bad=10000] [seed=1]
+ *   node bench/canary-sim.ts [healthy=10000] [bad=10000] [seed=1] [effect=2]
  *
  * Healthy canary: error rate uniform in [0, 0.5 %], same latency as stable.
  * Bad canary: error rate uniform in [2 %, 20 %], same latency as stable.
@@ -13,10 +13,10 @@
 import { DEFAULT_ANALYSIS, StepAnalysis, type AnalysisConfig } from '../canary/analysis.ts';
 import { arrivals, rng, second } from '../canary/synthetic.ts';
 
-const [healthyN = 10_000, badN = 10_000, seed = 1] = process.argv.slice(2).map(Number);
+const [healthyN = 10_000, badN = 10_000, seed = 1, effect = DEFAULT_ANALYSIS.test.effect] = process.argv.slice(2).map(Number);
 const RATES = [20, 50, 100, 200, 500];
 const STEPS = [0.1, 0.25, 0.5];
-const config: AnalysisConfig = DEFAULT_ANALYSIS;
+const config: AnalysisConfig = { ...DEFAULT_ANALYSIS, test: { ...DEFAULT_ANALYSIS.test, effect } };
 const LIMIT_S = STEPS.length * config.maxStepSeconds;
 
 interface Outcome {

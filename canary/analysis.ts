@@ -29,7 +29,7 @@ export interface TestParams {
   alpha: number;
   /** Chance of advancing a canary at `effect` x its limit, per test and step (Wald's beta). */
   beta: number;
-  /** The alternative hypothesis: a bad canary is `effect` x the limit (p1 = effect x p0). */
+  /** The alternative hypothesis: a bad canary is `effect` x the limit (p1 = min(effect x p0, p0 + 5 points)). */
   effect: number;
   /** Never advance on fewer canary requests than this in the step. */
   minRequests: number;
@@ -53,7 +53,7 @@ export interface AnalysisConfig {
 }
 
 export const DEFAULT_THRESHOLDS: CanaryThresholds = { maxErrorRate: 0.01, maxErrorRateIncrease: 0.01, maxP99Ms: 300, maxP99Ratio: 1.5, p99SlackMs: 20 };
-export const DEFAULT_TEST: TestParams = { alpha: 0.001, beta: 0.05, effect: 2, minRequests: 50, minStableResponses: 100 };
+export const DEFAULT_TEST: TestParams = { alpha: 0.001, beta: 0.05, effect: 3, minRequests: 50, minStableResponses: 100 };
 export const DEFAULT_ANALYSIS: AnalysisConfig = {
   thresholds: DEFAULT_THRESHOLDS,
   test: DEFAULT_TEST,
@@ -151,10 +151,15 @@ export function binomialTail(k: number, n: number, p: number): number {
   return Math.min(1, sum);
 }
 
+/** Cap on H1's distance from the limit (see sprt). */
+export const MAX_EFFECT_POINTS = 0.05;
+
 function sprt(k: number, n: number, limit: number, effect: number): SprtResult {
   // A limit of 0 would make one event infinitely damning: floor it at 1 in 10,000.
   const p0 = Math.min(0.5, Math.max(limit, 1e-4));
-  const p1 = Math.min(0.99, p0 * effect);
+  // H1 is `effect` x the limit, but never more than 5 points above it: with a high limit (a noisy
+  // stable), 3 x 6 % = 18 % would let a canary 4 points over its limit pass.
+  const p1 = Math.min(0.99, p0 * effect, p0 + MAX_EFFECT_POINTS);
   return { llr: llr(k, n, p0, p1), p0, p1, pValue: binomialTail(k, n, p0) };
 }
 

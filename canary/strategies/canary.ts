@@ -57,6 +57,8 @@ const params = z
         alpha: z.number().gt(0).lt(0.5).default(0.001),
         beta: z.number().gt(0).lt(0.5).default(0.05),
         minRequests: z.number().int().min(1).default(50),
+        /** H1: a bad canary fails `effect` x as often as its limit allows. */
+        effect: z.number().gt(1).max(20).default(3),
       })
       .prefault({}),
     noTraffic: duration.default(30_000),
@@ -78,7 +80,7 @@ export const PROMOTED_ANNOTATION = 'gauntlet.dev/promoted';
 export const FIGURE_DEFINITIONS = {
   t0: 'first response served by the new version (run clock)',
   detectionSeconds: 'td - t0: first response served by the canary to the rollback decision',
-  rollbackSeconds: 'tr - t0: first response served by the canary to the first moment from which every response comes from stable and stays so (not before td)',
+  rollbackSeconds: 'tr - t0: first response served by the canary to the first moment from which every response comes from stable and stays so (the end of the last canary response, at most tz, not before td)',
   canaryGoneSeconds: 'tz - t0: first response served by the canary to no canary pod left',
   errorsServed: 'failed responses per version from t0 to tr (promotion: to the end of the analysis)',
   promotionSeconds: 't0 to stable rolled to the new version, available, and the canary removed',
@@ -87,7 +89,7 @@ export const FIGURE_DEFINITIONS = {
 export function analysisConfig(p: Params): AnalysisConfig {
   return {
     thresholds: { maxErrorRate: p.thresholds.errorRate, maxErrorRateIncrease: p.thresholds.errorRateIncrease, maxP99Ms: p.thresholds.p99, maxP99Ratio: p.thresholds.p99Ratio, p99SlackMs: p.thresholds.p99Slack },
-    test: { alpha: p.test.alpha, beta: p.test.beta, effect: 2, minRequests: p.test.minRequests, minStableResponses: 100 },
+    test: { alpha: p.test.alpha, beta: p.test.beta, effect: p.test.effect, minRequests: p.test.minRequests, minStableResponses: 100 },
     noTrafficSeconds: p.noTraffic / 1000,
     readyTimeoutSeconds: p.readyTimeout / 1000,
     maxRestarts: p.maxRestarts,
@@ -163,6 +165,23 @@ function health(pods: Awaited<ReturnType<import('../router.ts').Router['pods']>>
   };
 }
 
+/** A decision's numbers, compact enough for a timeline line. */
+export function decisionData(d: Decision): Record<string, unknown> {
+  const r = (x: number | undefined, digits = 4) => (x === undefined ? undefined : Number(x.toPrecision(digits)));
+  const { canary: c, stable: s } = d.totals;
+  return {
+    decision: d.kind,
+    check: d.check,
+    canary: { requests: c.requests, failures: c.failures, errorRate: r(c.errorRate), p99: r(c.p99) },
+    stable: { requests: s.requests, failures: s.failures, errorRate: r(s.errorRate), p99: r(s.p99) },
+    errorLimit: r(d.errors.limit),
+    errorLlr: r(d.errors.llr, 3),
+    latencyLimitMs: r(d.latency.limitMs),
+    latencyLlr: r(d.latency.llr, 3),
+    pValue: r(Math.min(d.errors.pValue, d.latency.pValue), 3),
+  };
+}
+
 const TICK_MS = 250;
 /** After the canary is gone, how long stable-only traffic must be seen before tr is final. */
 const SETTLE_MS = 3000;
@@ -202,7 +221,7 @@ async function run(ctx: StepContext<Params>): Promise<void> {
   const rollback = async (why: Decision | string, asked: number | undefined): Promise<void> => {
     const td = ctx.clock.now();
     const reason = typeof why === 'string' ? why : why.reason;
-    mark(`canary rollback decided${asked !== undefined ? ` at step ${asked} %` : ''}: ${reason}`, { decision: 'rollback', ...(typeof why === 'string' ? {} : { check: why.check, totals: why.totals, errors: why.errors, latency: why.latency }), ...(placement ? { placement } : {}) });
+    mark(`canary rollback decided${asked !== undefined ? ` at step ${asked} %` : ''}: ${reason}`, { ...(typeof why === 'string' ? { decision: 'rollback' } : decisionData(why)), ...(placement ? { weight: placement.effective } : {}) });
     ctx.progress(`canary: rollback: ${reason}`);
     const failed: string[] = [];
     for (const c of [...mine].reverse()) {
@@ -220,7 +239,8 @@ async function run(ctx: StepContext<Params>): Promise<void> {
       await sleep(TICK_MS);
     }
     if (traffic.t0 !== undefined) {
-      const tr = Math.max(td, traffic.lastCanaryEnd ?? td);
+      // No response can come from a canary pod that no longer exists: tr is at the latest tz.
+      const tr = Math.max(td, Math.min(traffic.lastCanaryEnd ?? td, tz));
       figure('detectionSeconds', (td - traffic.t0) / 1000, 's');
       figure('rollbackSeconds', (tr - traffic.t0) / 1000, 's');
       figure('canaryGoneSeconds', (tz - traffic.t0) / 1000, 's');
@@ -228,9 +248,9 @@ async function run(ctx: StepContext<Params>): Promise<void> {
       for (const v of new Set([...traffic.stable, ...(traffic.canary ? [traffic.canary] : [])])) {
         figure('errorsServed', errs[v] ?? 0, 'count', { version: v, role: traffic.stable.has(v) ? 'stable' : 'canary' });
       }
-      mark('canary figures', { t0: traffic.t0, td, tr, tz });
+      mark('canary figures (run clock, ms)', { t0: Math.round(traffic.t0), td: Math.round(td), tr: Math.round(tr), tz: Math.round(tz) });
     } else {
-      mark('canary figures: the canary served no response (t0 undefined)', { td, tz });
+      mark('canary figures: the canary served no response (t0 undefined)', { td: Math.round(td), tz: Math.round(tz) });
     }
     if (failed.length) throw new Error(`rollback incomplete: ${failed.join('; ')}`);
   };
@@ -267,7 +287,7 @@ async function run(ctx: StepContext<Params>): Promise<void> {
         const now = ctx.clock.now();
         const d = analysis.judge((now - stepStart) / 1000, health(await router.pods(kube, target)));
         if (d.kind !== 'rollback' && (!last || last.kind !== d.kind || last.check !== d.check || d.elapsed - last.elapsed >= 10)) {
-          mark(`canary ${d.kind}: ${d.reason}`, { decision: d.kind, check: d.check, step: asked, totals: d.totals, errors: d.errors, latency: d.latency });
+          mark(`canary ${d.kind}: ${d.reason}`, { step: asked, ...decisionData(d) });
           last = d;
         }
         if (d.kind === 'rollback') {
@@ -344,7 +364,7 @@ export function planLines(step: Step<Params>, scenario: Scenario): string[] {
     `steps: ${steps.map((s) => `${s} %`).join(' → ')} → promote. Replicas C = max(1, round(S × w / (100 − w))) on top of the S stable replicas (read at run time), traffic C / (S + C):`,
     ...[3, 10].map((s) => `  with S=${s}: ${steps.map((w) => { const pl = r.planWeight(w, s); return `${w} % → ${pl.canaryReplicas} canary (${pl.effective} %)`; }).join(', ')}`),
     `judged every ${TICK_MS} ms on the run's traffic per version: error rate ≤ min(${formatPct(c.thresholds.maxErrorRate)}, stable + ${Number((c.thresholds.maxErrorRateIncrease * 100).toFixed(2))} points); p99 ≤ min(${c.thresholds.maxP99Ms} ms, max(${c.thresholds.maxP99Ratio} × stable, stable + ${c.thresholds.p99SlackMs} ms))`,
-    `test: SPRT per step (alpha ${c.test.alpha}, beta ${c.test.beta}, H1 = 2 × limit): rollback at llr ≥ ${b.upper.toFixed(2)} (at least 10 canary failures at a 1 % limit), healthy at llr ≤ ${b.lower.toFixed(2)} and ≥ ${c.test.minRequests} requests and ${c.minStepSeconds} s`,
+    `test: SPRT per step (alpha ${c.test.alpha}, beta ${c.test.beta}, H1 = ${c.test.effect} × limit): rollback at llr ≥ ${b.upper.toFixed(2)} (at least ${Math.ceil(b.upper / Math.log(c.test.effect))} canary failures), healthy at llr ≤ ${b.lower.toFixed(2)} and ≥ ${c.test.minRequests} requests and ${c.minStepSeconds} s`,
     `failures also: pod restarts > ${c.maxRestarts}, a pod not Ready after ${c.readyTimeoutSeconds} s, no canary request for ${c.noTrafficSeconds} s; a step undecided after ${c.maxStepSeconds} s takes the more likely answer`,
     `worst case to a rollback decision: ${perStep} s per step (ready deadline + max step), ${perStep * steps.length} s over ${steps.length} step(s); on the decision the canary leaves rotation at once (replicas 0, pods killed with grace 0) and is deleted`,
     `promotion: roll ${wl} to the new template, wait up to ${formatDuration(p.promotionTimeout)} until available, remove the canary; ${p.afterPromotion === 'keep' ? 'the promotion is kept' : 'stable is put back at the end'}`,
