@@ -179,7 +179,7 @@ describe('canary step run loop (in-memory cluster)', () => {
   it('promotes a good canary: stable gets the new template, the canary is removed, the promotion is kept', async () => {
     const r = await runCanary(0, { env: { VERSION: 'v2' }, steps: [10, 50], minStep: '1s', test: { minRequests: 20 } });
     expect(r.error).toBeUndefined();
-    expect(r.marks).toEqual(expect.arrayContaining(['canary weight 25 %', 'canary weight 50 %', 'canary promoting']));
+    expect(r.marks).toEqual(expect.arrayContaining(['canary weight 25 %', 'canary weight 50 %', 'canary promoting: stable rolls to the new version']));
     const dep = r.store.get('Deployment/ns/demo')!;
     expect(dep.spec.template.spec.containers[0].env).toEqual([{ name: 'VERSION', value: 'v2' }]);
     expect(dep.metadata.annotations?.['gauntlet.dev/promoted']).toBe('run-1');

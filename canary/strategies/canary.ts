@@ -229,7 +229,7 @@ async function run(ctx: StepContext<Params>): Promise<void> {
       if (f) failed.push(f.error);
     }
     const tz = ctx.clock.now();
-    mark('canary removed', { weight: 0 });
+    mark('canary removed', { weights: { stable: 100, canary: 0 } });
     // tr needs the traffic after the removal: wait (bounded) until stable-only traffic is seen.
     const until = Math.min(tz + 30_000, Math.max(ctx.deadline, tz + SETTLE_MS) + 5000);
     // (Not when the run is stopping: the load stops with it, there is nothing left to watch.)
@@ -264,6 +264,7 @@ async function run(ctx: StepContext<Params>): Promise<void> {
       if (!traffic.stable.size) throw new Error(`no traffic with a version reaches stable within ${formatDuration(p.noTraffic)}: start the load before the canary (and check the service reports its version)`);
     }
     traffic.lock();
+    mark(`canary attribution: by the version the service reports (stable ${[...traffic.stable].join(', ')}${traffic.canary ? `, canary ${traffic.canary}` : ', canary = the first other version'})`, { mode: 'response-header', stable: [...traffic.stable], ...(traffic.canary ? { canary: traffic.canary } : {}) });
     ctx.progress(`canary: stable serves ${[...traffic.stable].join(', ')}; creating the canary (${describeChange(p)})`);
     const started = await router.start(ctx, kube, target, steps[0] ?? 100);
     mine.push(...started.changes);
@@ -271,7 +272,7 @@ async function run(ctx: StepContext<Params>): Promise<void> {
 
     for (const [i, asked] of steps.entries()) {
       if (i > 0) placement = await router.setWeight(ctx, kube, target, asked);
-      mark(`canary weight ${placement.effective} %`, { step: asked, ...placement });
+      mark(`canary weight ${placement.effective} %`, { weights: { stable: 100 - placement.effective, canary: placement.effective }, step: asked, ...placement });
       ctx.progress(`canary: step ${asked} % -> ${placement.effective} % of traffic${placement.canaryReplicas !== undefined ? ` (${placement.canaryReplicas} canary + ${placement.stableReplicas} stable replicas)` : ''}`);
       const analysis = new StepAnalysis(config);
       const stepStart = ctx.clock.now();
@@ -304,7 +305,7 @@ async function run(ctx: StepContext<Params>): Promise<void> {
     }
 
     // Promotion: roll stable to the new template, wait until available, remove the canary.
-    mark('canary promoting', { weight: 100 });
+    mark('canary promoting: stable rolls to the new version');
     ctx.progress(`canary: promoting Deployment/${w.name}`);
     const before = (await kube.get<Deployment>(stableRef))!;
     const forward = mergeDiff(before.spec.template, template);
@@ -338,7 +339,7 @@ async function run(ctx: StepContext<Params>): Promise<void> {
       const errs = traffic.failuresBetween(traffic.t0, done);
       for (const v of new Set([...traffic.stable, ...(traffic.canary ? [traffic.canary] : [])])) figure('errorsServed', errs[v] ?? 0, 'count', { version: v, role: traffic.stable.has(v) ? 'stable' : 'canary' });
     }
-    mark(`canary promoted: Deployment/${w.name} runs the new version${p.afterPromotion === 'revert' ? ' (put back at the end: afterPromotion revert)' : ''}`, { weight: 100 });
+    mark(`canary promoted: Deployment/${w.name} runs the new version${p.afterPromotion === 'revert' ? ' (put back at the end: afterPromotion revert)' : ''}`, { weights: { stable: 0, canary: 100 } });
     ctx.progress('canary: promoted');
   } catch (e) {
     // Whatever went wrong, the same path: out of rotation, then removed (no-op if already done).
