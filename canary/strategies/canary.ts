@@ -320,14 +320,16 @@ async function run(ctx: StepContext<Params>): Promise<void> {
         await kube.patch({ ...stableRef, metadata: { name: w.name, namespace }, spec: { template: forward } } as never);
       },
     );
-    const until = Math.min(ctx.deadline, ctx.clock.now() + p.promotionTimeout);
+    const promoteStart = ctx.clock.now();
+    const until = Math.min(ctx.deadline, promoteStart + p.promotionTimeout);
     for (;;) {
       if (ctx.signal.aborted) return await rollback(`interrupted during promotion (${String(ctx.signal.reason ?? 'stopped')})`, 100);
       const cur = await kube.get<Deployment>(stableRef);
       if (cur && available(cur)) break;
       if (ctx.clock.now() > until) {
-        await rollback(`promotion: Deployment/${w.name} not available after ${formatDuration(p.promotionTimeout)}`, 100);
-        throw new Error(`canary rolled back: promotion did not complete in ${formatDuration(p.promotionTimeout)}`);
+        const why = until < promoteStart + p.promotionTimeout ? 'before the scenario ends' : `within promotionTimeout ${formatDuration(p.promotionTimeout)}`;
+        await rollback(`promotion: Deployment/${w.name} not available after ${formatDuration(ctx.clock.now() - promoteStart)} (${why})`, 100);
+        throw new Error(`canary rolled back: promotion did not complete ${why}`);
       }
       await sleep(500);
     }

@@ -119,13 +119,15 @@ describe('canary in the lab', () => {
     const ns = 'canary-good';
     const url = await stable(ns);
     const dir = mkdtempSync(join(tmpdir(), 'canary-good-'));
-    const r = await gauntlet(['run', scenario(ns, url, 'env: {VERSION: v2}\nsteps: [10, 50]\nminStep: 3s', { duration: 50 }), '--report-dir', dir, '-o', 'json']);
+    const r = await gauntlet(['run', scenario(ns, url, 'env: {VERSION: v2}\nsteps: [10, 50]\nminStep: 3s', { duration: 60 }), '--report-dir', dir, '-o', 'json']);
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
     const rep = await report(r.stdout);
     expect(rep.marks).toContain('canary weight 25 %');
     expect(rep.marks).toContain('canary weight 50 %');
     expect(rep.marks.some((m) => /^canary advance: canary healthy/.test(m))).toBe(true);
     expect(fig(rep, 'promotionSeconds')).toBeGreaterThan(0);
+    expect(rep.marks).toContain('canary attribution: by the version the service reports (stable v1, canary = the first other version)');
+    expect(readFileSync(join(rep.runDir, 'report.html'), 'utf8')).toContain('Traffic weight per version');
     const d = await kjson<{ spec: { template: { spec: { containers: Array<{ env: Array<{ name: string; value: string }> }> } } }; metadata: { annotations: Record<string, string> } }>(['-n', ns, 'get', 'deployment', 'demo']);
     expect(d.spec.template.spec.containers[0]!.env.find((e) => e.name === 'VERSION')?.value).toBe('v2');
     expect(d.metadata.annotations['gauntlet.dev/promoted']).toBe(rep.runDir.split('/').pop());
