@@ -94,6 +94,13 @@ export class Attribution {
     return out;
   }
 
+  /** Failures per version among windows/samples overlapping [from, to] (1 s windows count whole). */
+  failuresOverlapping(from: number, to: number): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const s of this.served) if (s.start <= to && s.end >= from) out[s.version] = (out[s.version] ?? 0) + s.second.failures;
+    return out;
+  }
+
   /** Latest time any stable response was seen (to know the load is still running). */
   lastStableEnd(): number | undefined {
     let t: number | undefined;

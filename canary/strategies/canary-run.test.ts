@@ -155,7 +155,8 @@ describe('canary step run loop (in-memory cluster)', () => {
     expect(i).toBeGreaterThan(0);
     expect(r.calls.slice(i)).toContain('delete Deployment/demo-canary');
     const names = r.figures.map((f) => f.name);
-    expect(names).toEqual(expect.arrayContaining(['detectionSeconds', 'rollbackSeconds', 'canaryGoneSeconds', 'errorsServed']));
+    expect(names).toEqual(expect.arrayContaining(['detectionSeconds', 'rollbackSeconds', 'canaryGoneSeconds', 'errorsServed', 'errorsDuringRollback']));
+    expect(r.figures.find((f) => f.name === 'errorsDuringRollback' && f.labels?.role === 'stable')!.value).toBe(0);
     const det = r.figures.find((f) => f.name === 'detectionSeconds')!;
     const rb = r.figures.find((f) => f.name === 'rollbackSeconds')!;
     expect(rb.value).toBeGreaterThanOrEqual(det.value);

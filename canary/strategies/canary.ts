@@ -83,6 +83,7 @@ export const FIGURE_DEFINITIONS = {
   rollbackSeconds: 'tr - t0: first response served by the canary to the first moment from which every response comes from stable and stays so (the end of the last canary response, at most tz, not before td)',
   canaryGoneSeconds: 'tz - t0: first response served by the canary to no canary pod left',
   errorsServed: 'failed responses per version from t0 to tr (promotion: to the end of the analysis)',
+  errorsDuringRollback: 'failed responses per version in the 1 s windows (and samples) overlapping td to tr',
   promotionSeconds: 't0 to stable rolled to the new version, available, and the canary removed',
 } as const;
 
@@ -245,8 +246,11 @@ async function run(ctx: StepContext<Params>): Promise<void> {
       figure('rollbackSeconds', (tr - traffic.t0) / 1000, 's');
       figure('canaryGoneSeconds', (tz - traffic.t0) / 1000, 's');
       const errs = traffic.failuresBetween(traffic.t0, tr);
+      const during = traffic.failuresOverlapping(td, tr);
       for (const v of new Set([...traffic.stable, ...(traffic.canary ? [traffic.canary] : [])])) {
-        figure('errorsServed', errs[v] ?? 0, 'count', { version: v, role: traffic.stable.has(v) ? 'stable' : 'canary' });
+        const labels = { version: v, role: traffic.stable.has(v) ? 'stable' : 'canary' };
+        figure('errorsServed', errs[v] ?? 0, 'count', labels);
+        figure('errorsDuringRollback', during[v] ?? 0, 'count', labels);
       }
       mark('canary figures (run clock, ms)', { t0: Math.round(traffic.t0), td: Math.round(td), tr: Math.round(tr), tz: Math.round(tz) });
     } else {
