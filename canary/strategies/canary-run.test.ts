@@ -13,6 +13,8 @@ import { Histogram } from '../../core/histogram.ts';
 import { Journal, RunClock } from '../../core/journal.ts';
 import type { Kube } from '../../core/kube.ts';
 import { stepKind, type StepContext } from '../../core/steps.ts';
+import { reportCharts } from '../../reports/charts.ts';
+import { buildReport } from '../../reports/model.ts';
 import './canary.ts';
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; generation?: number; labels?: Record<string, string>; annotations?: Record<string, string | null> }; spec?: any; status?: any };
@@ -164,6 +166,10 @@ describe('canary step run loop (in-memory cluster)', () => {
     expect(r.figures.find((f) => f.name === 'errorsServed' && f.labels?.role === 'canary')!.value).toBeGreaterThan(0);
     expect(r.figures.find((f) => f.name === 'errorsServed' && f.labels?.role === 'stable')!.value).toBe(0);
     expect(r.marks).toContain('canary weight 25 %');
+    // The HTML report draws the weights per version over time, with the rollback decision marked.
+    const weight = reportCharts(buildReport(r.events)).weight!;
+    expect(weight).toMatch(/>stable<.*>canary</s);
+    expect(weight).toMatch(/<title>[^<]*canary rollback decided at step 10 %/);
     r.journal.close();
   }, 30_000);
 
