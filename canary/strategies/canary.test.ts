@@ -3,7 +3,8 @@ import { Histogram } from '../../core/histogram.ts';
 import type { JournalEvent } from '../../core/events.ts';
 import { canaryReplicas, placement } from '../routers/replicas.ts';
 import { Attribution } from '../traffic.ts';
-import { mergeDiff, newTemplate, planLines } from './canary.ts';
+import { planLines } from './canary.ts';
+import { mergeDiff, newTemplate } from '../template.ts';
 import { stepKind } from '../../core/steps.ts';
 
 const tpl = () => ({
