@@ -169,11 +169,11 @@ export class Histogram {
     return this.max;
   }
 
-  /** How many recorded values lie above `ms` (to the histogram's 1% bucket precision). */
+  /** How many recorded values lie in buckets wholly above `ms` (the bucket holding `ms` counts as not above). */
   countAbove(ms: number): number {
-    const from = bucketOf(ms) + 1;
+    const from = bucketOf(ms, this.schemaNow);
     let c = 0;
-    for (let i = from; i < this.counts.length; i++) c += this.counts[i]!;
+    for (const [i, n] of this.counts) if (from === undefined || i > from) c += n;
     return c;
   }
 

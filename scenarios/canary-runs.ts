@@ -3,7 +3,7 @@
  * memory (load from t = 0, the canary a few seconds later so stable's version is known first).
  */
 import type { GauntletOptions } from '../core/options.ts';
-import type { Scenario } from '../core/scenario.ts';
+import type { Scenario, StepParamsByKind } from '../core/scenario.ts';
 import { UsageError } from '../core/errors.ts';
 import { stepKind } from '../core/steps.ts';
 import { runScenario, type RunResult } from './runner.ts';
@@ -51,7 +51,7 @@ export function canaryRunScenario(o: Omit<CanaryRunOptions, 'options' | 'signal'
         params: { url: o.url, profile: { kind: 'constant', rate: o.rate, duration: Math.max(1000, o.durationMs - 2000) }, env: { K6_NO_CONNECTION_REUSE: 'true' }, stopOnBreach: false },
         source: { file },
       },
-      { id: 'canary', kind: 'canary', section: 'release', at: LEAD_MS, params: parsed.data as Record<string, unknown>, source: { file } },
+      { id: 'canary', kind: 'canary', section: 'release', at: LEAD_MS, params: parsed.data as StepParamsByKind['canary'], source: { file } },
     ],
     gates: [],
   };

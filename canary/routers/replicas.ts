@@ -11,10 +11,11 @@
 import { registerReverter } from '../../core/changes.ts';
 import type { Kube } from '../../core/kube.ts';
 import { sleep } from '../../core/proc.ts';
+import { RUN_MARK } from '../strategies/deploy.ts';
 import { registerRouter, type CanaryPodState, type CanaryTarget, type Placement, type Router } from '../router.ts';
 
 export const CANARY_LABEL = 'gauntlet.dev/canary';
-export const RUN_ANNOTATION = 'gauntlet.dev/run';
+
 
 export function canaryReplicas(asked: number, stableReplicas: number): number {
   if (asked >= 100) return Math.max(1, stableReplicas);
@@ -46,9 +47,12 @@ async function listPods(kube: Kube, namespace: string, stable: string): Promise<
  * canary's kept-alive connections are cut, not served for its drain time), delete the Deployment,
  * wait (bounded) until no canary pod exists. Idempotent: every step treats 404 as done.
  */
-export async function removeCanary(kube: Kube, namespace: string, stable: string): Promise<'removed' | 'absent'> {
+export async function removeCanary(kube: Kube, namespace: string, stable: string, runId: string): Promise<'removed' | 'absent'> {
   const r = ref({ namespace, stable });
-  const dep = await kube.get(r);
+  const dep = await kube.get<{ apiVersion: string; kind: string; metadata: { annotations?: Record<string, string> } }>(r);
+  // Never remove a canary another run (or a person) made: only the one marked with this run's id.
+  const mark = dep?.metadata.annotations?.[RUN_MARK];
+  if (dep && mark !== runId) throw new Error(`Deployment/${r.name} in ${namespace} does not carry ${RUN_MARK}=${runId} (it has ${mark ?? 'no mark'}): not this run's, left in place`);
   if (dep) await kube.patch({ ...r, metadata: { name: r.name, namespace }, spec: { replicas: 0 } } as never).catch(() => undefined);
   const pods = await listPods(kube, namespace, stable);
   await Promise.all(pods.map((p) => kube.delete({ apiVersion: 'v1', kind: 'Pod', name: p.metadata.name, namespace }, { gracePeriodSeconds: 0 })));
@@ -59,7 +63,7 @@ export async function removeCanary(kube: Kube, namespace: string, stable: string
 
 registerReverter('canary-replicas', async (spec, env) => {
   const kube = (await env.kube()) as Kube;
-  return (await removeCanary(kube, spec.namespace as string, spec.stable as string)) === 'absent' ? 'noop' : undefined;
+  return (await removeCanary(kube, spec.namespace as string, spec.stable as string, spec.runId as string)) === 'absent' ? 'noop' : undefined;
 });
 
 async function stableReplicas(kube: Kube, t: CanaryTarget): Promise<number> {
@@ -77,19 +81,19 @@ export const replicasRouter: Router = {
     const obj = {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: { name: canaryName(t.stable), namespace: t.namespace, labels: { [CANARY_LABEL]: t.stable }, annotations: { [RUN_ANNOTATION]: t.runId } },
+      metadata: { name: canaryName(t.stable), namespace: t.namespace, labels: { [CANARY_LABEL]: t.stable }, annotations: { [RUN_MARK]: t.runId } },
       spec: {
         replicas: p.canaryReplicas,
         // Its own selector: the stable ReplicaSets never select canary pods (pod-template-hash differs,
         // and the canary's ReplicaSet owns them), while the Service does (it selects on `labels`).
         selector: { matchLabels: { [CANARY_LABEL]: t.stable } },
-        template: { ...t.template, metadata: { ...t.template.metadata, labels, annotations: { ...(t.template.metadata?.annotations ?? {}), [RUN_ANNOTATION]: t.runId } } },
+        template: { ...t.template, metadata: { ...t.template.metadata, labels, annotations: { ...(t.template.metadata?.annotations ?? {}), [RUN_MARK]: t.runId } } },
       },
     };
     let id = '';
     await ctx.changes.apply(
       ctx.step.id,
-      { description: `create canary Deployment/${obj.metadata.name} in ${t.namespace} (${p.canaryReplicas} replica(s) behind Service/${t.service})`, revert: { kind: 'canary-replicas', namespace: t.namespace, stable: t.stable } },
+      { description: `create canary Deployment/${obj.metadata.name} in ${t.namespace} (${p.canaryReplicas} replica(s) behind Service/${t.service})`, revert: { kind: 'canary-replicas', namespace: t.namespace, stable: t.stable, runId: t.runId } },
       async () => {
         id = ctx.changes.outstanding.at(-1)!;
         await kube.create(obj as never);

@@ -120,6 +120,7 @@ async function runCanary(canaryErrorRate: number, params: Record<string, unknown
     sec++;
   }, 100);
   const ctx: StepContext = {
+    runId: 'run-1',
     step: step as never,
     scenario: { name: 's', file: join(dir, 's.yaml'), target: { namespace: 'ns', workload: { kind: 'Deployment', name: 'demo' } }, duration: 60_000, seed: 1, steps: [], gates: [] },
     journal,

@@ -10,7 +10,6 @@
  * gone. detectionSeconds = td - t0, rollbackSeconds = tr - t0, errorsServed per version in
  * [t0, tr], promotionSeconds = t0 to stable rolled to the new version and the canary removed.
  */
-import { basename } from 'node:path';
 import { z } from 'zod';
 import { registerReverter } from '../../core/changes.ts';
 import { formatDuration } from '../../core/duration.ts';
@@ -18,7 +17,7 @@ import type { JournalEvent } from '../../core/events.ts';
 import { duration, ratio } from '../../core/fields.ts';
 import type { Kube } from '../../core/kube.ts';
 import { sleep } from '../../core/proc.ts';
-import type { Scenario, Step } from '../../core/scenario.ts';
+import type { Scenario, StepOf } from '../../core/scenario.ts';
 import { registerStep, type StepContext } from '../../core/steps.ts';
 import { formatPct, sprtBounds, StepAnalysis, type AnalysisConfig, type Decision, type PodHealth } from '../analysis.ts';
 import { routerFor, type CanaryTarget, type Placement, type PodTemplate } from '../router.ts';
@@ -75,6 +74,11 @@ const params = z
   .refine((p) => !(p.manifest && (p.image || p.env || p.args)), { message: 'give manifest, or image/env/args, not both' })
   .refine((p) => p.steps.every((s, i) => i === 0 || s > p.steps[i - 1]!), { message: 'steps must increase', path: ['steps'] });
 type Params = z.output<typeof params>;
+declare module '../../core/scenario.ts' {
+  interface StepParamsByKind {
+    canary: Params;
+  }
+}
 
 export const PROMOTED_ANNOTATION = 'gauntlet.dev/promoted';
 
@@ -174,7 +178,7 @@ async function run(ctx: StepContext<Params>): Promise<void> {
     throw new Error(`the new pod template does not carry Service/${serviceName}'s selector (${Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',') || 'none'}): the Service would not send it traffic`);
   }
   const router = routerFor(p.router)!;
-  const target: CanaryTarget = { namespace, stable: w.name, service: serviceName, template, runId: basename(ctx.runDir) };
+  const target: CanaryTarget = { namespace, stable: w.name, service: serviceName, template, runId: ctx.runId };
   const config = analysisConfig(p);
   const steps = analysisSteps(p);
   const mark = (label: string, data?: Record<string, unknown>) => ctx.journal.append({ type: 'mark', step: id, label, ...(data ? { data } : {}) });
@@ -324,7 +328,7 @@ async function run(ctx: StepContext<Params>): Promise<void> {
   }
 }
 
-export function planLines(step: Step<Params>, scenario: Scenario): string[] {
+export function planLines(step: StepOf<Params>, scenario: Scenario): string[] {
   const p = step.params;
   const c = analysisConfig(p);
   const steps = analysisSteps(p);
@@ -345,7 +349,7 @@ export function planLines(step: Step<Params>, scenario: Scenario): string[] {
   ];
 }
 
-registerStep<Params>({
+registerStep({
   kind: 'canary',
   sections: ['release'],
   summary: 'release a new version as a canary under the run’s load, judged every second, promoted or rolled back',
