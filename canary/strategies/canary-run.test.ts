@@ -160,6 +160,7 @@ describe('canary step run loop (in-memory cluster)', () => {
     const names = r.figures.map((f) => f.name);
     expect(names).toEqual(expect.arrayContaining(['detectionSeconds', 'rollbackSeconds', 'canaryGoneSeconds', 'errorsServed', 'errorsDuringRollback']));
     expect(r.figures.find((f) => f.name === 'errorsDuringRollback' && f.labels?.role === 'stable')!.value).toBe(0);
+    expect(r.figures.find((f) => f.name === 'promoted')!.value).toBe(0);
     const det = r.figures.find((f) => f.name === 'detectionSeconds')!;
     const rb = r.figures.find((f) => f.name === 'rollbackSeconds')!;
     expect(rb.value).toBeGreaterThanOrEqual(det.value);
@@ -193,6 +194,8 @@ describe('canary step run loop (in-memory cluster)', () => {
     expect(dep.metadata.annotations?.['gauntlet.dev/promoted']).toBe('run-1');
     expect(r.store.has('Deployment/ns/demo-canary')).toBe(false);
     expect(r.figures.find((f) => f.name === 'promotionSeconds')!.value).toBeGreaterThan(0);
+    expect(r.figures.find((f) => f.name === 'promoted')!.value).toBe(1);
+    expect(await stepKind('canary')!.gates!({ id: 'canary' } as never, {} as never, {} as never)).toEqual([{ name: 'canary-promoted', metric: 'promoted', step: 'canary', min: 1 }]);
     // The promotion's revert (run at the end of every run) keeps a completed promotion.
     const left = unrevertedChanges(r.events);
     expect(left.map((c) => c.revert.kind)).toEqual(['canary-promotion']);

@@ -90,6 +90,7 @@ export const FIGURE_DEFINITIONS = {
   errorsServed: 'failed responses per version from t0 to tr (promotion: to the end of the analysis)',
   errorsDuringRollback: 'failed responses per version in the 1 s windows (and samples) overlapping td to tr',
   promotionSeconds: 't0 to stable rolled to the new version, available, and the canary removed',
+  promoted: '1 when the canary was promoted, 0 when it was rolled back (the step brings a gate: promoted >= 1)',
 } as const;
 
 export function analysisConfig(p: Params): AnalysisConfig {
@@ -209,6 +210,7 @@ async function run(ctx: StepContext<Params>): Promise<void> {
       if (last - Math.max(td, traffic.lastCanaryEnd ?? -Infinity) >= SETTLE_MS) break;
       await sleep(TICK_MS);
     }
+    figure('promoted', 0, '');
     if (traffic.t0 !== undefined) {
       // No response can come from a canary pod that no longer exists: tr is at the latest tz.
       const tr = Math.max(td, Math.min(traffic.lastCanaryEnd ?? td, tz));
@@ -315,6 +317,7 @@ async function run(ctx: StepContext<Params>): Promise<void> {
       const errs = traffic.failuresBetween(traffic.t0, done);
       for (const v of new Set([...traffic.stable, ...(traffic.canary ? [traffic.canary] : [])])) figure('errorsServed', errs[v] ?? 0, 'count', { version: v, role: traffic.stable.has(v) ? 'stable' : 'canary' });
     }
+    figure('promoted', 1, '');
     mark(`canary promoted: Deployment/${w.name} runs the new version${p.afterPromotion === 'revert' ? ' (put back at the end: afterPromotion revert)' : ''}`, { weights: { stable: 0, canary: 100 } });
     ctx.progress('canary: promoted');
   } catch (e) {
@@ -367,6 +370,10 @@ registerStep({
       }
     }
     return issues;
+  },
+  /** A release is judged by whether it went out: a rolled-back canary fails the run. */
+  async gates(step) {
+    return [{ name: `${step.id}-promoted`, metric: 'promoted', step: step.id, min: 1 }];
   },
   plan: planLines,
   run,

@@ -143,6 +143,7 @@ describe('canary in the lab', () => {
     const r = await gauntlet(['run', scenario(ns, url, 'env: {VERSION: v2, ERROR_RATE: "0.2"}\nsteps: [10, 50]', { duration: 25 }), '--report-dir', dir, '-o', 'json']);
     expect(r.code, r.stderr.slice(-3000)).toBe(1);
     const rep = await report(r.stdout);
+    expect(JSON.parse(r.stdout).verdict.reasons).toContain('gate canary-promoted failed: 0 (want ≥ 1)');
     const rb = rep.marks.find((m) => m.startsWith('canary rollback decided'));
     expect(rb).toMatch(/^canary rollback decided at step 10 %: canary error rate [\d.]+ % vs stable 0 % \(limit 1 %\), \d+ requests, p < 0\.001$/);
     const detection = fig(rep, 'detectionSeconds')!;
