@@ -57,11 +57,26 @@ describe('canary decision logic', () => {
     expect(run({ errorRate: 0, medianMs: 8, extraMs: 2 }).decision.kind).toBe('advance');
   });
 
-  it('the absolute latency limit holds even when stable is slow too', () => {
-    const stable: VersionModel = { errorRate: 0, medianMs: 400 };
-    const d = run({ errorRate: 0, medianMs: 400 }, { stable }).decision;
-    expect(d.kind).toBe('rollback');
-    expect(d.latency.limitMs).toBe(300);
+  it('when stable breaks an absolute limit too, the canary is judged relative to stable alone', () => {
+    const slow: VersionModel = { errorRate: 0, medianMs: 400 };
+    const same = run({ errorRate: 0, medianMs: 400 }, { stable: slow, seed: 4 }).decision;
+    expect(same.kind).toBe('advance');
+    expect(same.latency.limitMs).toBeGreaterThan(300);
+    const worse = run({ errorRate: 0, medianMs: 400, extraMs: 1500 }, { stable: slow }).decision;
+    expect(worse).toMatchObject({ kind: 'rollback', check: 'latency' });
+    const noisy: VersionModel = { errorRate: 0.03, medianMs: 8 };
+    expect(run({ errorRate: 0.03, medianMs: 8 }, { stable: noisy, share: 0.5, seed: 5 }).decision.kind).toBe('advance');
+    expect(run({ errorRate: 0.1, medianMs: 8 }, { stable: noisy }).decision).toMatchObject({ kind: 'rollback', check: 'errors' });
+  });
+
+  it('a latency rollback waits for stable\'s p99 in the same seconds', () => {
+    const a = new StepAnalysis(DEFAULT_ANALYSIS);
+    const rand = rng(9);
+    a.add(0, second(50, STABLE, rand), second(60, { errorRate: 0, medianMs: 8, extraMs: 400 }, rand));
+    expect(a.judge(1, READY)).toMatchObject({ kind: 'hold', check: 'latency' });
+    expect(a.judge(1, READY).reason).toMatch(/^waiting for a stable latency baseline \(50 of 100 stable responses\)/);
+    a.add(1, second(60, STABLE, rand), undefined);
+    expect(a.judge(2, READY)).toMatchObject({ kind: 'rollback', check: 'latency' });
   });
 
   it('no traffic reaching the canary is a failure after the deadline, a hold before', () => {

@@ -215,11 +215,16 @@ export class StepAnalysis {
     const c = this.canary;
     const st = this.stable;
     const stableRate = st.requests ? st.failures / st.requests : undefined;
-    const errorLimit = Math.min(th.maxErrorRate, stableRate !== undefined ? stableRate + th.maxErrorRateIncrease : Infinity);
+    // Both limits hold, except when stable itself breaks the absolute one in the same seconds: then
+    // the environment (or the load generator) is at fault, not the canary, which is judged
+    // relative to stable alone ("no worse than what runs now").
+    const relErr = stableRate !== undefined ? stableRate + th.maxErrorRateIncrease : Infinity;
+    const errorLimit = stableRate !== undefined && stableRate > th.maxErrorRate ? relErr : Math.min(th.maxErrorRate, relErr);
     const errors = { ...sprt(c.failures, c.requests, errorLimit, test.effect), limit: errorLimit };
 
     const stableP99 = st.latency.n >= test.minStableResponses ? st.latency.quantile(0.99) : undefined;
-    const limitMs = stableP99 !== undefined ? Math.min(th.maxP99Ms, Math.max(th.maxP99Ratio * stableP99, stableP99 + th.p99SlackMs)) : th.maxP99Ms;
+    const relMs = stableP99 !== undefined ? Math.max(th.maxP99Ratio * stableP99, stableP99 + th.p99SlackMs) : Infinity;
+    const limitMs = stableP99 !== undefined && stableP99 > th.maxP99Ms ? relMs : Math.min(th.maxP99Ms, relMs);
     const slow = c.latency.countAbove(limitMs);
     const latency = { ...sprt(slow, c.latency.n, 0.01, test.effect), limitMs };
 
@@ -239,7 +244,9 @@ export class StepAnalysis {
     const errText = () => `canary error rate ${formatPct(totals.canary.errorRate)} vs stable ${formatPct(stableRate)} (limit ${formatPct(errorLimit)}), ${c.requests} requests, ${formatP(errors.pValue)}`;
     if (errors.llr >= upper) return decide('rollback', 'errors', errText());
     const latText = () => `canary p99 ${ms(totals.canary.p99)} vs stable ${ms(stableP99)}: ${slow} of ${c.latency.n} responses slower than ${ms(limitMs)}, ${formatP(latency.pValue)}`;
-    if (latency.llr >= upper) return decide('rollback', 'latency', latText());
+    // A latency verdict needs stable's p99 in the same seconds (a slow moment for everyone, e.g. a
+    // starved load generator, is not the canary's fault): until then, hold.
+    if (latency.llr >= upper) return stableP99 !== undefined ? decide('rollback', 'latency', latText()) : decide('hold', 'latency', `waiting for a stable latency baseline (${st.latency.n} of ${test.minStableResponses} stable responses): ${latText()}`);
     if (pods && pods.ready < pods.pods) {
       // The no-traffic clock runs from when the canary could receive traffic.
       this.notReadyAt = elapsed;

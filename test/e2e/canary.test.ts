@@ -87,11 +87,11 @@ ${canary
   return file;
 }
 
-async function report(stdout: string): Promise<{ runDir: string; figures: Array<{ name: string; value: number; labels?: Record<string, string> }>; marks: string[] }> {
+async function report(stdout: string): Promise<{ runDir: string; verdict: string; reasons: string[]; figures: Array<{ name: string; value: number; labels?: Record<string, string> }>; marks: string[] }> {
   const out = JSON.parse(stdout);
   const r = JSON.parse(readFileSync(join(out.runDir, 'report.json'), 'utf8'));
   const events = readFileSync(join(out.runDir, 'journal.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  return { runDir: out.runDir, figures: r.figures, marks: events.filter((e) => e.type === 'mark').map((e) => e.label as string) };
+  return { runDir: out.runDir, verdict: r.verdict, reasons: r.reasons, figures: r.figures, marks: events.filter((e) => e.type === 'mark').map((e) => e.label as string) };
 }
 
 const fig = (r: Awaited<ReturnType<typeof report>>, name: string, labels?: Record<string, string>) =>
@@ -122,6 +122,7 @@ describe('canary in the lab', () => {
     const r = await gauntlet(['run', scenario(ns, url, 'env: {VERSION: v2}\nsteps: [10, 50]\nminStep: 3s', { duration: 60 }), '--report-dir', dir, '-o', 'json']);
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
     const rep = await report(r.stdout);
+    expect(rep.verdict).toBe('pass');
     expect(rep.marks).toContain('canary weight 25 %');
     expect(rep.marks).toContain('canary weight 50 %');
     expect(rep.marks.some((m) => /^canary advance: canary healthy/.test(m))).toBe(true);
@@ -143,7 +144,8 @@ describe('canary in the lab', () => {
     const r = await gauntlet(['run', scenario(ns, url, 'env: {VERSION: v2, ERROR_RATE: "0.2"}\nsteps: [10, 50]', { duration: 25 }), '--report-dir', dir, '-o', 'json']);
     expect(r.code, r.stderr.slice(-3000)).toBe(1);
     const rep = await report(r.stdout);
-    expect(JSON.parse(r.stdout).verdict.reasons).toContain('gate canary-promoted failed: 0 (want ≥ 1)');
+    expect(rep.verdict).toBe('fail');
+    expect(rep.reasons).toContain('gate canary-promoted failed: 0 (want ≥ 1)');
     const rb = rep.marks.find((m) => m.startsWith('canary rollback decided'));
     expect(rb).toMatch(/^canary rollback decided at step 10 %: canary error rate [\d.]+ % vs stable 0 % \(limit 1 %\), \d+ requests, p < 0\.001$/);
     const detection = fig(rep, 'detectionSeconds')!;
