@@ -169,6 +169,14 @@ export class Histogram {
     return this.max;
   }
 
+  /** How many recorded values lie in buckets wholly above `ms` (the bucket holding `ms` counts as not above). */
+  countAbove(ms: number): number {
+    const from = bucketOf(ms, this.schemaNow);
+    let c = 0;
+    for (const [i, n] of this.counts) if (from === undefined || i > from) c += n;
+    return c;
+  }
+
   mean(): number | undefined {
     return this.n === 0 ? undefined : this.sum / this.n;
   }

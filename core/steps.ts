@@ -74,7 +74,7 @@ const kinds = new Map<string, StepKind<any>>();
 /** Kinds designed but not shipped yet: `validate` names them instead of calling them unknown. */
 export const PLANNED_KINDS: Record<string, string> = {
   flagger: 'canary releases through Flagger',
-  'canary-weighted': 'weighted canary releases',
+  'canary-weighted': 'weighted (Gateway API) canary releases, planned as `router: weighted` of kind canary',
   'pod-failure': 'pod faults',
   'node-drain': 'node faults',
   'node-stop': 'node faults',

@@ -19,6 +19,8 @@ export interface Charts {
   rate: string;
   errors: string;
   latency: string;
+  /** Traffic weight per version over time, from release marks carrying `data.weight` (canary, %); absent without them. */
+  weight?: string;
   /** Seconds each point covers (1 for runs up to MAX_POINTS seconds). */
   bucketSeconds: number;
 }
@@ -91,9 +93,36 @@ export function reportCharts(r: Report, width = 920): Charts {
     ? (['p50', 'p95', 'p99'] as const).map((q) => ({ name: q, color: LATENCY_COLORS[q], points: all.map((b, i) => [at(i), b[q]] as const) }))
     : [];
 
+  // Weights as steps: a mark's data sets one version's weight ({version, weight}) or several
+  // ({weights: {stable: 90, canary: 10}}), in %, from that moment on.
+  const weights = new Map<string, Array<[number, number]>>();
+  for (const e of r.timeline) {
+    if (e.kind !== 'mark' || !e.data) continue;
+    const set: Array<[string, number]> = [];
+    if (typeof e.data.weight === 'number' && typeof e.data.version === 'string') set.push([e.data.version, e.data.weight]);
+    if (e.data.weights && typeof e.data.weights === 'object') for (const [v, w] of Object.entries(e.data.weights as Record<string, unknown>)) if (typeof w === 'number') set.push([v, w]);
+    for (const [v, w] of set) {
+      const pts = weights.get(v) ?? [];
+      if (pts.length) pts.push([e.offsetSeconds, pts.at(-1)![1]]);
+      pts.push([e.offsetSeconds, w / 100]);
+      weights.set(v, pts);
+    }
+  }
+  const weight = weights.size
+    ? lineChart({
+        ...common,
+        markers: markers.filter((m) => /^canary (advance|rollback|promot)/.test(m.label)),
+        title: 'Traffic weight per version (marks: analysis decisions)',
+        series: [...weights].map(([v, pts], i) => ({ name: v, color: PALETTE[(i + 1) % PALETTE.length]!, points: [...pts, [span, pts.at(-1)![1]]] })),
+        yMinTop: 1,
+        formatY: (y) => formatValue(y, 'ratio'),
+      })
+    : undefined;
+
   const per = k === 1 ? '' : ` (${k} s buckets)`;
   // An error rate never exceeds 100 %: the axis stops there.
   return {
+    ...(weight ? { weight } : {}),
     bucketSeconds: k,
     rate: lineChart({ ...common, title: `Request rate, req/s${per}`, series: rateSeries, yMinTop: 1, formatY: (y) => formatValue(y, '') }),
     errors: lineChart({ ...common, title: `Error rate${per}`, series: errorSeries, yMinTop: 0.01, yMaxTop: 1, formatY: (y) => formatValue(y, 'ratio') }),

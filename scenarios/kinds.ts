@@ -3,5 +3,6 @@ import './steps/http-probe.ts';
 import '../chaos/faults/command.ts';
 import '../chaos/faults/pod-kill.ts';
 import '../canary/strategies/deploy.ts';
+import '../canary/strategies/canary.ts';
 import '../loadtest/step.ts';
 import './steps/egress-probe.ts';

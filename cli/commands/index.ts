@@ -7,5 +7,6 @@ import { load } from './load.ts';
 import { lab } from './lab.ts';
 import { version } from './version.ts';
 import { runs, watch } from './follow.ts';
+import { canary } from './canary.ts';
 
-export const commands: CommandSpec<any>[] = [run, validate, plan, report, recover, runs, watch, load, lab, policies, version];
+export const commands: CommandSpec<any>[] = [run, validate, plan, report, recover, runs, watch, load, canary, lab, policies, version];

@@ -14,15 +14,19 @@ describe('html report', () => {
     expect(html.startsWith('<!doctype html>')).toBe(true);
   });
 
-  it('has three charts with data, fault windows and release marks', () => {
+  it('has three charts with data, fault windows and release marks, and the weight chart from weight marks', () => {
     const charts = html.match(/<svg class="chart"[\s\S]*?<\/svg>/g)!;
-    expect(charts).toHaveLength(3);
-    for (const c of charts) {
+    expect(charts).toHaveLength(4);
+    const [weight, ...rest] = charts;
+    // The synthetic run marks v2 at 10 %, then v1 at 100 % (rollback): one step line per version.
+    expect(weight).toContain('Traffic weight per version');
+    expect(weight).toMatch(/>v2<.*>v1</s);
+    for (const c of rest) {
       expect(c).toMatch(/<path class="line" d="M[\d.]+ [\d.]+L/);
       expect(c).toContain('<g class="band">');
       expect(c).toContain('canary weight 10%');
     }
-    expect(charts[2]).toMatch(/>p50<.*>p95<.*>p99</s);
+    expect(rest[2]).toMatch(/>p50<.*>p95<.*>p99</s);
   });
 
   it('shows the verdict, gates with observed vs threshold, breakdowns and definitions', () => {

@@ -92,7 +92,7 @@ export const renderHtml: Renderer = (r) => {
   } else h.push(`<p>No gates were defined: nothing was checked against a threshold.</p>`);
 
   const charts = reportCharts(r);
-  h.push(`<h2>Over time</h2><div id="charts">${charts.rate}${charts.errors}${charts.latency}</div>`);
+  h.push(`<h2>Over time</h2><div id="charts">${charts.weight ?? ''}${charts.rate}${charts.errors}${charts.latency}</div>`);
   h.push(`<p class="sel">Shaded: fault windows (the time a fault is held, not an outage). Dashed lines: red = a fault's onset, green = a figure recorded (e.g. pods Ready again), violet = release events. Hover for details.${charts.bucketSeconds > 1 ? ` Each point covers ${charts.bucketSeconds} s; latency shows the worst 1 s percentile in it.` : ' One point per second.'}</p>`);
 
   h.push(`<h2>Traffic</h2>`);

@@ -1,0 +1,74 @@
+/** gauntlet canary run: release a new version as a canary under k6 load (scenarios/canary-runs.ts). */
+import { emit, optionsFromArgs } from '../context.ts';
+import { defineCommand } from './types.ts';
+
+interface CanaryArgs {
+  action: 'run';
+  workload: string;
+  url: string;
+  rate: number;
+  duration: string;
+  image?: string;
+  env?: string[];
+  args?: string[];
+  manifest?: string;
+  steps?: string;
+  errorRate?: string;
+  p99?: string;
+  afterPromotion?: 'keep' | 'revert';
+}
+
+export const canary = defineCommand<CanaryArgs>({
+  command: 'canary <action>',
+  describe: 'release a new version as a canary under live k6 load: judged every second, promoted or rolled back',
+  builder: (y) =>
+    y
+      .positional('action', { choices: ['run'] as const })
+      .option('workload', { type: 'string', demandOption: true, describe: 'the stable Deployment: deployment/<name>' })
+      .option('url', { type: 'string', demandOption: true, describe: 'URL of the Service the load requests' })
+      .option('rate', { type: 'number', default: 100, describe: 'load, req/s' })
+      .option('duration', { type: 'string', default: '5m', describe: 'upper bound of the whole run' })
+      .option('image', { type: 'string', describe: 'new version: container image' })
+      .option('env', { type: 'string', array: true, describe: 'new version: NAME=value (repeatable)' })
+      .option('args', { type: 'string', array: true, describe: 'new version: container args' })
+      .option('manifest', { type: 'string', describe: 'new version: a Deployment manifest (its pod template)' })
+      .option('steps', { type: 'string', describe: 'traffic steps, %, e.g. 10,25,50 (then promotion)' })
+      .option('error-rate', { type: 'string', describe: 'absolute error-rate limit, e.g. 1%' })
+      .option('p99', { type: 'string', describe: 'absolute p99 limit, e.g. 300ms' })
+      .option('after-promotion', { choices: ['keep', 'revert'] as const, describe: 'keep the promoted version (default) or put stable back' })
+      .example('$0 canary run --workload deployment/demo -n shop --url http://10.79.0.80/ --env VERSION=v2 --rate 200', 'canary of an env change'),
+  async handler(a) {
+    const o = optionsFromArgs(a);
+    const { parseDuration } = await import('../../core/duration.ts');
+    const { UsageError } = await import('../../core/errors.ts');
+    const { runCanary } = await import('../../scenarios/canary-runs.ts');
+    const { summarizeAsync } = await import('./summary.ts');
+    const durationMs = parseDuration(a.duration);
+    if (durationMs === undefined) throw new UsageError(`--duration: expected a duration like 5m, got "${a.duration}"`);
+    const env = a.env ? Object.fromEntries(a.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) : undefined;
+    if (a.env?.some((kv) => !kv.includes('='))) throw new UsageError('--env: expected NAME=value');
+    const canary: Record<string, unknown> = {
+      ...(a.image ? { image: a.image } : {}),
+      ...(env ? { env } : {}),
+      ...(a.args ? { args: a.args } : {}),
+      ...(a.manifest ? { manifest: a.manifest } : {}),
+      ...(a.steps ? { steps: a.steps.split(',').map(Number) } : {}),
+      ...(a.errorRate || a.p99 ? { thresholds: { ...(a.errorRate ? { errorRate: a.errorRate } : {}), ...(a.p99 ? { p99: a.p99 } : {}) } } : {}),
+      ...(a.afterPromotion ? { afterPromotion: a.afterPromotion } : {}),
+    };
+    const stop = new AbortController();
+    let signals = 0;
+    const onSignal = () => (++signals === 1 ? stop.abort() : process.exit(130));
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      const r = await runCanary({ options: o, workload: a.workload, url: a.url, rate: a.rate, durationMs, canary, signal: stop.signal, ...(o.namespace ? { namespace: o.namespace } : {}), ...(o.context ? { context: o.context } : {}) });
+      const text = o.output === 'json' ? '' : await summarizeAsync(r, o.color);
+      emit(o, { runId: r.runId, runDir: r.runDir, status: r.status, verdict: r.verdict, exitCode: r.exitCode, unreverted: r.unreverted, reports: r.reportFiles }, () => text);
+      return r.exitCode;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  },
+});
