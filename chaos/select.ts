@@ -1,6 +1,7 @@
 /** Choosing fault targets: reproducible (seeded) and never wider than the user asked. */
 
-export type SelectMode = 'one' | 'all' | 'fixed' | 'fixed-percent';
+export type SelectMode = 'one' | 'all' | 'fixed' | 'fixed-percent' | 'random-percent';
+export const SELECT_MODES = ['one', 'all', 'fixed', 'fixed-percent', 'random-percent'] as const;
 
 /** A small seeded PRNG (mulberry32): the same seed picks the same victims. */
 export function rng(seed: number): () => number {
@@ -14,8 +15,8 @@ export function rng(seed: number): () => number {
   };
 }
 
-/** How many of `n` candidates a mode selects. */
-export function countFor(mode: SelectMode, n: number, value = 1): number {
+/** How many of `n` candidates a mode selects (`random-percent`: 1 up to value %, drawn from `draw`). */
+export function countFor(mode: SelectMode, n: number, value = 1, draw: () => number = () => 0.999999): number {
   if (n === 0) return 0;
   switch (mode) {
     case 'one':
@@ -26,6 +27,8 @@ export function countFor(mode: SelectMode, n: number, value = 1): number {
       return Math.min(n, Math.max(0, Math.floor(value)));
     case 'fixed-percent':
       return Math.min(n, Math.max(1, Math.floor((n * value) / 100)));
+    case 'random-percent':
+      return 1 + Math.floor(draw() * Math.min(n, Math.max(1, Math.floor((n * value) / 100))));
   }
 }
 
@@ -37,5 +40,5 @@ export function pick<T extends { name: string }>(candidates: readonly T[], mode:
     const j = Math.floor(next() * (i + 1));
     [pool[i], pool[j]] = [pool[j]!, pool[i]!];
   }
-  return pool.slice(0, countFor(mode, pool.length, value));
+  return pool.slice(0, countFor(mode, pool.length, value, next));
 }

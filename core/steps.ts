@@ -75,10 +75,8 @@ const kinds = new Map<string, StepKind<any>>();
 export const PLANNED_KINDS: Record<string, string> = {
   flagger: 'canary releases through Flagger',
   'canary-weighted': 'weighted (Gateway API) canary releases, planned as `router: weighted` of kind canary',
-  'pod-failure': 'pod faults',
-  'node-drain': 'node faults',
-  'node-stop': 'node faults',
-  'spot-interruption': 'spot interruption faults',
+  'node-stop': 'node faults (use node-loss)',
+  'container-kill': 'pod faults',
 };
 
 /** The kind's params type is checked against its entry in StepParamsByKind. */

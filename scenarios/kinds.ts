@@ -2,6 +2,12 @@
 import './steps/http-probe.ts';
 import '../chaos/faults/command.ts';
 import '../chaos/faults/pod-kill.ts';
+import '../chaos/faults/node-drain.ts';
+import '../chaos/faults/node-taint.ts';
+import '../chaos/faults/node-loss.ts';
+import '../chaos/faults/spot-interruption.ts';
+import '../chaos/faults/pod-failure.ts';
+import '../chaos/faults/network-partition.ts';
 import '../canary/strategies/deploy.ts';
 import '../canary/strategies/canary.ts';
 import '../loadtest/step.ts';

@@ -1,0 +1,216 @@
+/**
+ * spot-interruption: what AWS does to a spot instance, then what the cluster's handler does.
+ * Per node: an optional rebalance recommendation `rebalance` before the notice, the interruption
+ * notice `notice` (120 s on AWS) before T, the handler's response (aws-node-termination-handler:
+ * taint aws-node-termination-handler/spot-itn, cordon, PDB-respecting drain bounded by T;
+ * karpenter: taint karpenter.sh/disrupted:NoSchedule and evict; none: only the notice, for
+ * clusters running the real handler), and at T the node is gone whatever remains. A storm
+ * staggers several nodes by `stagger`. With `replacement`, a node joins after T (lab: the same
+ * node starts again, clean, as a fresh instance would).
+ *
+ * Figures (per node): noticeToDrainedSeconds, podsEvictedBeforeT, podsKilledAtT,
+ * displacedReadySeconds (notice to as many Ready pods elsewhere as before),
+ * replacementReadySeconds (T to the replacement Ready); requestsFailed during the window, from
+ * the load's windows. An AWS FIS experiment template for the same targets is written to the run
+ * directory (not run).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { registerReverter } from '../../core/changes.ts';
+import { formatDuration } from '../../core/duration.ts';
+import type { JournalEvent } from '../../core/events.ts';
+import { duration } from '../../core/fields.ts';
+import type { Kube } from '../../core/kube.ts';
+import { sleep } from '../../core/proc.ts';
+import type { StepContext } from '../../core/steps.ts';
+import { drainable, drainNode } from '../drain.ts';
+import { registerFault } from '../fault.ts';
+import { bringBack, lossMethod, loseNode, readyCounts, readyElsewhere } from '../node-power.ts';
+import { changeNode, checkCap, describeSelection, nodeReady, nodeSelection, restoreNode, selectNodes, type Node } from '../nodes.ts';
+import { victimSeed } from './pod-kill.ts';
+
+const params = z.strictObject({
+  nodes: nodeSelection.default({ spot: true, maxNodes: 1 }),
+  notice: duration.default(120_000),
+  /** Rebalance recommendation this long before the notice (none when unset). */
+  rebalance: duration.optional(),
+  handler: z.enum(['aws-node-termination-handler', 'karpenter', 'none']).default('aws-node-termination-handler'),
+  /** Storm: each further node's notice comes this much later. */
+  stagger: duration.default(0),
+  replacement: z.boolean().default(false),
+  evictionRetry: duration.default(5000),
+  /** Namespaces the handler drains and whose pods are measured (default: the scenario's target namespace). */
+  namespaces: z.array(z.string().min(1)).min(1).optional(),
+  elsewhere: z.enum(['refuse', 'delete']).default('refuse'),
+});
+type Params = z.infer<typeof params>;
+declare module '../../core/scenario.ts' {
+  interface StepParamsByKind {
+    'spot-interruption': Params;
+  }
+}
+
+export const TAINTS = {
+  itn: 'aws-node-termination-handler/spot-itn',
+  rebalance: 'aws-node-termination-handler/rebalance-recommendation',
+  karpenter: 'karpenter.sh/disrupted',
+} as const;
+const NOTICE_ANNOTATION = 'gauntlet.dev/spot-interruption-time';
+
+/** Last moment of the timeline, ms after the fault starts. */
+export const timelineMs = (p: Params, nodes: number): number => (p.rebalance ?? 0) + p.notice + p.stagger * Math.max(0, nodes - 1);
+
+/** The AWS FIS experiment that would do this for real (never run by Gauntlet). */
+export function fisTemplate(p: Params, nodes: Node[], scenario: string): Record<string, unknown> {
+  const arns = nodes.map((n) => n.spec?.providerID?.match(/^aws:\/\/\/([a-z0-9-]+)\/(i-[0-9a-f]+)$/)).filter((m): m is RegExpMatchArray => !!m);
+  const secs = Math.max(120, Math.min(900, Math.round(p.notice / 1000)));
+  return {
+    description: `gauntlet ${scenario}: spot interruption of ${nodes.map((n) => n.metadata.name).join(', ')}`,
+    targets: {
+      spotInstances: {
+        resourceType: 'aws:ec2:spot-instance',
+        ...(arns.length === nodes.length
+          ? { resourceArns: arns.map((m) => `arn:aws:ec2:${m[1]!.replace(/[a-z]$/, '')}:<account-id>:instance/${m[2]}`) }
+          : { resourceTags: { 'eks:cluster-name': '<cluster>' }, filters: [{ path: 'State.Name', values: ['running'] }] }),
+        selectionMode: arns.length === nodes.length ? 'ALL' : `COUNT(${nodes.length})`,
+      },
+    },
+    actions: {
+      interrupt: {
+        actionId: 'aws:ec2:send-spot-instance-interruptions',
+        description: p.notice < 120_000 ? `FIS gives at least PT2M notice; the emulation used ${formatDuration(p.notice)}` : undefined,
+        parameters: { durationBeforeInterruption: `PT${secs}S` },
+        targets: { SpotInstances: 'spotInstances' },
+      },
+    },
+    stopConditions: [{ source: 'none' }],
+    roleArn: 'arn:aws:iam::<account-id>:role/<fis-experiment-role>',
+    tags: { 'managed-by': 'gauntlet' },
+  };
+}
+
+registerReverter('spot-interruption', async (spec, env) => {
+  const kube = (await env.kube()) as Kube;
+  let any = false;
+  for (const n of spec.nodes as Array<{ node: string; how: 'lab-stop' | 'delete' }>) {
+    if ((await bringBack(n.node, n.how)) === 'started') any = true;
+    if ((await restoreNode(kube, { node: n.node, step: spec.step as string, runId: spec.runId as string })) === 'restored') any = true;
+  }
+  return any ? undefined : 'noop';
+});
+
+const runs = new Map<string, { nodes: Array<{ node: string; how: 'lab-stop' | 'delete' }>; start: number; namespaces: string[]; before: Map<string, number> }>();
+
+async function interrupt(ctx: StepContext<Params>, kube: Kube, node: string, how: 'lab-stop' | 'delete', startAt: number, namespaces: string[], before: Map<string, number>, window: AbortSignal): Promise<void> {
+  const p = ctx.step.params;
+  const labels = { node };
+  const fig = (name: string, value: number, unit: string, definition?: string) => ctx.journal.append({ type: 'figure', step: ctx.step.id, name, value, unit, labels, ...(definition ? { definition } : {}) });
+  const mark = (label: string, data?: Record<string, unknown>) => ctx.journal.append({ type: 'mark', step: ctx.step.id, label, data: { node, ...data } });
+  const until = async (t: number) => t <= ctx.clock.now() || (await sleep(t - ctx.clock.now(), window));
+  const eventId = `gauntlet-${ctx.runId}-${node}`.slice(0, 63);
+
+  if (!(await until(startAt))) return;
+  if (p.rebalance !== undefined) {
+    mark(`rebalance recommendation for ${node}`);
+    if (p.handler === 'aws-node-termination-handler') await changeNode(kube, node, ctx.step.id, ctx.runId, { taints: [{ key: TAINTS.rebalance, value: eventId, effect: 'PreferNoSchedule' }] });
+  }
+  const noticeAt = startAt + (p.rebalance ?? 0);
+  const T = noticeAt + p.notice;
+  if (!(await until(noticeAt))) return;
+  mark(`spot interruption notice for ${node}: gone in ${formatDuration(p.notice)}`, { handler: p.handler });
+  await kube.patch({ apiVersion: 'v1', kind: 'Node', metadata: { name: node, annotations: { [NOTICE_ANNOTATION]: new Date(Date.now() + p.notice).toISOString() } } } as Node);
+  let evicted = 0;
+  if (p.handler !== 'none') {
+    const taint = p.handler === 'karpenter' ? { key: TAINTS.karpenter, effect: 'NoSchedule' as const } : { key: TAINTS.itn, value: eventId, effect: 'NoSchedule' as const };
+    await changeNode(kube, node, ctx.step.id, ctx.runId, { taints: [taint], cordon: p.handler === 'aws-node-termination-handler' });
+    const r = await drainNode(kube, node, {
+      namespaces, retryMs: p.evictionRetry, deadline: T, now: () => ctx.clock.now(), signal: window,
+      onBlocked: (pod) => mark(`eviction of ${pod} blocked by a PodDisruptionBudget; retrying every ${formatDuration(p.evictionRetry)} until T`, { pod, http: 429 }),
+    });
+    evicted = r.evicted.length;
+    if (r.drainedAt !== undefined) fig('noticeToDrainedSeconds', (r.drainedAt - noticeAt) / 1000, 's', 'interruption notice to every evicted pod gone from the node');
+  }
+  if (!(await until(T))) return;
+  const left = await drainable(kube, node, namespaces);
+  fig('podsEvictedBeforeT', evicted, 'pods', 'evicted by the handler before the node went');
+  fig('podsKilledAtT', left.length, 'pods', 'still on the node when it went (no graceful exit)');
+  mark(`${node} is gone (T): ${left.length} pod(s) lost with it`);
+  await loseNode(kube, node, how);
+  // The instance is gone: so are its pods (force-deleted, as the pod GC would once the Node went).
+  if (how === 'lab-stop') for (const pod of await drainable(kube, node)) await kube.delete({ apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, namespace: pod.metadata.namespace }, { gracePeriodSeconds: 0 });
+
+  const lost = new Set([node]);
+  let displaced = namespaces.length === 0;
+  let replaced = !p.replacement;
+  if (p.replacement) {
+    await bringBack(node, how);
+    await restoreNode(kube, { node, step: ctx.step.id, runId: ctx.runId });
+  }
+  while (!window.aborted && (!displaced || !replaced)) {
+    if (!displaced && (await readyElsewhere(kube, namespaces, lost, before))) {
+      displaced = true;
+      fig('displacedReadySeconds', (ctx.clock.now() - noticeAt) / 1000, 's', 'notice to as many Ready pods on other nodes as were Ready before (scenario namespaces)');
+    }
+    if (!replaced && nodeReady(await kube.get<Node>({ apiVersion: 'v1', kind: 'Node', name: node }))) {
+      replaced = true;
+      fig('replacementReadySeconds', (ctx.clock.now() - T) / 1000, 's', 'T to the replacement node Ready');
+    }
+    await sleep(500, window);
+  }
+}
+
+registerFault({
+  kind: 'spot-interruption',
+  summary: 'emulate a spot interruption (rebalance, 2-minute notice, handler drain, node gone at T), one node or a staggered storm',
+  params,
+  needsCluster: true,
+  describeTarget: (p) => describeSelection(p.nodes),
+  check: (step) => {
+    const out = checkCap(step.params.nodes, ['nodes']);
+    const need = timelineMs(step.params, step.params.nodes.names?.length ?? step.params.nodes.count ?? 1);
+    if (step.duration !== undefined && step.duration < need) out.push([['notice'], `the fault's duration (${formatDuration(step.duration)}) ends before T (${formatDuration(need)} after it starts): lengthen it or shorten the notice`]);
+    return out;
+  },
+  plan: (step) => {
+    const p = step.params;
+    return [
+      `  ${p.rebalance !== undefined ? `rebalance recommendation, then ${formatDuration(p.rebalance)} later ` : ''}the interruption notice; the node is gone ${formatDuration(p.notice)} after it (T)${p.stagger ? `; each further node ${formatDuration(p.stagger)} later (storm)` : ''}`,
+      p.handler === 'none'
+        ? '  handler none: only the notice (annotation gauntlet.dev/spot-interruption-time and a journal mark); your own handler must drain'
+        : `  handler ${p.handler}: taint ${p.handler === 'karpenter' ? `${TAINTS.karpenter}:NoSchedule` : `${TAINTS.itn}, cordon`}, evict pods of the scenario's namespaces (PodDisruptionBudgets respected until T)`,
+      '  at T: whatever remains is lost with the node: PodDisruptionBudgets cannot protect it (that is the fault)',
+      `  ${p.replacement ? 'a replacement node joins after T' : 'no replacement: the node comes back on revert'}; an AWS FIS template is written to the run directory`,
+    ];
+  },
+  async inject(ctx) {
+    const p = ctx.step.params;
+    const kube = await ctx.kube();
+    const chosen = await selectNodes(kube, p.nodes, victimSeed(ctx.scenario.seed, ctx.step.id, 1));
+    const nodes = chosen.map((n) => ({ node: n.metadata.name, how: lossMethod(kube, n.metadata.name, p.elsewhere) }));
+    const namespaces = p.namespaces ?? (ctx.scenario.target.namespace ? [ctx.scenario.target.namespace] : []);
+    if (ctx.runDir) writeFileSync(join(ctx.runDir, `fis-${ctx.step.id}.json`), JSON.stringify(fisTemplate(p, chosen, ctx.scenario.name), null, 2) + '\n');
+    return {
+      change: { description: `spot-interrupt node${nodes.length > 1 ? 's' : ''} ${nodes.map((n) => n.node).join(', ')} (notice ${formatDuration(p.notice)}, handler ${p.handler})`, revert: { kind: 'spot-interruption', nodes, step: ctx.step.id, runId: ctx.runId } },
+      make: async () => {
+        runs.set(`${ctx.runId}/${ctx.step.id}`, { nodes, start: ctx.clock.now(), namespaces, before: await readyCounts(kube, namespaces) });
+        return { onset: ctx.clock.now() };
+      },
+    };
+  },
+  async observe(ctx, window) {
+    const r = runs.get(`${ctx.runId}/${ctx.step.id}`)!;
+    const kube = await ctx.kube();
+    let failed = 0;
+    const stop = ctx.journal.subscribe((e: JournalEvent) => {
+      if (e.type === 'window' && e.end > r.start) failed += e.failures;
+    });
+    try {
+      await Promise.all(r.nodes.map((n, i) => interrupt(ctx, kube, n.node, n.how, r.start + i * ctx.step.params.stagger, r.namespaces, r.before, window)));
+      await sleep(ctx.deadline - ctx.clock.now(), window);
+    } finally {
+      stop();
+      ctx.journal.append({ type: 'figure', step: ctx.step.id, name: 'requestsFailed', value: failed, unit: 'requests', definition: 'failed requests in the load windows that ended during the fault' });
+    }
+  },
+});
