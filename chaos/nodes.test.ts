@@ -63,7 +63,7 @@ describe('node undo state', () => {
     const theirs = { key: 'team/maintenance', effect: 'NoSchedule' };
     const nodes = [node('a', {}, { taints: [theirs] })];
     const { kube } = fakeKube(nodes);
-    await changeNode(kube, 'a', 'drain', 'run-1', { cordon: true, taints: [theirs, { key: 'x/y', value: 'v', effect: 'NoExecute' }] });
+    await changeNode(kube, 'a', 'drain', 'run-1', { cordon: true, taints: [theirs, { key: 'x/y', value: 'v', effect: 'NoExecute' }], annotations: { 'gauntlet.dev/spot-interruption-time': 'soon' } });
     expect(nodes[0]!.spec!.unschedulable).toBe(true);
     expect(nodes[0]!.spec!.taints).toHaveLength(2);
     expect(await restoreNode(kube, { node: 'a', step: 'drain', runId: 'run-1' })).toBe('restored');

@@ -88,6 +88,8 @@ export interface NodeUndo {
   cordoned: boolean;
   /** Taints the step added (exactly these are removed). */
   taints: Taint[];
+  /** Annotations the step added (removed on revert). */
+  annotations?: string[];
 }
 
 export const undoKey = (step: string): string => `gauntlet.dev/undo-${step.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 40)}`;
@@ -98,7 +100,7 @@ const sameTaint = (a: Taint, b: Taint) => a.key === b.key && a.effect === b.effe
  * Record the undo on the node, then cordon and/or add taints, in one patch. Returns what was
  * really changed (a node already cordoned is not "cordoned by us", a taint already there is not ours).
  */
-export async function changeNode(kube: Kube, node: string, step: string, runId: string, want: { cordon?: boolean; taints?: Taint[] }): Promise<NodeUndo> {
+export async function changeNode(kube: Kube, node: string, step: string, runId: string, want: { cordon?: boolean; taints?: Taint[]; annotations?: Record<string, string> }): Promise<NodeUndo> {
   const live = await kube.get<Node>({ apiVersion: 'v1', kind: 'Node', name: node });
   if (!live) throw new Error(`node ${node} is gone`);
   const had = live.spec?.taints ?? [];
@@ -107,12 +109,13 @@ export async function changeNode(kube: Kube, node: string, step: string, runId: 
     runId,
     cordoned: (prev?.cordoned ?? false) || (!!want.cordon && !live.spec?.unschedulable),
     taints: [...(prev?.taints ?? []), ...(want.taints ?? []).filter((t) => !had.some((h) => sameTaint(h, t)))],
+    annotations: [...new Set([...(prev?.annotations ?? []), ...Object.keys(want.annotations ?? {}).filter((a) => live.metadata.annotations?.[a] === undefined)])],
   };
   const taints = [...had, ...(want.taints ?? []).filter((t) => !had.some((h) => sameTaint(h, t)))];
   await kube.patch({
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name: node, annotations: { [undoKey(step)]: JSON.stringify(undo), [RUN_MARK]: runId } },
+    metadata: { name: node, annotations: { ...want.annotations, [undoKey(step)]: JSON.stringify(undo), [RUN_MARK]: runId } },
     spec: { ...(want.cordon ? { unschedulable: true } : {}), ...(want.taints?.length ? { taints } : {}) },
   } as Node);
   return undo;
@@ -148,6 +151,7 @@ export async function restoreNode(kube: Kube, spec: { node: string; step: string
   const key = undoKey(spec.step);
   const annotations = { ...live.metadata.annotations };
   delete annotations[key];
+  for (const a of onNode?.annotations ?? []) delete annotations[a];
   if (!Object.keys(annotations).some((k) => k.startsWith('gauntlet.dev/undo-'))) delete annotations[RUN_MARK];
   // A JSON patch with a test on resourceVersion would be stricter; a merge patch of the whole
   // taint list is what kubectl taint does too.

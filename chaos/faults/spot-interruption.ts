@@ -119,11 +119,24 @@ async function interrupt(ctx: StepContext<Params>, kube: Kube, node: string, how
   const T = noticeAt + p.notice;
   if (!(await until(noticeAt))) return;
   mark(`spot interruption notice for ${node}: gone in ${formatDuration(p.notice)}`, { handler: p.handler });
-  await kube.patch({ apiVersion: 'v1', kind: 'Node', metadata: { name: node, annotations: { [NOTICE_ANNOTATION]: new Date(Date.now() + p.notice).toISOString() } } } as Node);
+  // The notice itself, for a real handler to read (handler none) and for people: an annotation.
+  const notice = { [NOTICE_ANNOTATION]: new Date(Date.now() + p.notice).toISOString() };
+  // Displaced pods can be Ready elsewhere before T (drained) or only after it (lost): watched from the notice on.
+  const lost = new Set([node]);
+  const displaced = (async () => {
+    while (namespaces.length && !window.aborted) {
+      if (await readyElsewhere(kube, namespaces, lost, before)) {
+        fig('displacedReadySeconds', (ctx.clock.now() - noticeAt) / 1000, 's', 'notice to as many Ready pods on other nodes as were Ready before (scenario namespaces)');
+        return;
+      }
+      await sleep(500, window);
+    }
+  })();
   let evicted = 0;
-  if (p.handler !== 'none') {
+  if (p.handler === 'none') await changeNode(kube, node, ctx.step.id, ctx.runId, { annotations: notice });
+  else {
     const taint = p.handler === 'karpenter' ? { key: TAINTS.karpenter, effect: 'NoSchedule' as const } : { key: TAINTS.itn, value: eventId, effect: 'NoSchedule' as const };
-    await changeNode(kube, node, ctx.step.id, ctx.runId, { taints: [taint], cordon: p.handler === 'aws-node-termination-handler' });
+    await changeNode(kube, node, ctx.step.id, ctx.runId, { taints: [taint], cordon: p.handler === 'aws-node-termination-handler', annotations: notice });
     const r = await drainNode(kube, node, {
       namespaces, retryMs: p.evictionRetry, deadline: T, now: () => ctx.clock.now(), signal: window,
       onBlocked: (pod) => mark(`eviction of ${pod} blocked by a PodDisruptionBudget; retrying every ${formatDuration(p.evictionRetry)} until T`, { pod, http: 429 }),
@@ -140,24 +153,18 @@ async function interrupt(ctx: StepContext<Params>, kube: Kube, node: string, how
   // The instance is gone: so are its pods (force-deleted, as the pod GC would once the Node went).
   if (how === 'lab-stop') for (const pod of await drainable(kube, node)) await kube.delete({ apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, namespace: pod.metadata.namespace }, { gracePeriodSeconds: 0 });
 
-  const lost = new Set([node]);
-  let displaced = namespaces.length === 0;
-  let replaced = !p.replacement;
   if (p.replacement) {
     await bringBack(node, how);
     await restoreNode(kube, { node, step: ctx.step.id, runId: ctx.runId });
-  }
-  while (!window.aborted && (!displaced || !replaced)) {
-    if (!displaced && (await readyElsewhere(kube, namespaces, lost, before))) {
-      displaced = true;
-      fig('displacedReadySeconds', (ctx.clock.now() - noticeAt) / 1000, 's', 'notice to as many Ready pods on other nodes as were Ready before (scenario namespaces)');
+    while (!window.aborted) {
+      if (nodeReady(await kube.get<Node>({ apiVersion: 'v1', kind: 'Node', name: node }))) {
+        fig('replacementReadySeconds', (ctx.clock.now() - T) / 1000, 's', 'T to the replacement node Ready');
+        break;
+      }
+      await sleep(500, window);
     }
-    if (!replaced && nodeReady(await kube.get<Node>({ apiVersion: 'v1', kind: 'Node', name: node }))) {
-      replaced = true;
-      fig('replacementReadySeconds', (ctx.clock.now() - T) / 1000, 's', 'T to the replacement node Ready');
-    }
-    await sleep(500, window);
   }
+  await displaced;
 }
 
 registerFault({

@@ -1,0 +1,293 @@
+/**
+ * Node and pod faults against the real lab, each under live traffic (an http-probe through the
+ * workload's Service): a spot interruption with a shortened notice (drained before T through the
+ * PDB, node gone at T, replacement Ready), a drain a PDB blocks until it allows, a taint, a pod
+ * failure, a network partition, and a SIGKILLed run whose changes `gauntlet recover` undoes.
+ *
+ * The lab is shared: every node change here is short and restored in afterEach/finally.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { IMAGES, labNodeStart, labPaths } from '../../lab/index.ts';
+import { runGauntlet } from '../support/cli.ts';
+import { eventually, k, kjson, kk, requireLab } from './lab-kube.ts';
+
+const NODES = ['lab-node-1', 'lab-node-2', 'lab-node-3'];
+const gauntlet = (args: string[], killOn?: RegExp, delayMs = 0) =>
+  runGauntlet(args, { env: { KUBECONFIG: labPaths().kubeconfig }, ...(killOn ? { signalOn: { pattern: killOn, signal: 'SIGKILL', delayMs } } : {}) });
+
+function workload(ns: string, ip: string, replicas: number, minAvailable: number): string {
+  return `apiVersion: v1
+kind: Namespace
+metadata: {name: ${ns}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: demo, namespace: ${ns}}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: demo}}
+  template:
+    metadata: {labels: {app: demo}}
+    spec:
+      terminationGracePeriodSeconds: 5
+      topologySpreadConstraints:
+        - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: ScheduleAnyway, nodeTaintsPolicy: Honor, labelSelector: {matchLabels: {app: demo}}}
+      containers:
+        - name: demo
+          image: ${IMAGES.demoV1}
+          imagePullPolicy: Never
+          env: [{name: VERSION, value: v1}, {name: DRAIN, value: 2s}]
+          ports: [{name: http, containerPort: 8080}]
+          readinessProbe: {httpGet: {path: /readyz, port: 8080}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: demo, namespace: ${ns}}
+spec:
+  clusterIP: ${ip}
+  selector: {app: demo}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: demo, namespace: ${ns}}
+spec:
+  minAvailable: ${minAvailable}
+  selector: {matchLabels: {app: demo}}
+`;
+}
+
+async function deploy(ns: string, ip: string, replicas: number, minAvailable: number): Promise<void> {
+  await kk(['apply', '-f', '-'], workload(ns, ip, replicas, minAvailable));
+  await kk(['-n', ns, 'rollout', 'status', 'deployment/demo', '--timeout=120s']);
+}
+
+async function podsOf(ns: string): Promise<Array<{ name: string; node: string; ready: boolean; image: string }>> {
+  const l = await kjson(['-n', ns, 'get', 'pods', '-l', 'app=demo']);
+  return l.items
+    .filter((p: any) => !p.metadata.deletionTimestamp)
+    .map((p: any) => ({ name: p.metadata.name, node: p.spec.nodeName, ready: !!p.status.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'), image: p.spec.containers[0].image }));
+}
+
+/** What a fault may change and recover must put back: taints, cordons, annotations, readiness. */
+async function nodeState(): Promise<Record<string, unknown>> {
+  const l = await kjson(['get', 'nodes']);
+  return Object.fromEntries(
+    l.items
+      .filter((n: any) => NODES.includes(n.metadata.name))
+      .map((n: any) => [n.metadata.name, {
+        unschedulable: !!n.spec.unschedulable,
+        taints: (n.spec.taints ?? []).map((t: any) => `${t.key}=${t.value ?? ''}:${t.effect}`).sort(),
+        ours: Object.keys(n.metadata.annotations ?? {}).filter((a) => a.startsWith('gauntlet.dev/')),
+        ready: n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'),
+      }]),
+  );
+}
+
+function scenario(dir: string, name: string, ns: string, ip: string, duration: string, faults: string, gates = ''): string {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, `name: ${name}
+target: {context: gauntlet-lab, namespace: ${ns}, url: "http://${ip}/"}
+duration: ${duration}
+checks:
+  - {kind: http-probe, name: probe, interval: 200ms, timeout: 1s, concurrency: 2}
+faults:
+${faults}
+gates:
+  - {name: served, metric: error_rate, step: probe, max: 5%}
+${gates}`);
+  return file;
+}
+
+const runDirOf = (dir: string) => join(dir, readdirSync(dir).find((d) => existsSync(join(dir, d, 'journal.ndjson')))!);
+const journalOf = (runDir: string): any[] => readFileSync(join(runDir, 'journal.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const figures = (events: any[], name: string) => events.filter((e) => e.type === 'figure' && e.name === name);
+
+async function restoreNodes(): Promise<void> {
+  for (const n of NODES) {
+    const st = (await kjson(['get', 'node', n]).catch(() => undefined)) as any;
+    if (!st?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')) await labNodeStart({ node: n }).catch(() => {});
+  }
+}
+
+describe('chaos in the lab', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gauntlet-chaos-'));
+  const namespaces: string[] = [];
+  let before: Record<string, unknown>;
+
+  beforeAll(async () => {
+    await requireLab();
+    before = await nodeState();
+  });
+  afterEach(async () => {
+    // Whatever a failed test left: nodes back, our taints and cordons gone.
+    await restoreNodes();
+    const now = await nodeState();
+    for (const n of NODES) {
+      const s = now[n] as { taints: string[]; ours: string[]; unschedulable: boolean };
+      if (s.ours.length || (s.unschedulable && !(before[n] as { unschedulable: boolean }).unschedulable)) await k(['uncordon', n]);
+      for (const t of s.taints.filter((t) => /^(aws-node-termination-handler|karpenter\.sh|chaos\.gauntlet\.dev)\//.test(t))) await k(['taint', 'node', n, `${t.split('=')[0]}-`]);
+    }
+  });
+  afterAll(async () => {
+    for (const ns of namespaces) await k(['delete', 'namespace', ns, '--ignore-not-found', '--wait=false']);
+  });
+
+  it('spot interruption with a 20 s notice: pods drained through the PDB before T, the node gone at T, a replacement Ready', async () => {
+    const ns = 'chaos-spot';
+    namespaces.push(ns);
+    await deploy(ns, '10.79.0.121', 3, 2);
+    const node = (await podsOf(ns)).map((p) => p.node).find((n) => n === 'lab-node-2' || n === 'lab-node-1')!;
+    expect(node).toBeDefined();
+    const out = mkdtempSync(join(dir, 'spot-'));
+    const file = scenario(dir, 'chaos-spot', ns, '10.79.0.121', '75s', `  - kind: spot-interruption
+    name: spot
+    at: 5s
+    duration: 65s
+    nodes: {spot: true, names: [${node}]}
+    notice: 20s
+    rebalance: 2s
+    evictionRetry: 1s
+    replacement: true`, `  - {name: nothing-lost, metric: podsKilledAtT, max: 0}
+`);
+    const run = await gauntlet(['run', file, '--report-dir', out]);
+    const runDir = runDirOf(out);
+    const events = journalOf(runDir);
+    console.log(`spot: ${['noticeToDrainedSeconds', 'podsEvictedBeforeT', 'podsKilledAtT', 'displacedReadySeconds', 'replacementReadySeconds', 'requestsFailed'].map((f) => `${f}=${figures(events, f)[0]?.value}`).join(' ')}`);
+    expect(run.code, run.stderr).toBe(0);
+    expect(figures(events, 'podsEvictedBeforeT')[0]).toMatchObject({ labels: { node } });
+    expect(figures(events, 'podsEvictedBeforeT')[0].value).toBeGreaterThanOrEqual(1);
+    expect(figures(events, 'podsKilledAtT')[0].value).toBe(0);
+    expect(figures(events, 'noticeToDrainedSeconds')[0].value).toBeLessThan(20);
+    expect(figures(events, 'displacedReadySeconds')).toHaveLength(1);
+    expect(figures(events, 'replacementReadySeconds')).toHaveLength(1);
+    expect(events.some((e) => e.type === 'mark' && /is gone \(T\)/.test(e.label))).toBe(true);
+    const fis = JSON.parse(readFileSync(join(runDir, 'fis-spot.json'), 'utf8'));
+    expect(fis.actions.interrupt.actionId).toBe('aws:ec2:send-spot-instance-interruptions');
+    // The PDB (minAvailable 2 of 3) held: the workload never dropped below it while draining.
+    expect((await podsOf(ns)).filter((p) => p.ready).length).toBe(3);
+    await eventually('node Ready again', async () => ((await nodeState())[node] as { ready: boolean }).ready, 60_000);
+    expect((await nodeState())[node]).toEqual(before[node]);
+  }, 240_000);
+
+  it('node-drain is blocked by a PodDisruptionBudget until it allows, then evicts; revert uncordons', async () => {
+    const ns = 'chaos-drain';
+    namespaces.push(ns);
+    await deploy(ns, '10.79.0.122', 2, 2);
+    const node = (await podsOf(ns))[0]!.node;
+    const out = mkdtempSync(join(dir, 'drain-'));
+    const file = scenario(dir, 'chaos-drain', ns, '10.79.0.122', '45s', `  - kind: node-drain
+    name: drain
+    at: 3s
+    duration: 35s
+    nodes: {names: [${node}]}
+    evictionRetry: 1s`);
+    const running = gauntlet(['run', file, '--report-dir', out]);
+    await eventually('node cordoned', async () => ((await nodeState())[node] as { unschedulable: boolean }).unschedulable, 30_000, 500);
+    await new Promise((r) => setTimeout(r, 5000));
+    expect((await podsOf(ns)).some((p) => p.node === node)).toBe(true); // the PDB holds it
+    await kk(['-n', ns, 'patch', 'pdb', 'demo', '--type=merge', '-p', '{"spec":{"minAvailable":1}}']);
+    await eventually('pod moved off the node', async () => !(await podsOf(ns)).some((p) => p.node === node), 30_000, 500);
+    const run = await running;
+    expect(run.code, run.stderr).toBe(0);
+    const events = journalOf(runDirOf(out));
+    expect(events.some((e) => e.type === 'mark' && /blocked by a PodDisruptionBudget/.test(e.label))).toBe(true);
+    expect(figures(events, 'podsEvicted')[0].value).toBe(1);
+    expect(figures(events, 'podsBlocked')[0].value).toBe(0);
+    expect(figures(events, 'drainSeconds')[0].value).toBeGreaterThan(5);
+    expect((await nodeState())[node]).toEqual(before[node]);
+  }, 180_000);
+
+  it('node-taint adds its taint for the window and removes exactly it', async () => {
+    const ns = 'chaos-taint';
+    namespaces.push(ns);
+    await deploy(ns, '10.79.0.123', 2, 1);
+    const out = mkdtempSync(join(dir, 'taint-'));
+    const file = scenario(dir, 'chaos-taint', ns, '10.79.0.123', '20s', `  - kind: node-taint
+    name: taint
+    at: 2s
+    duration: 10s
+    nodes: {names: [lab-node-3]}
+    key: chaos.gauntlet.dev/test
+    value: x
+    effect: NoSchedule`);
+    const running = gauntlet(['run', file, '--report-dir', out]);
+    await eventually('tainted', async () => ((await nodeState())['lab-node-3'] as { taints: string[] }).taints.includes('chaos.gauntlet.dev/test=x:NoSchedule'), 20_000, 500);
+    const run = await running;
+    expect(run.code, run.stderr).toBe(0);
+    expect((await nodeState())['lab-node-3']).toEqual(before['lab-node-3']);
+  }, 120_000);
+
+  it('pod-failure makes one pod unable to serve for the window, then restores its image', async () => {
+    const ns = 'chaos-podfail';
+    namespaces.push(ns);
+    await deploy(ns, '10.79.0.124', 2, 1);
+    const out = mkdtempSync(join(dir, 'podfail-'));
+    const file = scenario(dir, 'chaos-podfail', ns, '10.79.0.124', '25s', `  - kind: pod-failure
+    name: fail
+    at: 2s
+    duration: 12s
+    selector: app=demo
+    image: ${IMAGES.pause}`);
+    const running = gauntlet(['run', file, '--report-dir', out]);
+    const hit = await eventually('one pod on pause, not Ready', async () => (await podsOf(ns)).find((p) => p.image === IMAGES.pause && !p.ready), 20_000, 500);
+    expect((await podsOf(ns)).filter((p) => p.image === IMAGES.demoV1 && p.ready)).toHaveLength(1);
+    const run = await running;
+    expect(run.code, run.stderr).toBe(0);
+    await eventually('restored and Ready', async () => (await podsOf(ns)).find((p) => p.name === hit.name && p.image === IMAGES.demoV1 && p.ready), 30_000, 500);
+    expect(figures(journalOf(runDirOf(out)), 'podsFailed')[0].value).toBe(1);
+  }, 120_000);
+
+  it('network-partition cuts the pods off for the window, then the policy is gone and traffic flows', async () => {
+    const ns = 'chaos-partition';
+    namespaces.push(ns);
+    await deploy(ns, '10.79.0.125', 2, 1);
+    await kk(['-n', ns, 'run', 'client', `--image=${IMAGES.probe}`, '--image-pull-policy=Never', '--restart=Never', '--', 'sleep', '3600']);
+    await kk(['-n', ns, 'wait', '--for=condition=Ready', 'pod/client', '--timeout=60s']);
+    const reach = async () => (await k(['-n', ns, 'exec', 'client', '--', '/bin/probe', '-timeout=2s', 'http', 'http://demo/readyz'])).ok;
+    expect(await reach()).toBe(true);
+    const out = mkdtempSync(join(dir, 'partition-'));
+    const file = scenario(dir, 'chaos-partition', ns, '10.79.0.125', '30s', `  - kind: network-partition
+    name: cut
+    at: 2s
+    duration: 18s
+    selector: app=demo
+    direction: ingress`, '');
+    const running = gauntlet(['run', file, '--report-dir', out]);
+    await eventually('partition seen by the probe', async () => !(await reach()), 20_000, 500);
+    const run = await running;
+    // The host's own probe is cut off too: the served gate fails, as it should.
+    expect(run.code).toBe(1);
+    expect((await kjson(['-n', ns, 'get', 'networkpolicy'])).items).toEqual([]);
+    await eventually('partition lifted', reach, 20_000, 500);
+  }, 120_000);
+
+  it('SIGKILL mid-fault, then `gauntlet recover` puts nodes, pods and policies back as they were', async () => {
+    const ns = 'chaos-crash';
+    namespaces.push(ns);
+    await deploy(ns, '10.79.0.126', 2, 1);
+    const pods = await podsOf(ns);
+    const out = mkdtempSync(join(dir, 'crash-'));
+    const file = scenario(dir, 'chaos-crash', ns, '10.79.0.126', '60s', `  - {kind: node-taint, name: taint, at: 1s, nodes: {names: [lab-node-3]}, key: chaos.gauntlet.dev/crash, effect: NoSchedule}
+  - {kind: node-drain, name: drain, at: 1s, nodes: {names: [lab-node-3]}, evictionRetry: 1s}
+  - {kind: pod-failure, name: fail, at: 1s, selector: app=demo, image: "${IMAGES.pause}"}
+  - {kind: network-partition, name: cut, at: 1s, selector: app=demo}`);
+    const run = await gauntlet(['run', file, '--report-dir', out], /fault cut: create NetworkPolicy/, 3000);
+    expect(run.signal).toBe('SIGKILL');
+    const hit = await nodeState();
+    expect((hit['lab-node-3'] as { unschedulable: boolean }).unschedulable).toBe(true);
+    expect((await kjson(['-n', ns, 'get', 'networkpolicy'])).items).toHaveLength(1);
+    const rec = await gauntlet(['recover', runDirOf(out)]);
+    expect(rec.code, rec.stderr + rec.stdout).toBe(0);
+    expect(await nodeState()).toEqual(before);
+    expect((await kjson(['-n', ns, 'get', 'networkpolicy'])).items).toEqual([]);
+    await eventually('pods as before', async () => {
+      const now = await podsOf(ns);
+      return now.length === pods.length && now.every((p) => p.image === IMAGES.demoV1 && p.ready);
+    }, 60_000, 1000);
+    expect((await gauntlet(['recover', runDirOf(out)])).stdout).toMatch(/nothing to recover/);
+  }, 180_000);
+});
