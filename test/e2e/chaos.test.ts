@@ -266,6 +266,47 @@ describe('chaos in the lab', () => {
     await eventually('partition lifted', reach, 20_000, 500);
   }, 120_000);
 
+  it('node-loss stops a node for the window (kubelet and runtime), measures NotReady and rescheduling, and brings it back', async () => {
+    const ns = 'chaos-loss';
+    namespaces.push(ns);
+    await deploy(ns, '10.79.0.127', 2, 1);
+    const node = (await podsOf(ns)).find((p) => p.node === 'lab-node-3')?.node ?? (await podsOf(ns))[0]!.node;
+    const out = mkdtempSync(join(dir, 'loss-'));
+    const file = scenario(dir, 'chaos-loss', ns, '10.79.0.127', '55s', `  - kind: node-loss
+    name: loss
+    at: 3s
+    duration: 45s
+    nodes: {names: [${node}]}`, '');
+    try {
+      const run = await gauntlet(['run', file, '--report-dir', out]);
+      const events = journalOf(runDirOf(out));
+      console.log(`node-loss ${node}: notReadySeconds=${figures(events, 'notReadySeconds')[0]?.value} rescheduledSeconds=${figures(events, 'rescheduledSeconds')[0]?.value}`);
+      expect(figures(events, 'notReadySeconds')[0].value).toBeGreaterThan(0);
+      expect(figures(events, 'rescheduledSeconds')[0].value).toBeGreaterThan(figures(events, 'notReadySeconds')[0].value);
+      expect([0, 1]).toContain(run.code); // the served gate judges the probe through the loss; the fault itself must have run and reverted
+      await eventually('node Ready again', async () => ((await nodeState())[node] as { ready: boolean }).ready, 60_000);
+    } finally {
+      await labNodeStart({ node }).catch(() => {});
+    }
+  }, 180_000);
+
+  it('Ctrl-C mid-fault reverts within 10 s and exits 130', async () => {
+    const ns = 'chaos-sigint';
+    namespaces.push(ns);
+    await deploy(ns, '10.79.0.128', 1, 0);
+    const out = mkdtempSync(join(dir, 'sigint-'));
+    const file = scenario(dir, 'chaos-sigint', ns, '10.79.0.128', '60s', `  - {kind: node-taint, name: taint, at: 1s, nodes: {names: [lab-node-3]}, key: chaos.gauntlet.dev/sigint, effect: NoSchedule}`);
+    // Ctrl-C 2 s after the fault is injected; the window would run 59 s.
+    const run = await runGauntlet(['run', file, '--report-dir', out], { env: { KUBECONFIG: labPaths().kubeconfig }, signalOn: { pattern: /fault taint: taint/, signal: 'SIGINT', delayMs: 2000 } });
+    expect(run.code, run.stderr).toBe(130);
+    expect((await nodeState())['lab-node-3']).toEqual(before['lab-node-3']);
+    const events = journalOf(runDirOf(out));
+    const start = events.find((e) => e.type === 'fault.start');
+    const end = events.find((e) => e.type === 'fault.end');
+    expect(events.some((e) => e.type === 'change.reverted')).toBe(true);
+    expect(end.t - start.t).toBeLessThan(2000 + 10_000);
+  }, 120_000);
+
   it('SIGKILL mid-fault, then `gauntlet recover` puts nodes, pods and policies back as they were', async () => {
     const ns = 'chaos-crash';
     namespaces.push(ns);
