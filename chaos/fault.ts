@@ -26,6 +26,8 @@ export interface FaultKind<P, K extends string = string> {
   inject(ctx: StepContext<P>): Promise<{ change: Change; make: () => Promise<void | { ineffective: string } | { onset: number }> }>;
   /** Extra dry-run lines. */
   plan?(step: StepOf<P>): string[];
+  /** What it would hit in the cluster now, for `plan` (see StepKind.targets). */
+  targets?: StepKind<P>['targets'];
   /** Cross-field checks at validate time (see StepKind.check). */
   check?: StepKind<P>['check'];
   needsCluster?: boolean;
@@ -52,6 +54,7 @@ export function registerFault<K extends StepKindName>(fault: FaultKind<StepParam
     ...(fault.check ? { check: fault.check } : {}),
     ...(fault.needsCluster ? { needsCluster: true } : {}),
     produces: () => ({ traffic: false, labels: [], figures: fault.figures ?? [] }),
+    ...(fault.targets ? { targets: fault.targets } : {}),
     plan(step) {
       const when = `at ${formatDuration(step.at)}${step.every ? `, every ${formatDuration(step.every)}` : ''}`;
       const end = fault.endMeaning ?? 'then reverted';

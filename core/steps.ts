@@ -55,6 +55,11 @@ export interface StepKind<P = unknown, K extends string = string> {
   tools?(options: GauntletOptions): Promise<Record<string, string>>;
   /** Dry-run lines: what would be done, to what, when. Never touches anything. */
   plan(step: StepOf<P>, scenario: Scenario): string[];
+  /**
+   * For `plan` with a reachable cluster: exactly what the step would hit now (nodes, pods) and
+   * the PodDisruptionBudgets' effect. Reads only; the run resolves targets again when it acts.
+   */
+  targets?(step: StepOf<P>, scenario: Scenario, kube: import('./kube.ts').Kube): Promise<string[]>;
   /** Do it. Record observations in the journal; make changes only through ctx.changes. */
   run(ctx: StepContext<P>): Promise<void>;
 }

@@ -42,6 +42,12 @@ registerFault({
   summary: 'cut the selected pods off (ingress, egress or both) with a deny NetworkPolicy; removed on revert',
   params,
   needsCluster: true,
+  figures: [],
+  async targets(step, scenario, kube) {
+    const namespace = step.params.namespace ?? scenario.target.namespace!;
+    const { items } = await kube.list<{ metadata: { name: string } }>({ apiVersion: 'v1', kind: 'Pod', namespace, labelSelector: step.params.selector });
+    return [`pods cut off now: ${items.map((p) => `${namespace}/${p.metadata.name}`).join(', ') || 'none (pods that match later are cut off too)'}`];
+  },
   describeTarget: (p) => `pods ${p.selector}${p.namespace ? ` in ${p.namespace}` : ''}`,
   check: (step, scenario) =>
     step.params.namespace || scenario.target.namespace ? [] : [[['namespace'], 'set namespace here or target.namespace: faults only touch a namespace you name']],

@@ -11,6 +11,7 @@ import { duration } from '../../core/fields.ts';
 import { formatDuration } from '../../core/duration.ts';
 import { drainNode } from '../drain.ts';
 import { registerFault } from '../fault.ts';
+import { nodeTargets } from '../plan-targets.ts';
 import { changeNode, checkCap, describeSelection, nodeSelection, selectNodes } from '../nodes.ts';
 import { victimSeed } from './pod-kill.ts';
 
@@ -34,6 +35,8 @@ registerFault({
   summary: 'cordon nodes and evict their pods (PDB-respecting, 429s retried); revert uncordons',
   params,
   needsCluster: true,
+  figures: ['drainSeconds', 'podsEvicted', 'podsBlocked'],
+  targets: async (step, scenario, kube) => nodeTargets(kube, step, scenario, { evicts: true, loses: false }),
   describeTarget: (p) => describeSelection(p.nodes),
   check: (step, scenario) => [
     ...checkCap(step.params.nodes, ['nodes']),

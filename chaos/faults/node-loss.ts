@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { sleep } from '../../core/proc.ts';
 import type { Kube } from '../../core/kube.ts';
 import { registerFault } from '../fault.ts';
+import { nodeTargets } from '../plan-targets.ts';
 import { lossMethod, loseNode, readyCounts, readyElsewhere } from '../node-power.ts';
 import { checkCap, describeSelection, nodeReady, nodeSelection, selectNodes, type Node } from '../nodes.ts';
 import { victimSeed } from './pod-kill.ts';
@@ -56,6 +57,8 @@ registerFault({
   summary: 'stop nodes (lab: kubelet and runtime) for the window and bring them back; measure NotReady and rescheduling',
   params,
   needsCluster: true,
+  figures: ['notReadySeconds', 'rescheduledSeconds'],
+  targets: async (step, scenario, kube) => nodeTargets(kube, step, scenario, { evicts: false, loses: true }),
   describeTarget: (p) => describeSelection(p.nodes),
   check: (step) => checkCap(step.params.nodes, ['nodes']),
   plan: (step) => [

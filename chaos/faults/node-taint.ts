@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { registerFault } from '../fault.ts';
+import { nodeTargets } from '../plan-targets.ts';
 import { changeNode, checkCap, describeSelection, nodeSelection, selectNodes } from '../nodes.ts';
 import { victimSeed } from './pod-kill.ts';
 
@@ -28,6 +29,8 @@ registerFault({
   summary: 'taint nodes for the window (NoSchedule/NoExecute); revert removes exactly that taint',
   params,
   needsCluster: true,
+  figures: [],
+  targets: async (step, scenario, kube) => nodeTargets(kube, step, scenario, { evicts: false, loses: false }),
   describeTarget: (p) => describeSelection(p.nodes),
   check: (step) => checkCap(step.params.nodes, ['nodes']),
   plan: (step) => [

@@ -11,6 +11,7 @@ import { registerReverter } from '../../core/changes.ts';
 import type { Kube } from '../../core/kube.ts';
 import type { Pod } from '../drain.ts';
 import { registerFault } from '../fault.ts';
+import { podTargets } from '../plan-targets.ts';
 import { RUN_MARK, undoKey } from '../nodes.ts';
 import { checkPodSelection, podSelection, selectPods } from '../pods.ts';
 import { victimSeed } from './pod-kill.ts';
@@ -60,6 +61,8 @@ registerFault({
   summary: 'make selected pods unable to run for the window (images swapped for pause) and restore them',
   params,
   needsCluster: true,
+  figures: ['podsFailed'],
+  targets: async (step, scenario, kube) => podTargets(kube, step, scenario),
   describeTarget: (p) => `pods ${p.selector}${p.namespace ? ` in ${p.namespace}` : ''}`,
   check: (step, scenario) => checkPodSelection(step.params, scenario.target.namespace),
   plan: (step) => [`  ${step.params.mode}${step.params.value ? ` ${step.params.value}` : ''} of the matching pods (cap ${step.params.maxPercent}%): containers run ${step.params.image} for the window, original images restored on revert (PodDisruptionBudgets do not apply: no pod is evicted)`],

@@ -26,6 +26,7 @@ import { sleep } from '../../core/proc.ts';
 import type { StepContext } from '../../core/steps.ts';
 import { drainable, drainNode } from '../drain.ts';
 import { registerFault } from '../fault.ts';
+import { nodeTargets } from '../plan-targets.ts';
 import { bringBack, lossMethod, loseNode, readyCounts, readyElsewhere } from '../node-power.ts';
 import { changeNode, checkCap, describeSelection, nodeReady, nodeSelection, restoreNode, selectNodes, type Node } from '../nodes.ts';
 import { victimSeed } from './pod-kill.ts';
@@ -172,6 +173,8 @@ registerFault({
   summary: 'emulate a spot interruption (rebalance, 2-minute notice, handler drain, node gone at T), one node or a staggered storm',
   params,
   needsCluster: true,
+  figures: ['noticeToDrainedSeconds', 'podsEvictedBeforeT', 'podsKilledAtT', 'displacedReadySeconds', 'replacementReadySeconds', 'requestsFailed'],
+  targets: async (step, scenario, kube) => nodeTargets(kube, step, scenario, { evicts: step.params.handler !== 'none', loses: true }),
   describeTarget: (p) => describeSelection(p.nodes),
   check: (step) => {
     const out = checkCap(step.params.nodes, ['nodes']);

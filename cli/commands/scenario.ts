@@ -75,8 +75,10 @@ export const plan = defineCommand<ScenarioArgs>({
     const { planDoc } = await import('../documents.ts');
     const s = await targetScenario(await loadScenario(a.scenario, { seed: a.seed }), o, 'plan');
     const p = planScenario(s, o);
+    const { refused } = await (await import('../../scenarios/plan.ts')).resolveTargets(p, s, o);
     emit(o, planDoc(p, s), () => formatPlan(p, o.color));
-    return ExitCode.Pass;
+    // A fault that would refuse (over its blast-radius cap, nothing to hit) is bad input: exit 2.
+    return refused ? ExitCode.Usage : ExitCode.Pass;
   },
 });
 

@@ -136,6 +136,27 @@ describe('chaos in the lab', () => {
     for (const ns of namespaces) await k(['delete', 'namespace', ns, '--ignore-not-found', '--wait=false']);
   });
 
+  it('plan names the node, the pods a drain would evict and what their PDB allows; a selection over the cap exits 2', async () => {
+    const ns = 'chaos-plan';
+    namespaces.push(ns);
+    await deploy(ns, '10.79.0.129', 3, 2);
+    const node = (await podsOf(ns))[0]!.node;
+    const file = scenario(dir, 'chaos-plan', ns, '10.79.0.129', '60s', `  - {kind: spot-interruption, name: spot, at: 1s, duration: 40s, notice: 20s, nodes: {names: [${node}]}}
+  - {kind: pod-failure, name: fail, at: 1s, duration: 5s, selector: app=demo}`);
+    const p = await gauntlet(['plan', file]);
+    expect(p.code, p.stderr).toBe(0);
+    const pod = (await podsOf(ns)).find((x) => x.node === node)!.name;
+    expect(p.stdout).toContain(`node ${node} (`);
+    expect(p.stdout).toContain(`${ns}/${pod}`);
+    expect(p.stdout).toMatch(new RegExp(`PDB ${ns}/demo \\(minAvailable 2\\) guards 1 of these pods and allows 1 disruption`));
+    expect(p.stdout).toMatch(/pods chaos-plan\/demo-\S+ on lab-node-\d \(1 of 3 matching/);
+    const over = scenario(dir, 'chaos-plan-over', ns, '10.79.0.129', '60s', `  - {kind: node-loss, name: loss, at: 1s, duration: 5s, nodes: {spot: true, percent: 100}}`);
+    const refused = await gauntlet(['plan', over]);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toMatch(/WOULD REFUSE: the fault would hit 2 nodes .* over its blast-radius cap of 1/);
+    expect(await nodeState()).toEqual(before);
+  }, 120_000);
+
   it('spot interruption with a 20 s notice: pods drained through the PDB before T, the node gone at T, a replacement Ready', async () => {
     const ns = 'chaos-spot';
     namespaces.push(ns);
