@@ -194,6 +194,38 @@ describe('chaos in the lab', () => {
     expect((await nodeState())[node]).toEqual(before[node]);
   }, 240_000);
 
+  it('a storm over both spot nodes, staggered so they are never down together: each drained before its T and back', async () => {
+    const ns = 'chaos-storm';
+    namespaces.push(ns);
+    await deploy(ns, '10.79.0.130', 3, 2);
+    const out = mkdtempSync(join(dir, 'storm-'));
+    const file = scenario(dir, 'chaos-storm', ns, '10.79.0.130', '85s', `  - kind: spot-interruption
+    name: storm
+    at: 3s
+    duration: 75s
+    nodes: {spot: true, percent: 100, maxNodes: 2}
+    notice: 12s
+    stagger: 30s
+    evictionRetry: 1s
+    handler: karpenter
+    replacement: true`, `  - {name: nothing-lost, metric: podsKilledAtT, max: 0}
+`);
+    try {
+      const run = await gauntlet(['run', file, '--report-dir', out]);
+      const events = journalOf(runDirOf(out));
+      const per = (f: string) => figures(events, f).map((e) => `${e.labels?.node}:${e.value}`).join(',');
+      console.log(`storm: ${['noticeToDrainedSeconds', 'podsEvictedBeforeT', 'podsKilledAtT', 'displacedReadySeconds', 'replacementReadySeconds'].map((f) => `${f}=${per(f)}`).join(' ')} requestsFailed=${figures(events, 'requestsFailed')[0]?.value}`);
+      expect(run.code, run.stderr).toBe(0);
+      expect(figures(events, 'replacementReadySeconds').map((e) => e.labels.node).sort()).toEqual(['lab-node-1', 'lab-node-2']);
+      const gone = events.filter((e) => e.type === 'mark' && /is gone \(T\)/.test(e.label)).map((e) => e.t);
+      expect(gone[1] - gone[0]).toBeGreaterThan(25_000);
+      for (const n of ['lab-node-1', 'lab-node-2']) await eventually(`${n} Ready`, async () => ((await nodeState())[n] as { ready: boolean }).ready, 60_000);
+      expect(await nodeState()).toEqual(before);
+    } finally {
+      await restoreNodes();
+    }
+  }, 240_000);
+
   it('node-drain is blocked by a PodDisruptionBudget until it allows, then evicts; revert uncordons', async () => {
     const ns = 'chaos-drain';
     namespaces.push(ns);
@@ -352,5 +384,21 @@ describe('chaos in the lab', () => {
       return now.length === pods.length && now.every((p) => p.image === IMAGES.demoV1 && p.ready);
     }, 60_000, 1000);
     expect((await gauntlet(['recover', runDirOf(out)])).stdout).toMatch(/nothing to recover/);
+  }, 180_000);
+
+  it('SIGKILL while a node is lost, then `gauntlet recover` starts it again', async () => {
+    const out = mkdtempSync(join(dir, 'crash-loss-'));
+    const file = scenario(dir, 'chaos-crash-loss', 'chaos-crash', '10.79.0.126', '60s', `  - {kind: node-loss, name: loss, at: 1s, nodes: {names: [lab-node-3]}}`);
+    try {
+      const run = await gauntlet(['run', file, '--report-dir', out], /fault loss: stop node/, 3000);
+      expect(run.signal).toBe('SIGKILL');
+      const rec = await gauntlet(['recover', runDirOf(out)]);
+      expect(rec.code, rec.stderr + rec.stdout).toBe(0);
+      expect(rec.stdout).toMatch(/reverted c\d+: stop node lab-node-3/);
+      await eventually('lab-node-3 Ready', async () => ((await nodeState())['lab-node-3'] as { ready: boolean }).ready, 60_000);
+      expect(await nodeState()).toEqual(before);
+    } finally {
+      await restoreNodes();
+    }
   }, 180_000);
 });
