@@ -156,10 +156,14 @@ async function interrupt(ctx: StepContext<Params>, kube: Kube, node: string, how
 
   if (p.replacement) {
     await bringBack(node, how);
+    // Ready as reported by the new kubelet: a heartbeat after it started (the old Ready may not have expired yet).
+    const joined = Math.floor(Date.now() / 1000) * 1000;
     await restoreNode(kube, { node, step: ctx.step.id, runId: ctx.runId });
     while (!window.aborted) {
-      if (nodeReady(await kube.get<Node>({ apiVersion: 'v1', kind: 'Node', name: node }))) {
-        fig('replacementReadySeconds', (ctx.clock.now() - T) / 1000, 's', 'T to the replacement node Ready');
+      const n = await kube.get<Node>({ apiVersion: 'v1', kind: 'Node', name: node });
+      const beat = n?.status?.conditions?.find((c) => c.type === 'Ready')?.lastHeartbeatTime;
+      if (nodeReady(n) && beat && new Date(beat).getTime() >= joined) {
+        fig('replacementReadySeconds', (ctx.clock.now() - T) / 1000, 's', 'T to the replacement node Ready, by a heartbeat of its new kubelet');
         break;
       }
       await sleep(500, window);
