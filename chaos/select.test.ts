@@ -16,3 +16,17 @@ describe('fault target selection', () => {
     expect(countFor('one', 0)).toBe(0);
   });
 });
+
+describe('random up to a percent', () => {
+  it('picks between one and the percent, varying with the seed', () => {
+    const many = Array.from({ length: 20 }, (_, i) => ({ name: `p${i}` }));
+    const sizes = new Set<number>();
+    for (let seed = 1; seed <= 40; seed++) {
+      const n = pick(many, 'random-percent', 25, seed).length;
+      expect(n).toBeGreaterThanOrEqual(1);
+      expect(n).toBeLessThanOrEqual(5);
+      sizes.add(n);
+    }
+    expect(sizes.size).toBeGreaterThan(1);
+  });
+});

@@ -13,13 +13,13 @@ import { sleep } from '../../core/proc.ts';
 import { duration } from '../../core/fields.ts';
 import { registerFault } from '../fault.ts';
 import { formatDuration } from '../../core/duration.ts';
-import { pick } from '../select.ts';
+import { pick, SELECT_MODES } from '../select.ts';
 
 const params = z.strictObject({
   /** Label selector choosing candidate pods, e.g. `app=chat-api`. Required: no implicit "all pods". */
   selector: z.string().regex(/\S/, 'expected a label selector like app=chat-api'),
   namespace: z.string().optional(),
-  mode: z.enum(['one', 'all', 'fixed', 'fixed-percent']).default('one'),
+  mode: z.enum(SELECT_MODES).default('one'),
   value: z.number().positive().optional(),
   /** Evict through the Eviction API (respects PDBs). false = delete outright. */
   respectPdb: z.boolean().default(true),
