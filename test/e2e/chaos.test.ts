@@ -87,12 +87,12 @@ async function nodeState(): Promise<Record<string, unknown>> {
   );
 }
 
-function scenario(dir: string, name: string, ns: string, ip: string, duration: string, faults: string, gates = ''): string {
+function scenario(dir: string, name: string, ns: string, ip: string, duration: string, faults: string, gates = '', load = ''): string {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, `name: ${name}
 target: {context: gauntlet-lab, namespace: ${ns}, url: "http://${ip}/"}
 duration: ${duration}
-checks:
+${load}checks:
   - {kind: http-probe, name: probe, interval: 200ms, timeout: 1s, concurrency: 2}
 faults:
 ${faults}
@@ -173,10 +173,13 @@ describe('chaos in the lab', () => {
     rebalance: 2s
     evictionRetry: 1s
     replacement: true`, `  - {name: nothing-lost, metric: podsKilledAtT, max: 0}
+  - {name: load-served, metric: error_rate, step: load, max: 2%}
+`, `load: {kind: k6, name: load, at: 2s, profile: {kind: constant, rate: 20, duration: 65s}}
 `);
     const run = await gauntlet(['run', file, '--report-dir', out]);
     const runDir = runDirOf(out);
     const events = journalOf(runDir);
+    expect(events.filter((e) => e.type === 'window' && e.step === 'load').length).toBeGreaterThan(30); // real k6 load throughout
     console.log(`spot: ${['noticeToDrainedSeconds', 'podsEvictedBeforeT', 'podsKilledAtT', 'displacedReadySeconds', 'replacementReadySeconds', 'requestsFailed'].map((f) => `${f}=${figures(events, f)[0]?.value}`).join(' ')}`);
     expect(run.code, run.stderr).toBe(0);
     expect(figures(events, 'podsEvictedBeforeT')[0]).toMatchObject({ labels: { node } });
