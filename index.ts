@@ -17,6 +17,7 @@ export { loadScenario } from './scenarios/load.ts';
 export { planScenario, type Plan } from './scenarios/plan.ts';
 export { runScenario, type RunOptions, type RunResult } from './scenarios/runner.ts';
 export { recoverRun, type RecoverOptions, type RecoverResult } from './scenarios/recover.ts';
+export { sweepRunMarks } from './chaos/sweep.ts';
 export { registerStep, type StepKind, type StepContext } from './core/steps.ts';
 export { registerFault, type FaultKind } from './chaos/fault.ts';
 export { buildReport, renderReport, writeReports, type Report } from './reports/index.ts';

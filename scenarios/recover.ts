@@ -46,6 +46,9 @@ export function survivingProcesses(events: readonly JournalEvent[]): ProcessStar
   return [...open.values()];
 }
 
+/** Reverters of faults that also keep their undo state on the objects they changed (chaos/sweep.ts). */
+const CLUSTER_FAULT_REVERTS = new Set(['node-restore', 'spot-interruption', 'pod-failure', 'network-partition']);
+
 const commandsOf = (changes: readonly ChangeIntent[]) => changes.filter((c) => reverterFor(c.revert.kind)?.runsCommands);
 
 export async function recoverRun(runDir: string, o: GauntletOptions, ro: RecoverOptions = {}): Promise<RecoverResult> {
@@ -98,6 +101,16 @@ export async function recoverRun(runDir: string, o: GauntletOptions, ro: Recover
       const failed = await revertChange(journal, c.id, c.description, c.revert, { kube });
       if (failed) result.failed.push(failed);
       else result.reverted.push({ id: c.id, description: c.description });
+    }
+    // Node and pod faults also left their undo state on the objects: sweep what this run still marks
+    // (a change the journal no longer holds, e.g. a truncated journal). Reading nodes may be denied: then only a warning.
+    if (recorded && start?.type === 'run.start' && todo.some((c) => CLUSTER_FAULT_REVERTS.has(c.revert.kind))) {
+      try {
+        const { sweepRunMarks } = await import('../chaos/sweep.ts');
+        for (const s of await sweepRunMarks((await kube()) as import('../core/kube.ts').Kube, start.runId)) o.progress(`recover: restored ${s} from its own undo state`);
+      } catch (e) {
+        journal.appendDurable({ type: 'log', level: 'warn', msg: `recover: sweeping the run's marks: ${(e as Error).message}` });
+      }
     }
     if (result.failed.length === 0) journal.appendDurable({ type: 'log', level: 'info', msg: 'recover: done' });
   } finally {

@@ -33,7 +33,7 @@ interface Undo {
   images: Record<string, string>;
 }
 
-async function restorePod(kube: Kube, namespace: string, name: string, step: string, runId: string, journaled?: Record<string, string>): Promise<'restored' | 'noop'> {
+export async function restorePod(kube: Kube, namespace: string, name: string, step: string, runId: string, journaled?: Record<string, string>): Promise<'restored' | 'noop'> {
   const live = await kube.get<Pod>({ apiVersion: 'v1', kind: 'Pod', name, namespace });
   if (!live) return 'noop';
   const raw = live.metadata.annotations?.[undoKey(step)];

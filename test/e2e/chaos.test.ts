@@ -164,17 +164,17 @@ describe('chaos in the lab', () => {
     const node = (await podsOf(ns)).map((p) => p.node).find((n) => n === 'lab-node-2' || n === 'lab-node-1')!;
     expect(node).toBeDefined();
     const out = mkdtempSync(join(dir, 'spot-'));
-    const file = scenario(dir, 'chaos-spot', ns, '10.79.0.121', '75s', `  - kind: spot-interruption
+    const file = scenario(dir, 'chaos-spot', ns, '10.79.0.121', '62s', `  - kind: spot-interruption
     name: spot
     at: 5s
-    duration: 65s
+    duration: 52s
     nodes: {spot: true, names: [${node}]}
     notice: 20s
     rebalance: 2s
     evictionRetry: 1s
     replacement: true`, `  - {name: nothing-lost, metric: podsKilledAtT, max: 0}
   - {name: load-served, metric: error_rate, step: load, max: 2%}
-`, `load: {kind: k6, name: load, at: 2s, profile: {kind: constant, rate: 20, duration: 65s}}
+`, `load: {kind: k6, name: load, at: 2s, profile: {kind: constant, rate: 20, duration: 55s}}
 `);
     const run = await gauntlet(['run', file, '--report-dir', out]);
     const runDir = runDirOf(out);
@@ -202,13 +202,13 @@ describe('chaos in the lab', () => {
     namespaces.push(ns);
     await deploy(ns, '10.79.0.130', 3, 2);
     const out = mkdtempSync(join(dir, 'storm-'));
-    const file = scenario(dir, 'chaos-storm', ns, '10.79.0.130', '85s', `  - kind: spot-interruption
+    const file = scenario(dir, 'chaos-storm', ns, '10.79.0.130', '72s', `  - kind: spot-interruption
     name: storm
     at: 3s
-    duration: 75s
+    duration: 64s
     nodes: {spot: true, percent: 100, maxNodes: 2}
     notice: 12s
-    stagger: 30s
+    stagger: 25s
     evictionRetry: 1s
     handler: karpenter
     replacement: true`, `  - {name: nothing-lost, metric: podsKilledAtT, max: 0}
@@ -221,7 +221,7 @@ describe('chaos in the lab', () => {
       expect(run.code, run.stderr).toBe(0);
       expect(figures(events, 'replacementReadySeconds').map((e) => e.labels.node).sort()).toEqual(['lab-node-1', 'lab-node-2']);
       const gone = events.filter((e) => e.type === 'mark' && /is gone \(T\)/.test(e.label)).map((e) => e.t);
-      expect(gone[1] - gone[0]).toBeGreaterThan(25_000);
+      expect(gone[1] - gone[0]).toBeGreaterThan(20_000);
       for (const n of ['lab-node-1', 'lab-node-2']) await eventually(`${n} Ready`, async () => ((await nodeState())[n] as { ready: boolean }).ready, 60_000);
       expect(await nodeState()).toEqual(before);
     } finally {
@@ -235,10 +235,10 @@ describe('chaos in the lab', () => {
     await deploy(ns, '10.79.0.122', 2, 2);
     const node = (await podsOf(ns))[0]!.node;
     const out = mkdtempSync(join(dir, 'drain-'));
-    const file = scenario(dir, 'chaos-drain', ns, '10.79.0.122', '45s', `  - kind: node-drain
+    const file = scenario(dir, 'chaos-drain', ns, '10.79.0.122', '38s', `  - kind: node-drain
     name: drain
     at: 3s
-    duration: 35s
+    duration: 30s
     nodes: {names: [${node}]}
     evictionRetry: 1s`);
     const running = gauntlet(['run', file, '--report-dir', out]);
