@@ -218,13 +218,14 @@ registerFault({
     let failed = 0;
     const stop = ctx.journal.subscribe((e: JournalEvent) => {
       if (e.type === 'window' && e.end > r.start) failed += e.failures;
+      else if (e.type === 'sample' && e.measures !== 'check' && !e.ok && e.t >= r.start) failed++;
     });
     try {
       await Promise.all(r.nodes.map((n, i) => interrupt(ctx, kube, n.node, n.how, r.start + i * ctx.step.params.stagger, r.namespaces, r.before, window)));
       await sleep(ctx.deadline - ctx.clock.now(), window);
     } finally {
       stop();
-      ctx.journal.append({ type: 'figure', step: ctx.step.id, name: 'requestsFailed', value: failed, unit: 'requests', definition: 'failed requests in the load windows that ended during the fault' });
+      ctx.journal.append({ type: 'figure', step: ctx.step.id, name: 'requestsFailed', value: failed, unit: 'requests', definition: 'failed requests during the fault: load windows (k6) that ended in it, plus failed probe requests' });
     }
   },
 });

@@ -93,7 +93,7 @@ function scenario(dir: string, name: string, ns: string, ip: string, duration: s
 target: {context: gauntlet-lab, namespace: ${ns}, url: "http://${ip}/"}
 duration: ${duration}
 ${load}checks:
-  - {kind: http-probe, name: probe, interval: 200ms, timeout: 1s, concurrency: 2}
+  - {kind: http-probe, name: probe, interval: 200ms, timeout: 2s, concurrency: 8}
 faults:
 ${faults}
 gates:
