@@ -69,8 +69,9 @@ async function runPodKill(kube: Kube, opts: { seed?: number; runId?: string; win
 describe('pod-kill', () => {
   it('a fault a PDB blocks for the whole window is retried, journaled as never in effect, and never passes a "during" gate', async () => {
     const { kube, calls } = fakeKube([pod('a'), pod('b')], () => 'blocked');
-    const events = await runPodKill(kube);
-    expect(calls.length).toBeGreaterThanOrEqual(3); // retried, as kubectl drain does
+    // A 2 s window with 50 ms retries: at least one retry even on a heavily loaded machine.
+    const events = await runPodKill(kube, { window: 2000 });
+    expect(calls.length).toBeGreaterThanOrEqual(2); // retried, as kubectl drain does
     expect(events.some((e) => e.type === 'fault.start')).toBe(false);
     expect(events.find((e) => e.type === 'fault.ineffective')).toMatchObject({ step: 'kill', reason: expect.stringMatching(/PodDisruptionBudget/) });
     const v = evaluateGates([...events, { v: 1, seq: 999, t: 400, wall: '', type: 'figure', step: 'x', name: 'f', value: 1, unit: '' }], [{ name: 'during ok', metric: 'error_rate', phase: 'during', max: 1 }]);
