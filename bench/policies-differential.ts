@@ -18,6 +18,7 @@ import { IMAGES, labPaths, WORLD_HOSTS, WORLD_PORTS } from '../lab/index.ts';
 import { readSpec } from '../lab/providers/local/up.ts';
 import { parseAllowlist } from '../policies/allowlist.ts';
 import { probePolicies } from '../policies/probe.ts';
+import { rng } from '../core/random.ts';
 
 const { values: a } = parseArgs({ options: { cases: { type: 'string', default: '12' }, seed: { type: 'string', default: '1' }, prefix: { type: 'string', default: 'pdiff' } } });
 const cases = Math.min(40, Math.max(1, Number(a.cases)));
@@ -28,15 +29,6 @@ const enforcer = readSpec(paths)?.enforcer ?? 'netpol';
 const kubectl = (args: string[], input?: string) =>
   execFileSync(join(paths.bin, 'kubectl'), ['--kubeconfig', paths.kubeconfig, ...args], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'inherit'] });
 
-/** mulberry32: small, seeded, reproducible. */
-function rng(s: number): () => number {
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = rng(seed);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
 

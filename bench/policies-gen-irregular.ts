@@ -4,6 +4,7 @@
  * matchExpressions), random /16 ipBlocks with a /24 except in about a third of them, 1-3 peers per
  * rule, 0-3 egress rules per policy. Seeded: the same arguments give the same cluster.
  */
+import { rng } from '../core/random.ts';
 
 export interface IrregularOptions {
   pods: number;
@@ -17,17 +18,6 @@ export interface IrregularOptions {
   noPodIps?: boolean;
 }
 
-/** mulberry32: small, fast, good enough for benchmark data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEYS: Record<string, number> = { app: 400, tier: 4, team: 12, version: 6, zone: 3, role: 8, track: 3, owner: 30 };
 const PORTS = [

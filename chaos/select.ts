@@ -1,19 +1,10 @@
 /** Choosing fault targets: reproducible (seeded) and never wider than the user asked. */
+import { rng } from '../core/random.ts';
+export { rng } from '../core/random.ts';
 
 export type SelectMode = 'one' | 'all' | 'fixed' | 'fixed-percent' | 'random-percent';
 export const SELECT_MODES = ['one', 'all', 'fixed', 'fixed-percent', 'random-percent'] as const;
 
-/** A small seeded PRNG (mulberry32): the same seed picks the same victims. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** How many of `n` candidates a mode selects (`random-percent`: 1 up to value %, drawn from `draw`). */
 export function countFor(mode: SelectMode, n: number, value = 1, draw: () => number = () => 0.999999): number {
