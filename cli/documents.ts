@@ -8,6 +8,8 @@ import { describeSelection, describeThreshold, unitOf } from '../core/gates.ts';
 import type { Scenario } from '../core/scenario.ts';
 import type { Plan } from '../scenarios/plan.ts';
 import type { RunResult } from '../scenarios/runner.ts';
+import type { CapacityResult, SurgeResult } from '../scenarios/load-runs.ts';
+import type { ProbePlan, ProbeResult } from '../policies/probe.ts';
 
 export interface GateDoc {
   name: string;
@@ -99,4 +101,26 @@ export function runDoc(r: Pick<RunResult, 'runId' | 'runDir' | 'status' | 'verdi
     unreverted: r.unreverted,
     reports: r.reportFiles,
   };
+}
+
+/** `load surge -o json`: the surge verdict (baseline and hold.rps req/s, hold.p99 ms, errorRate 0..1) and the run directory. */
+export function surgeDoc(r: SurgeResult) {
+  const { run, ...verdict } = r;
+  return { schema: 'gauntlet/load-surge/v1' as const, ...verdict, runDir: run.runDir };
+}
+
+/** `load capacity -o json`: the capacity verdict (rates req/s) and the run directory. */
+export function capacityDoc(r: CapacityResult) {
+  const { run, ...verdict } = r;
+  return { schema: 'gauntlet/load-capacity/v1' as const, ...verdict, runDir: run.runDir };
+}
+
+/** `policies probe -o json`: the probe result, plan included (seconds and lifetimeSeconds are seconds). */
+export function probeDoc(r: ProbeResult) {
+  return { schema: 'gauntlet/policies-probe/v1' as const, ...r };
+}
+
+/** `policies probe --dry-run -o json`: the plan only; nothing was created. */
+export function probePlanDoc(p: ProbePlan) {
+  return { schema: 'gauntlet/policies-probe-plan/v1' as const, dryRun: true as const, ...p };
 }

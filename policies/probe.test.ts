@@ -14,6 +14,8 @@ import type { Kube } from '../core/kube.ts';
 import { defaultOptions } from '../core/options.ts';
 import { parseAllowlist } from './allowlist.ts';
 import { observe, probePolicies, renderPlan } from './probe.ts';
+import { probeDoc, probePlanDoc } from '../cli/documents.ts';
+import { validateSchema } from '../reports/schema/validate.ts';
 import { PROBE_RUN_LABEL, probeLifetimeSeconds, probeScript, RUN_ID_ANNOTATION } from './probe-pods.ts';
 
 type Obj = { apiVersion: string; kind: string; metadata: Record<string, any>; spec?: any; status?: any };
@@ -103,6 +105,9 @@ const objects: Obj[] = [
   { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'only-allowed', namespace: 'strict' }, spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.77.0.201/32' } }], ports: [{ port: 9000 }] }] } },
 ];
 const tmp = () => mkdtempSync(join(tmpdir(), 'probe-runs-'));
+/** `policies probe -o json` as printed, against its schema in cli/schema/. */
+const schemaErrors = (name: string, doc: unknown) =>
+  validateSchema(JSON.parse(JSON.stringify(doc)), JSON.parse(readFileSync(`cli/schema/${name}.schema.json`, 'utf8')) as Record<string, unknown>);
 
 describe('policies probe', () => {
   it('builds a table of expected vs observed, journaling every probe pod before making it and removing it once it reported', async () => {
@@ -120,6 +125,7 @@ describe('policies probe', () => {
     expect(r.mismatches.map((m) => m.finding)).toEqual([expect.stringContaining('analysis says blocked, traffic passed: strict/Deployment/app -> denied')]);
     expect(r.rows[0]!.why).toBe('reachable as the analysis expects');
     expect(r.unapprovedReachable).toBe(2);
+    expect(schemaErrors('policies-probe', probeDoc(r))).toEqual([]);
 
     const pod = created.find((o) => o.kind === 'Pod') as Obj;
     expect(pod.metadata.labels).toMatchObject({ app: 'app', [PROBE_RUN_LABEL]: r.run });
@@ -205,6 +211,7 @@ describe('policies probe', () => {
     expect(created).toEqual([]);
     const r = await probePolicies({ allowlist, kube, namespaces: 'all', dryRun: true });
     expect(r.plan.pods.map((p) => p.workload)).toEqual(['strict/Deployment/app', 'open/Deployment/app']); // not kube-system
+    expect(schemaErrors('policies-probe-plan', probePlanDoc(r.plan))).toEqual([]); // scope "all"
   });
 
   it('plans without creating anything, naming the PodDisruptionBudgets and not-ready Services that select the probe pods', async () => {
@@ -225,6 +232,7 @@ describe('policies probe', () => {
     expect(text).toContain('selected by PodDisruptionBudget strict/app-pdb');
     expect(text).toContain('selected by Service strict/app-peers (publishNotReadyAddresses)');
     expect(text).toMatch(/image gauntlet\.local\/probe:v1; .* lives at most \d+s/);
+    expect(schemaErrors('policies-probe-plan', probePlanDoc(r.plan))).toEqual([]);
   });
 
   it('flags traffic the analysis allows but the network drops', async () => {

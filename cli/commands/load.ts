@@ -214,8 +214,9 @@ export const load = defineCommand<LoadArgs>({
       const { signal, done } = onInterrupt('stopping k6 gracefully');
       try {
         const r = await lib.surge({ options: o, ...so, signal });
-        const { run, ...verdict } = r;
-        emit(o, { ...verdict, runDir: run.runDir }, () => `${r.summary}\nrun directory: ${run.runDir}`);
+        const { run } = r;
+        const { surgeDoc } = await import('../documents.ts');
+        emit(o, surgeDoc(r), () => `${r.summary}\nrun directory: ${run.runDir}`);
         return run.exitCode !== ExitCode.Pass && run.status !== 'completed' ? run.exitCode : r.verdict === 'held' ? ExitCode.Pass : ExitCode.GateFailed;
       } finally {
         done();
@@ -229,8 +230,9 @@ export const load = defineCommand<LoadArgs>({
       const { signal, done } = onInterrupt('stopping k6 gracefully');
       try {
         const r = await lib.capacitySearch({ options: o, ...co, signal });
-        const { run, ...verdict } = r;
-        emit(o, { ...verdict, runDir: run.runDir }, () => `${r.summary}\nrun directory: ${run.runDir}`);
+        const { run } = r;
+        const { capacityDoc } = await import('../documents.ts');
+        emit(o, capacityDoc(r), () => `${r.summary}\nrun directory: ${run.runDir}`);
         return r.verdict === 'inconclusive' ? ExitCode.GateFailed : ExitCode.Pass;
       } finally {
         done();

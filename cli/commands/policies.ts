@@ -82,11 +82,12 @@ export const policies = defineCommand<PoliciesArgs>({
         allowlist: a.allowlist, context: a.context, options: o, ipBlockMode: a.ipBlockMode, podCidrs: a.podCidr, namespaces, image: a.image,
         retries: a.retries, timeoutSeconds: a.timeoutSeconds, signal: stop.signal, dryRun: a.dryRun, progress: o.progress,
       });
+      const { probeDoc, probePlanDoc } = await import('../documents.ts');
       if (a.dryRun) {
-        await write(a.output === 'json' ? JSON.stringify(r.plan, null, 2) + '\n' : renderPlan(r.plan));
+        await write(a.output === 'json' ? JSON.stringify(probePlanDoc(r.plan), null, 2) + '\n' : renderPlan(r.plan));
         return ExitCode.Pass;
       }
-      await write(a.output === 'json' ? JSON.stringify(r, null, 2) + '\n' : renderProbe(r));
+      await write(a.output === 'json' ? JSON.stringify(probeDoc(r), null, 2) + '\n' : renderProbe(r));
       return r.unreverted.length ? ExitCode.RevertFailed : stop.signal.aborted ? ExitCode.Interrupted : r.verdictExitCode ? ExitCode.GateFailed : ExitCode.Pass;
     } finally {
       interrupt.done();
