@@ -1,7 +1,8 @@
 /** The lab's commands: pick a provider, check the machine, delegate. */
 import { existsSync } from 'node:fs';
 import { InfraError, UsageError } from '../core/errors.ts';
-import { ENFORCERS, labPaths, type Enforcer, type LabPaths } from './config.ts';
+import { ADDON_NAMES, ENFORCERS, labPaths, type AddonName, type Enforcer, type LabPaths } from './config.ts';
+import { missingAddonTools } from './providers/local/addons.ts';
 import { dockerAnswers, kindDown, kindUp } from './providers/kind.ts';
 import { localDown } from './providers/local/down.ts';
 import { startNodeAgain, stopNode } from './providers/local/node-control.ts';
@@ -18,6 +19,8 @@ export interface LabUpOptions {
   fakeNodes?: number;
   /** NetworkPolicy enforcer (local provider): `netpol` (default) or `kube-router` (lab only). */
   enforcer?: Enforcer;
+  /** Add-ons on top of the cluster (`flagger`: Flagger, Traefik and Prometheus as host processes). */
+  addons?: AddonName[];
   paths?: LabPaths;
   log?: (line: string) => void;
 }
@@ -28,6 +31,7 @@ export interface LabUpResult {
   nodes: number;
   fakeNodes: number;
   enforcer: Enforcer | 'kind-default';
+  addons: AddonName[];
   seconds: number;
 }
 
@@ -63,13 +67,16 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
   if (!Number.isInteger(fakeNodes) || fakeNodes < 0 || fakeNodes > 60) throw new UsageError(`--fake-nodes must be 0..60, got ${fakeNodes}`);
   const enforcer = opts.enforcer ?? 'netpol';
   if (!ENFORCERS.includes(enforcer)) throw new UsageError(`--enforcer must be one of ${ENFORCERS.join(', ')}, got ${enforcer}`);
+  const addons = opts.addons ?? [];
+  for (const a of addons) if (!ADDON_NAMES.includes(a)) throw new UsageError(`--addons: unknown add-on ${a} (known: ${ADDON_NAMES.join(', ')})`);
   const provider = await chooseProvider(opts.provider);
+  if (provider === 'kind' && addons.length > 0) throw new UsageError('--addons needs the local provider');
   if (provider === 'kind') {
     if (opts.enforcer) throw new UsageError('--enforcer applies to the local provider only');
     await kindUp({ nodes, paths });
   } else {
     if (process.getuid?.() !== 0) throw new InfraError('the local lab needs root (network namespaces, cgroups, mounts)');
-    const missing = missingTools(paths, enforcer);
+    const missing = [...missingTools(paths, enforcer), ...addons.flatMap((a) => missingAddonTools(paths, a))];
     if (missing.length > 0) {
       const hint = missing.includes('kube-router') ? 'run scripts/tools/build-kube-router.sh' : 'run scripts/tools/install-lab.sh';
       throw new InfraError(`lab tools are missing: ${missing.join(', ')}`, { hint });
@@ -83,12 +90,13 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
       throw new UsageError(`the lab is up with enforcer ${existing.enforcer ?? 'netpol'}, not ${enforcer}`, { hint: 'run `gauntlet lab down` first' });
     }
     try {
-      await localUp({ nodes, fakeNodes, enforcer, paths, log: opts.log });
+      await localUp({ nodes, fakeNodes, enforcer, addons, paths, log: opts.log });
     } catch (e) {
       throw new InfraError(`lab up failed: ${(e as Error).message}`, { hint: `logs are in ${paths.state}/logs; \`gauntlet lab down\` cleans up`, cause: e });
     }
   }
-  return { provider, kubeconfig: paths.kubeconfig, nodes, fakeNodes, enforcer: provider === 'kind' ? 'kind-default' : enforcer, seconds: (Date.now() - started) / 1000 };
+  const spec = provider === 'local' ? readSpec(paths) : undefined;
+  return { provider, kubeconfig: paths.kubeconfig, nodes, fakeNodes, enforcer: provider === 'kind' ? 'kind-default' : enforcer, addons: spec?.addons ?? [], seconds: (Date.now() - started) / 1000 };
 }
 
 export async function labDown(opts: { provider?: Provider; paths?: LabPaths } = {}): Promise<LabDownResult> {

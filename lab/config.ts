@@ -149,3 +149,37 @@ export const FAKE_NODE = {
   annotationValue: 'fake',
   taint: { key: 'gauntlet.dev/fake-node', value: 'true', effect: 'NoSchedule' },
 } as const;
+
+/** Lab add-ons `lab up --addons NAME` can bring on top of the cluster. */
+export const ADDON_NAMES = ['flagger'] as const;
+export type AddonName = (typeof ADDON_NAMES)[number];
+
+/**
+ * The `flagger` add-on: Prometheus, Traefik and Flagger as host processes in one network
+ * namespace of their own on the lab bridge. That namespace has no uplink, so their listeners
+ * (Flagger binds every interface) are reachable from the lab only. Traefik's web entry point is
+ * the router canaries are reached through; Gauntlet serves Flagger's webhooks on the host's
+ * bridge address, which the namespace reaches.
+ */
+export const FLAGGER_ADDON = {
+  netns: 'gl-addons',
+  hostIf: 'gl-addons',
+  ip: '10.77.0.5',
+  /** Traefik: web entry point (Gateway listeners use the same port), metrics and ping (in-namespace only). */
+  webPort: 80,
+  metricsPort: 8082,
+  prometheusPort: 9090,
+  flaggerPort: 8080,
+  /** Prometheus scrape interval, s: Flagger's shortest metric window (10 s) then sees 5 samples. */
+  scrapeSeconds: 2,
+  versions: { flagger: 'v1.44.0', traefik: 'v3.6.12' },
+  /** Objects for Gateway API users: a GatewayClass served by Traefik and a shared Gateway. */
+  gatewayClass: 'traefik',
+  gatewayNamespace: 'gauntlet-addons',
+  gatewayName: 'lab',
+} as const;
+
+/** URL of the lab's router (Traefik's web entry point), as the host and pods reach it. */
+export const routerUrl = (): string => `http://${FLAGGER_ADDON.ip}:${FLAGGER_ADDON.webPort}`;
+/** Prometheus the add-on runs (what Flagger queries), reachable from the host. */
+export const prometheusUrl = (): string => `http://${FLAGGER_ADDON.ip}:${FLAGGER_ADDON.prometheusPort}`;

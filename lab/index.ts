@@ -3,8 +3,8 @@
  * binaries) or in Docker (provider `kind`). Every command is an async function taking an options
  * object and returning plain data; the CLI only parses flags.
  */
-export { CONTEXT_NAME, FAKE_NODE, IMAGES, NET, TIMINGS, WORLD_HOSTS, WORLD_PORTS, labPaths, nodeSpecs } from './config.ts';
-export type { LabPaths, NodeSpec, WorldHost } from './config.ts';
+export { ADDON_NAMES, FLAGGER_ADDON, routerUrl, prometheusUrl, CONTEXT_NAME, FAKE_NODE, IMAGES, NET, TIMINGS, WORLD_HOSTS, WORLD_PORTS, labPaths, nodeSpecs } from './config.ts';
+export type { AddonName, LabPaths, NodeSpec, WorldHost } from './config.ts';
 export { labUp, labDown, labStatus, labEnv, labKubeconfigPath, labNodeStop, labNodeStart } from './commands.ts';
 export type { LabUpOptions, LabUpResult, LabDownResult, LabEnvResult } from './commands.ts';
 export type { LabStatus } from './providers/local/status.ts';

@@ -7,7 +7,7 @@ import { emit, optionsFromArgs } from '../context.ts';
 const PROVIDERS = ['local', 'kind'] as const;
 const ACTIONS = ['up', 'down', 'status', 'env', 'node-stop', 'node-start'] as const;
 
-export const lab = defineCommand<{ action: (typeof ACTIONS)[number]; name?: string; provider?: (typeof PROVIDERS)[number]; nodes: number; fakeNodes: number; enforcer?: (typeof ENFORCERS)[number]; node?: string; wait: boolean }>({
+export const lab = defineCommand<{ action: (typeof ACTIONS)[number]; name?: string; provider?: (typeof PROVIDERS)[number]; nodes: number; fakeNodes: number; enforcer?: (typeof ENFORCERS)[number]; addons?: string[]; node?: string; wait: boolean }>({
   command: 'lab <action> [name]',
   describe: `a real multi-node Kubernetes lab on this machine (${ACTIONS.join(', ')})`,
   builder: (y) =>
@@ -18,9 +18,11 @@ export const lab = defineCommand<{ action: (typeof ACTIONS)[number]; name?: stri
       .option('nodes', { type: 'number', default: 3, describe: 'real worker nodes' })
       .option('fake-nodes', { type: 'number', default: 0, describe: 'KWOK-simulated nodes (tainted, no containers)' })
       .option('enforcer', { choices: ENFORCERS, describe: 'NetworkPolicy enforcer (local provider): netpol (default) or kube-router (upstream v2.1.0, lab only)' })
+      .option('addons', { type: 'string', array: true, describe: 'add-ons to start on top (flagger: Flagger, Traefik and Prometheus as host processes)' })
       .option('node', { type: 'string', describe: 'node name for node-stop / node-start' })
       .option('wait', { type: 'boolean', default: true, describe: 'node-start: wait until the node is Ready (--no-wait returns at once)' })
       .example('$0 lab up', 'start a 3-node lab (idempotent)')
+      .example('$0 lab up --addons flagger', 'add Flagger, Traefik (the router) and Prometheus to the lab')
       .example('eval "$($0 lab env)"', 'point kubectl at the lab')
       .example('$0 lab node-stop lab-node-2', 'stop a node as a node failure would; `lab node-start lab-node-2` brings it back'),
   async handler(a) {
@@ -32,8 +34,8 @@ export const lab = defineCommand<{ action: (typeof ACTIONS)[number]; name?: stri
     }
     switch (a.action) {
       case 'up': {
-        const r = await lab.labUp({ provider: a.provider, nodes: a.nodes, fakeNodes: a.fakeNodes, enforcer: a.enforcer, log: (l) => o.progress(`lab: ${l}`) });
-        emit(o, r, () => `lab up (${r.provider}, ${r.nodes} nodes${r.fakeNodes ? ` + ${r.fakeNodes} fake` : ''}, enforcer ${r.enforcer}) in ${r.seconds.toFixed(1)} s\nexport KUBECONFIG=${r.kubeconfig}`);
+        const r = await lab.labUp({ provider: a.provider, nodes: a.nodes, fakeNodes: a.fakeNodes, enforcer: a.enforcer, addons: (a.addons ?? []).flatMap((x) => x.split(',')).filter(Boolean) as import('../../lab/index.ts').AddonName[], log: (l) => o.progress(`lab: ${l}`) });
+        emit(o, r, () => `lab up (${r.provider}, ${r.nodes} nodes${r.fakeNodes ? ` + ${r.fakeNodes} fake` : ''}${r.addons.length ? `, add-ons: ${r.addons.join(', ')}` : ''}, enforcer ${r.enforcer}) in ${r.seconds.toFixed(1)} s\nexport KUBECONFIG=${r.kubeconfig}`);
         return ExitCode.Pass;
       }
       case 'down': {

@@ -6,9 +6,10 @@
 dir="$(cd "$(dirname "$0")" && pwd)"
 
 apt_install containerd runc containernetworking-plugins busybox-static skopeo umoci \
-  iptables ipset conntrack nftables iproute2 util-linux openssl
+  iptables ipset conntrack nftables iproute2 util-linux openssl prometheus
 
-for t in kubernetes etcd coredns netpol kwok lab-images; do
+# flagger and traefik are the `lab up --addons flagger` add-on (with Debian's prometheus above).
+for t in kubernetes etcd coredns netpol kwok lab-images flagger traefik; do
   start=$(date +%s)
   bash "$dir/build-$t.sh"
   log "$t ready ($(( $(date +%s) - start )) s)"

@@ -34,10 +34,18 @@ describe('lab status right after node-stop', () => {
 
   it('keeps its stopped processes in the list, marked stopped', () => {
     expect(rows.processes.filter((p) => p.stopped).map((p) => p.name)).toEqual(['lab-node-2-containerd', 'lab-node-2-kubelet']);
-    const s: LabStatus = { provider: 'local', phase: 'partial', kubeconfig: 'k', processes: rows.processes, nodes: rows.nodes, stale: [], timings: { nodeMonitorGracePeriodSeconds: 1, nodeMonitorPeriodSeconds: 1, nodeLeaseDurationSeconds: 1, notReadyTolerationSeconds: 1, unreachableTolerationSeconds: 1 } as never };
+    const s: LabStatus = { provider: 'local', phase: 'partial', kubeconfig: 'k', processes: rows.processes, nodes: rows.nodes, addons: [], stale: [], timings: { nodeMonitorGracePeriodSeconds: 1, nodeMonitorPeriodSeconds: 1, nodeLeaseDurationSeconds: 1, notReadyTolerationSeconds: 1, unreachableTolerationSeconds: 1 } as never };
     const text = formatStatus(s);
     expect(text).toMatch(/node lab-node-2\s+Stopped/);
     expect(text).toMatch(/process lab-node-2-kubelet\s+stopped \(lab node-stop/);
+  });
+
+  it('shows each add-on with its versions, which parts answer and where the router is', () => {
+    const s: LabStatus = {
+      provider: 'local', phase: 'partial', kubeconfig: 'k', processes: [], nodes: [], stale: [], timings: { nodeMonitorGracePeriodSeconds: 1, nodeMonitorPeriodSeconds: 1, nodeLeaseDurationSeconds: 1, notReadyTolerationSeconds: 1, unreachableTolerationSeconds: 1 } as never,
+      addons: [{ name: 'flagger', versions: { flagger: 'v1.44.0', traefik: 'v3.6.12' }, router: 'http://10.77.0.5:80', prometheus: 'http://10.77.0.5:9090', healthy: { traefik: true, prometheus: false, flagger: true } }],
+    };
+    expect(formatStatus(s)).toContain('addon flagger: flagger v1.44.0, traefik v3.6.12; traefik=ok prometheus=NOT ANSWERING flagger=ok; router http://10.77.0.5:80');
   });
 
   it('a node whose kubelet runs keeps the API server\'s word', () => {

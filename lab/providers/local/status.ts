@@ -7,6 +7,7 @@ import { bridgeUp, labNetns } from './net.ts';
 import { CGROUP_ROOT } from './node-config.ts';
 import { daemons, strayProcesses, type DaemonState } from './sh.ts';
 import { readSpec, type LabSpec } from './up.ts';
+import { flaggerAddonStatus, type AddonStatus } from './addons.ts';
 
 /** A lab node as `lab status` shows it: `stopped` when its kubelet is not running (the API lags). */
 export type NodeState = 'ready' | 'not-ready' | 'stopped';
@@ -43,6 +44,8 @@ export interface LabStatus {
   kubeconfig: string;
   processes: ProcessRow[];
   nodes: NodeRow[];
+  /** Add-ons the lab was brought up with, and whether each of their parts answers. */
+  addons: AddonStatus[];
   /** Things the lab made that no running lab accounts for: `lab down` removes them. */
   stale: string[];
   timings: typeof TIMINGS;
@@ -67,8 +70,10 @@ export async function localStatus(opts: { paths?: LabPaths } = {}): Promise<LabS
   const allAlive = processes.length > 0 && processes.every((d) => d.alive || ('stopped' in d && d.stopped));
   const realNodes = ns.filter((n) => n.labels['gauntlet.dev/lab'] === 'true');
   const ready = spec !== undefined && realNodes.length === spec.nodes && realNodes.every((n) => n.ready);
-  const phase = spec === undefined && stale.length === 0 ? 'down' : allAlive && ready ? 'up' : 'partial';
-  return { provider: 'local', phase, spec, kubeconfig: p.kubeconfig, processes, nodes: ns, stale, timings: TIMINGS };
+  const addons = spec?.addons?.includes('flagger') ? [await flaggerAddonStatus()] : [];
+  const addonsHealthy = addons.every((a) => Object.values(a.healthy).every(Boolean));
+  const phase = spec === undefined && stale.length === 0 ? 'down' : allAlive && ready && addonsHealthy ? 'up' : 'partial';
+  return { provider: 'local', phase, spec, kubeconfig: p.kubeconfig, processes, nodes: ns, addons, stale, timings: TIMINGS };
 }
 
 export function formatStatus(s: LabStatus): string {
@@ -80,6 +85,10 @@ export function formatStatus(s: LabStatus): string {
     lines.push(`node ${n.name.padEnd(14)} ${state} ${kind.padEnd(9)} zone=${n.labels['topology.kubernetes.io/zone'] ?? '-'} podCIDR=${n.podCidr ?? '-'}`);
   }
   for (const d of s.processes) lines.push(`process ${d.name.padEnd(28)} ${d.alive ? `running pid ${d.pid}` : d.stopped ? 'stopped (lab node-stop; lab node-start starts it)' : 'STALE (not running)'}`);
+  for (const a of s.addons) {
+    const parts = Object.entries(a.healthy).map(([k, ok]) => `${k}=${ok ? 'ok' : 'NOT ANSWERING'}`).join(' ');
+    lines.push(`addon ${a.name}: ${Object.entries(a.versions).map(([k, v]) => `${k} ${v}`).join(', ')}; ${parts}; router ${a.router}, prometheus ${a.prometheus}`);
+  }
   for (const x of s.stale) lines.push(`stale: ${x}`);
   const t = s.timings;
   lines.push(

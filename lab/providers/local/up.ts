@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NET, WORLD_HOSTS, WORLD_PORTS, IMAGES, imageTarball, labPaths, nodeSpecs, type Enforcer, type LabPaths, type NodeSpec } from '../../config.ts';
+import { NET, WORLD_HOSTS, WORLD_PORTS, IMAGES, imageTarball, labPaths, nodeSpecs, type AddonName, type Enforcer, type LabPaths, type NodeSpec } from '../../config.ts';
 import { ENFORCER_TOOL, enforcerDaemon } from './enforcer.ts';
 import * as cp from './controlplane.ts';
 import { ensureCgroup } from './cgroups.ts';
@@ -14,12 +14,15 @@ import { containerdToml, cniConflist, kubeletConfig, kubeProxyConfig, nodeCgroup
 import { apiReady, kubectl, nodes } from './kubectl.ts';
 import { daemons, run, startDaemon, waitFor, type Daemon } from './sh.ts';
 import { startFakeNodes } from './fake-nodes.ts';
+import { flaggerAddonUp } from './addons.ts';
 
 export interface LocalUpOptions {
   nodes: number;
   fakeNodes: number;
   /** NetworkPolicy enforcer on every node; default `netpol`. */
   enforcer?: Enforcer;
+  /** Add-ons to start on top (kept in lab.json: a later `lab up` restarts them). */
+  addons?: AddonName[];
   paths?: LabPaths;
   /** Progress lines (the CLI prints them; tests may collect them). */
   log?: (line: string) => void;
@@ -31,6 +34,7 @@ export interface LabSpec {
   fakeNodes: number;
   /** Absent in specs written before the choice existed: `netpol`. */
   enforcer?: Enforcer;
+  addons?: AddonName[];
   createdAt: string;
 }
 
@@ -134,7 +138,8 @@ export async function localUp(opts: LocalUpOptions): Promise<LabSpec> {
   const specs = nodeSpecs(opts.nodes);
   mkdirSync(p.state, { recursive: true });
   const spec: LabSpec = readSpec(p) ?? { provider: 'local', nodes: opts.nodes, fakeNodes: opts.fakeNodes, enforcer: opts.enforcer ?? 'netpol', createdAt: new Date().toISOString() };
-  writeFileSync(specFile(p), `${JSON.stringify({ ...spec, fakeNodes: Math.max(spec.fakeNodes, opts.fakeNodes) }, null, 2)}\n`);
+  const addons = [...new Set([...(spec.addons ?? []), ...(opts.addons ?? [])])];
+  writeFileSync(specFile(p), `${JSON.stringify({ ...spec, fakeNodes: Math.max(spec.fakeNodes, opts.fakeNodes), ...(addons.length ? { addons } : {}) }, null, 2)}\n`);
 
   log('pki and kubeconfigs');
   await pki(p, specs);
@@ -189,6 +194,7 @@ export async function localUp(opts: LocalUpOptions): Promise<LabSpec> {
     const ns = await nodes(p);
     return specs.every((s) => ns.some((n) => n.name === s.name && n.ready));
   }, 180_000, 1000);
+  if (addons.includes('flagger')) await flaggerAddonUp(p, log);
   return readSpec(p)!;
 }
 
