@@ -78,7 +78,6 @@ const kinds = new Map<string, StepKind<any>>();
 
 /** Kinds designed but not shipped yet: `validate` names them instead of calling them unknown. */
 export const PLANNED_KINDS: Record<string, string> = {
-  flagger: 'canary releases through Flagger',
   'canary-weighted': 'weighted (Gateway API) canary releases, planned as `router: weighted` of kind canary',
   'node-stop': 'node faults (use node-loss)',
   'container-kill': 'pod faults',

@@ -10,5 +10,6 @@ import '../chaos/faults/pod-failure.ts';
 import '../chaos/faults/network-partition.ts';
 import '../canary/strategies/deploy.ts';
 import '../canary/strategies/canary.ts';
+import '../canary/strategies/flagger.ts';
 import '../loadtest/step.ts';
 import './steps/egress-probe.ts';
