@@ -56,10 +56,10 @@ async function stable(ns: string): Promise<void> {
   await kk(['-n', ns, 'rollout', 'status', 'deployment/demo', '--timeout=120s']);
 }
 
-function scenario(ns: string, release: string, o: { duration?: number; urls?: string[] } = {}): string {
+function scenario(ns: string, release: string, o: { duration: number; urls?: string[] }): string {
   const dir = mkdtempSync(join(tmpdir(), `${ns}-`));
   const file = join(dir, 'scenario.yaml');
-  const d = o.duration ?? 150;
+  const d = o.duration;
   const urls = o.urls ?? [`${routerUrl()}/${ns}/demo/`];
   const loads = urls.map((u, i) => `  - {kind: k6, name: load-${i}, url: '${u}', profile: {kind: constant, rate: 50, duration: ${d - 2}s}}`).join('\n');
   writeFileSync(
@@ -127,7 +127,7 @@ describe('flagger releases in the lab', () => {
   it('a good release is promoted by Flagger (traefik, weighted), figures recorded, then put back', async () => {
     const ns = 'flagger-good';
     await stable(ns);
-    const r = await gauntlet(['run', scenario(ns, 'env: {VERSION: v2}\nanalysis: {interval: 10s, threshold: 1, maxWeight: 50, stepWeight: 25}'), '--report-dir', mkdtempSync(join(tmpdir(), 'fg-')), '-o', 'json']);
+    const r = await gauntlet(['run', scenario(ns, 'env: {VERSION: v2}\nanalysis: {interval: 10s, threshold: 1, maxWeight: 50, stepWeight: 25}', { duration: 130 }), '--report-dir', mkdtempSync(join(tmpdir(), 'fg-')), '-o', 'json']);
     expect(r.code, r.stderr.slice(-4000)).toBe(0);
     const rep = report(r.stdout);
     expect(rep.marks.some((m) => /^flagger status: Progressing weight 25 %/.test(m))).toBe(true);
@@ -143,7 +143,7 @@ describe('flagger releases in the lab', () => {
   it('a bad release (30 % errors) is rolled back by Flagger, with detection and rollback figures', async () => {
     const ns = 'flagger-bad';
     await stable(ns);
-    const r = await gauntlet(['run', scenario(ns, "env: {VERSION: v2, ERROR_RATE: '0.3'}\nanalysis: {interval: 10s, threshold: 1}"), '--report-dir', mkdtempSync(join(tmpdir(), 'fb-')), '-o', 'json']);
+    const r = await gauntlet(['run', scenario(ns, "env: {VERSION: v2, ERROR_RATE: '0.3'}\nanalysis: {interval: 10s, threshold: 1}", { duration: 100 }), '--report-dir', mkdtempSync(join(tmpdir(), 'fb-')), '-o', 'json']);
     expect(r.code, r.stderr.slice(-4000)).toBe(1);
     const rep = report(r.stdout);
     expect(rep.marks.some((m) => /^flagger status: Failed/.test(m))).toBe(true);
@@ -161,7 +161,7 @@ describe('flagger releases in the lab', () => {
   it('Ctrl-C mid-release leaves the Canary and target as before the run', async () => {
     const ns = 'flagger-interrupt';
     await stable(ns);
-    const r = await gauntlet(['run', scenario(ns, 'env: {VERSION: v2}\nanalysis: {interval: 10s, threshold: 1, maxWeight: 50, stepWeight: 10}'), '--report-dir', mkdtempSync(join(tmpdir(), 'fi-')), '-o', 'json'], {
+    const r = await gauntlet(['run', scenario(ns, 'env: {VERSION: v2}\nanalysis: {interval: 10s, threshold: 1, maxWeight: 50, stepWeight: 10}', { duration: 120 }), '--report-dir', mkdtempSync(join(tmpdir(), 'fi-')), '-o', 'json'], {
       signalOn: { pattern: /flagger: Progressing/, signal: 'SIGINT', delayMs: 3000 },
     });
     expect(r.code, r.stderr.slice(-4000)).toBe(130);
@@ -172,7 +172,7 @@ describe('flagger releases in the lab', () => {
     const ns = 'flagger-bluegreen';
     await stable(ns);
     // Load to the apex Service (the primary) and to the canary Service, both through the router.
-    const file = scenario(ns, "provider: kubernetes\nenv: {VERSION: v2, ERROR_RATE: '0.3'}\nanalysis: {interval: 10s, threshold: 1, iterations: 2}", { urls: [`${routerUrl()}/${ns}/demo/`, `${routerUrl()}/${ns}/demo/canary/`] });
+    const file = scenario(ns, "provider: kubernetes\nenv: {VERSION: v2, ERROR_RATE: '0.3'}\nanalysis: {interval: 10s, threshold: 1, iterations: 2}", { duration: 110, urls: [`${routerUrl()}/${ns}/demo/`, `${routerUrl()}/${ns}/demo/canary/`] });
     const r = await gauntlet(['run', file, '--report-dir', mkdtempSync(join(tmpdir(), 'fbg-')), '-o', 'json']);
     expect(r.code, r.stderr.slice(-4000)).toBe(1);
     const rep = report(r.stdout);
