@@ -260,15 +260,18 @@ async function run(ctx: StepContext<Params>): Promise<void> {
     let td: number | undefined;
     let tz: number | undefined;
     let progressed = false;
+    // Flagger resets failedChecks when it marks the Canary Failed: keep the highest seen.
+    let failedChecks = 0;
     const selector = Object.entries(target.spec.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
     for (;;) {
       if (ctx.signal.aborted) return;
       const v = await observe();
       const now = ctx.clock.now();
       if (v.phase === 'Progressing' || v.phase === 'Promoting' || v.phase === 'Finalising') progressed = true;
+      failedChecks = Math.max(failedChecks, v.failedChecks ?? 0);
       if (v.phase === 'Failed' && td === undefined) {
         td = now;
-        mark(`flagger rollback decided: Canary phase Failed after ${v.failedChecks ?? 0} failed checks`, { weights: { stable: 100, canary: 0 } });
+        mark(`flagger rollback decided: Canary phase Failed after ${failedChecks} failed check(s)`, { weights: { stable: 100, canary: 0 }, failedChecks, ...(v.lastTransitionTime ? { lastTransitionTime: v.lastTransitionTime } : {}) });
       }
       if (td !== undefined) {
         const pods = await kube.list<Obj>({ apiVersion: 'v1', kind: 'Pod', namespace, labelSelector: selector });
@@ -307,7 +310,7 @@ async function run(ctx: StepContext<Params>): Promise<void> {
       } else {
         mark('flagger figures: the canary served no response (t0 undefined)', { td: Math.round(td), tz: Math.round(tz) });
       }
-      throw new Error(`Flagger rolled the canary back (${last.failedChecks ?? 0} failed checks)`);
+      throw new Error(`Flagger rolled the canary back (${failedChecks} failed check(s))`);
     }
     const done = ctx.clock.now();
     figure('promoted', 1, '');

@@ -147,7 +147,7 @@ describe('flagger releases in the lab', () => {
     expect(r.code, r.stderr.slice(-4000)).toBe(1);
     const rep = report(r.stdout);
     expect(rep.marks.some((m) => /^flagger status: Failed/.test(m))).toBe(true);
-    expect(rep.marks.some((m) => /^flagger rollback decided/.test(m))).toBe(true);
+    expect(rep.marks.some((m) => /^flagger rollback decided: Canary phase Failed after 1 failed check/.test(m))).toBe(true);
     expect(fig(rep, 'promoted')).toBe(0);
     const detection = fig(rep, 'detectionSeconds')!;
     const rollback = fig(rep, 'rollbackSeconds')!;
@@ -156,6 +156,19 @@ describe('flagger releases in the lab', () => {
     expect(fig(rep, 'errorsServed', { version: 'v2' })).toBeGreaterThan(0);
     await asBefore(ns);
     console.log(`flagger bad release: detectionSeconds=${detection} rollbackSeconds=${rollback} canaryGoneSeconds=${fig(rep, 'canaryGoneSeconds')}`);
+  }, 300_000);
+
+  it("a slow release (+800 ms) is rolled back by Flagger's built-in request-duration metric alone (webhooks off)", async () => {
+    const ns = 'flagger-slow';
+    await stable(ns);
+    const r = await gauntlet(['run', scenario(ns, "env: {VERSION: v2, LATENCY: 800ms}\nwebhooks: false\nthresholds: {p99: 500ms}\nanalysis: {interval: 10s, threshold: 1}", { duration: 100 }), '--report-dir', mkdtempSync(join(tmpdir(), 'fs-')), '-o', 'json']);
+    expect(r.code, r.stderr.slice(-4000)).toBe(1);
+    const rep = report(r.stdout);
+    expect(rep.marks.some((m) => /^flagger webhook/.test(m))).toBe(false);
+    expect(rep.marks.some((m) => /^flagger rollback decided: Canary phase Failed after 1 failed check/.test(m))).toBe(true);
+    expect(fig(rep, 'detectionSeconds')).toBeGreaterThan(0);
+    await asBefore(ns);
+    console.log(`flagger slow release (metrics only): detectionSeconds=${fig(rep, 'detectionSeconds')} rollbackSeconds=${fig(rep, 'rollbackSeconds')}`);
   }, 300_000);
 
   it('Ctrl-C mid-release leaves the Canary and target as before the run', async () => {
