@@ -6,7 +6,7 @@
  * it afterwards. Flagger at its fastest documented settings (interval 10 s, threshold 1) keeps
  * the file's runtime to a few minutes.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -178,6 +178,21 @@ describe('flagger releases in the lab', () => {
       signalOn: { pattern: /flagger: Progressing/, signal: 'SIGINT', delayMs: 3000 },
     });
     expect(r.code, r.stderr.slice(-4000)).toBe(130);
+    await asBefore(ns);
+  }, 300_000);
+
+  it('SIGKILL mid-release, then recover: the Canary and target as before the run', async () => {
+    const ns = 'flagger-sigkill';
+    await stable(ns);
+    const dir = mkdtempSync(join(tmpdir(), 'fk-'));
+    const r = await gauntlet(['run', scenario(ns, 'env: {VERSION: v2}\nanalysis: {interval: 10s, threshold: 1, maxWeight: 50, stepWeight: 10}', { duration: 120 }), '--report-dir', dir], {
+      signalOn: { pattern: /flagger: Progressing/, signal: 'SIGKILL', delayMs: 3000 },
+    });
+    expect(r.signal).toBe('SIGKILL');
+    expect((await k(['-n', ns, 'get', 'canary', 'demo'])).ok).toBe(true);
+    const rec = await gauntlet(['recover', join(dir, readdirSync(dir)[0]!)]);
+    expect(rec.code, rec.stderr).toBe(0);
+    expect(rec.stdout).toMatch(/reverted c\d+: trigger: change Deployment\/demo's pod template/);
     await asBefore(ns);
   }, 300_000);
 
