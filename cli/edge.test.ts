@@ -124,6 +124,18 @@ describe('-o json: one document per command, valid against its schema, errors in
     expect(doc.stages.length).toBeGreaterThan(0);
   });
 
+  it('canary lint: findings at file:line, exit 1, valid against its schema; bad input exits 2', () => {
+    const r = cli(['canary', 'lint', 'canary/fixtures/canary-lint.yaml', '-o', 'json']);
+    expect(r.status).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(validateSchema(doc, schema('canary-lint'))).toEqual([]);
+    expect(doc.findings.map((f: { rule: string; line: number }) => `${f.rule}:${f.line}`)).toEqual(['timing:11', 'stalls-without-traffic:15', 'primary-label:23']);
+    expect(doc.timings[0]).toMatchObject({ worstCaseRollbackSeconds: 420 });
+    const bad = cli(['canary', 'lint', 'scenarios/probe.yaml']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/scenarios\/probe\.yaml: no Canary/);
+  });
+
   it('version', () => {
     const { doc } = json(['version']);
     expect(validateSchema(doc, schema('version'))).toEqual([]);

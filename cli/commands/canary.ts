@@ -1,11 +1,15 @@
-/** gauntlet canary run: release a new version as a canary under k6 load (scenarios/canary-runs.ts). */
+/**
+ * gauntlet canary run: release a new version as a canary under k6 load (scenarios/canary-runs.ts).
+ * gauntlet canary lint: what a Flagger Canary will do, read from its manifests (canary/lint.ts).
+ */
 import { emit, optionsFromArgs } from '../context.ts';
 import { defineCommand } from './types.ts';
 
 interface CanaryArgs {
-  action: 'run';
-  workload: string;
-  url: string;
+  action: 'run' | 'lint';
+  files?: string[];
+  workload?: string;
+  url?: string;
   rate: number;
   duration: string;
   image?: string;
@@ -19,13 +23,14 @@ interface CanaryArgs {
 }
 
 export const canary = defineCommand<CanaryArgs>({
-  command: 'canary <action>',
-  describe: 'release a new version as a canary under live k6 load: judged every second, promoted or rolled back',
+  command: 'canary <action> [files..]',
+  describe: 'release a new version as a canary under live k6 load (run), or lint Flagger Canary manifests (lint)',
   builder: (y) =>
     y
-      .positional('action', { choices: ['run'] as const })
-      .option('workload', { type: 'string', demandOption: true, describe: 'the stable Deployment: deployment/<name>' })
-      .option('url', { type: 'string', demandOption: true, describe: 'URL of the Service the load requests' })
+      .positional('action', { choices: ['run', 'lint'] as const })
+      .positional('files', { type: 'string', array: true, describe: 'lint: Canary manifests, with the app\'s other manifests (Deployment, PDBs, NetworkPolicies)' })
+      .option('workload', { type: 'string', describe: 'run: the stable Deployment: deployment/<name> (required)' })
+      .option('url', { type: 'string', describe: 'run: URL of the Service the load requests (required)' })
       .option('rate', { type: 'number', default: 100, describe: 'load, req/s' })
       .option('duration', { type: 'string', default: '5m', describe: 'upper bound of the whole run' })
       .option('image', { type: 'string', describe: 'new version: container image' })
@@ -36,13 +41,20 @@ export const canary = defineCommand<CanaryArgs>({
       .option('error-rate', { type: 'string', describe: 'absolute error-rate limit, e.g. 1%' })
       .option('p99', { type: 'string', describe: 'absolute p99 limit, e.g. 300ms' })
       .option('after-promotion', { choices: ['keep', 'revert'] as const, describe: 'keep the promoted version (default) or put stable back' })
+      .example('$0 canary lint k8s/canary.yaml k8s/app.yaml', 'a Flagger Canary: exit 0 clean, 1 findings, 2 bad input')
       .example('$0 canary run --workload deployment/demo -n shop --url http://10.79.0.80/ --env VERSION=v2 --rate 200', 'canary of an env change'),
   async handler(a) {
+    if (a.action === 'lint') {
+      const { canaryLintCommand } = await import('./canary-lint.ts');
+      return canaryLintCommand(a);
+    }
     const o = optionsFromArgs(a);
     const { parseDuration } = await import('../../core/duration.ts');
     const { UsageError } = await import('../../core/errors.ts');
     const { runCanary } = await import('../../scenarios/canary-runs.ts');
     const { summarizeAsync } = await import('./summary.ts');
+    if (!a.workload || !a.url) throw new UsageError(`canary run needs ${[!a.workload && '--workload', !a.url && '--url'].filter(Boolean).join(' and ')}`);
+    if (a.files?.length) throw new UsageError(`canary run takes no files (got ${a.files.join(', ')})`);
     const durationMs = parseDuration(a.duration);
     if (durationMs === undefined) throw new UsageError(`--duration: expected a duration like 5m, got "${a.duration}"`);
     const env = a.env ? Object.fromEntries(a.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) : undefined;
