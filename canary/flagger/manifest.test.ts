@@ -31,6 +31,13 @@ describe('generated Canary', () => {
     expect(a.metrics).toEqual([]);
   });
 
+  it('gatewayapi:v1: attached to the given Gateway, judged by the webhooks (its built-in metrics read the app\'s own series)', () => {
+    const c = generateCanary({ ...d, provider: 'gatewayapi:v1', gateway: { name: 'lab', namespace: 'gauntlet-addons' } });
+    expect(c.spec.service.gatewayRefs).toEqual([{ name: 'lab', namespace: 'gauntlet-addons' }]);
+    expect((c.spec.analysis as Record<string, unknown>).metrics).toEqual([]);
+    expect((c.spec.analysis as Record<string, unknown>).maxWeight).toBe(50);
+  });
+
   it('routes the app path to the TraefikService Flagger owns', () => {
     expect(ingressRoute('shop', 'demo').spec).toEqual({ entryPoints: ['web'], routes: [{ match: 'PathPrefix(`/shop/demo`)', kind: 'Rule', services: [{ name: 'demo', kind: 'TraefikService' }] }] });
   });

@@ -50,9 +50,11 @@ export function webhookItems(base: string): WebhookItem[] {
 /** A Canary for a Deployment: weighted (traefik, gatewayapi:v1) or blue/green (kubernetes). */
 export function generateCanary(d: CanaryDefaults): Canary & { spec: NonNullable<Canary['spec']> } {
   const weighted = d.provider !== 'kubernetes';
-  // Built-in metrics exist for the routers Flagger observes; plain kubernetes has none, so the
-  // blue/green analysis is judged by Gauntlet's webhooks alone.
-  const metrics = weighted
+  // Flagger's built-in metrics for traefik read Traefik's own series (which the add-on's
+  // Prometheus scrapes); for kubernetes and gatewayapi:v1 they read the app's
+  // http_request_duration_seconds, which a service may not export: those are judged by
+  // Gauntlet's webhooks alone.
+  const metrics = d.provider === 'traefik'
     ? [
         { name: 'request-success-rate', interval: seconds(d.interval), thresholdRange: { min: d.minSuccessRate } },
         { name: 'request-duration', interval: seconds(d.interval), thresholdRange: { max: d.maxDurationMs } },

@@ -158,6 +158,18 @@ describe('flagger releases in the lab', () => {
     console.log(`flagger bad release: detectionSeconds=${detection} rollbackSeconds=${rollback} canaryGoneSeconds=${fig(rep, 'canaryGoneSeconds')}`);
   }, 300_000);
 
+  it('gatewayapi:v1 (an HTTPRoute on the lab Gateway Traefik serves): a good release is promoted, then put back', async () => {
+    const ns = 'flagger-gateway';
+    await stable(ns);
+    const r = await gauntlet(['run', scenario(ns, "provider: 'gatewayapi:v1'\nenv: {VERSION: v2}\nanalysis: {interval: 10s, threshold: 1, maxWeight: 50, stepWeight: 25}", { duration: 110 }), '--report-dir', mkdtempSync(join(tmpdir(), 'fgw-')), '-o', 'json']);
+    expect(r.code, r.stderr.slice(-4000)).toBe(0);
+    const rep = report(r.stdout);
+    expect(rep.marks.some((m) => /^flagger status: Progressing weight 25 %/.test(m))).toBe(true);
+    expect(fig(rep, 'promoted')).toBe(1);
+    await asBefore(ns);
+    expect((await k(['-n', ns, 'get', 'httproute', 'demo'])).ok).toBe(false);
+  }, 300_000);
+
   it("a slow release (+800 ms) is rolled back by Flagger's built-in request-duration metric alone (webhooks off)", async () => {
     const ns = 'flagger-slow';
     await stable(ns);
