@@ -33,7 +33,7 @@ describe('generated Canary', () => {
 
   it('gatewayapi:v1: attached to the given Gateway, judged by the webhooks (its built-in metrics read the app\'s own series)', () => {
     const c = generateCanary({ ...d, provider: 'gatewayapi:v1', gateway: { name: 'lab', namespace: 'gauntlet-addons' } });
-    expect(c.spec.service.gatewayRefs).toEqual([{ name: 'lab', namespace: 'gauntlet-addons' }]);
+    expect(c.spec.service?.gatewayRefs).toEqual([{ name: 'lab', namespace: 'gauntlet-addons' }]);
     expect((c.spec.analysis as Record<string, unknown>).metrics).toEqual([]);
     expect((c.spec.analysis as Record<string, unknown>).maxWeight).toBe(50);
   });
