@@ -30,6 +30,7 @@ import { Attribution, type Served } from '../traffic.ts';
 import { generateCanary, ingressRoute, routerPath, type FlaggerProvider } from '../flagger/manifest.ts';
 import { statusLabel, statusView, type CanaryStatusView } from '../flagger/status.ts';
 import { answer, serveWebhooks, type WebhookServer } from '../flagger/webhooks.ts';
+import { FIGURE_DEFINITIONS } from './canary.ts';
 import { RUN_MARK } from './deploy.ts';
 
 const params = z
@@ -73,14 +74,14 @@ declare module '../../core/scenario.ts' {
   }
 }
 
-/** The canary strategy's figures (docs/canary.md), measured the same way for a Flagger release. */
+/**
+ * The canary strategy's figures (docs/canary.md), measured the same way for a Flagger release:
+ * its definitions, with what td, tz and promotion are when Flagger decides.
+ */
 export const FLAGGER_FIGURES = {
-  t0: 'first response served by the new version (run clock)',
-  detectionSeconds: "td - t0: first response served by the canary to Flagger's rollback decision (Canary phase Failed first seen, polled every 250 ms)",
-  rollbackSeconds: 'tr - t0: first response served by the canary to the first moment from which every response comes from stable and stays so (the end of the last canary response, at most tz, not before td)',
+  ...FIGURE_DEFINITIONS,
+  detectionSeconds: `${FIGURE_DEFINITIONS.detectionSeconds} (Flagger's: Canary phase Failed first seen, polled every 250 ms)`,
   canaryGoneSeconds: 'tz - t0: first response served by the canary to no pod of the target (canary) Deployment left',
-  errorsServed: 'failed responses per version from t0 to tr (promotion: to the end of the analysis)',
-  errorsDuringRollback: 'failed responses per version in the 1 s windows (and samples) overlapping td to tr',
   promotionSeconds: 't0 to Flagger phase Succeeded (primary rolled to the new version, canary scaled to zero)',
   promoted: '1 when Flagger promoted the canary, 0 when it rolled it back',
 } as const;
