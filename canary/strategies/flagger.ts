@@ -332,7 +332,7 @@ async function run(ctx: StepContext<Params>): Promise<void> {
 registerStep({
   kind: 'flagger',
   sections: ['release'],
-  summary: 'a Flagger-managed canary (traefik weighted or kubernetes blue/green): apply the Canary, trigger, watch, measure; reverted at the end',
+  summary: 'a Flagger-managed canary (traefik or gatewayapi:v1 weighted, kubernetes blue/green): apply the Canary, trigger, watch, measure; reverted at the end',
   params,
   needsCluster: true,
   check(step, scenario) {
