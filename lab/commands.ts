@@ -78,7 +78,12 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
     if (process.getuid?.() !== 0) throw new InfraError('the local lab needs root (network namespaces, cgroups, mounts)');
     const missing = [...missingTools(paths, enforcer), ...addons.flatMap((a) => missingAddonTools(paths, a))];
     if (missing.length > 0) {
-      const hint = missing.includes('kube-router') ? 'run scripts/tools/build-kube-router.sh' : 'run scripts/tools/install-lab.sh';
+      const addonMissing = addons.flatMap((a) => missingAddonTools(paths, a));
+      const hint = missing.includes('kube-router')
+        ? 'run scripts/tools/build-kube-router.sh'
+        : addonMissing.length > 0 && addonMissing.length === missing.length
+          ? 'run scripts/tools/install-addons.sh (Flagger, Traefik, Prometheus)'
+          : 'run scripts/tools/install-lab.sh';
       throw new InfraError(`lab tools are missing: ${missing.join(', ')}`, { hint });
     }
     const existing = readSpec(paths);

@@ -31,5 +31,6 @@ fi
 bash scripts/tools/install-k6.sh
 if [ -z "${GAUNTLET_SKIP_LAB:-}" ] && [ -f scripts/tools/install-lab.sh ]; then
   bash scripts/tools/install-lab.sh
+  case "${GAUNTLET_LAB_ADDONS:-}" in *flagger*) bash scripts/tools/install-addons.sh ;; esac
 fi
 say "ready"

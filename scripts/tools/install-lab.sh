@@ -6,10 +6,10 @@
 dir="$(cd "$(dirname "$0")" && pwd)"
 
 apt_install containerd runc containernetworking-plugins busybox-static skopeo umoci \
-  iptables ipset conntrack nftables iproute2 util-linux openssl prometheus
+  iptables ipset conntrack nftables iproute2 util-linux openssl
 
-# flagger and traefik are the `lab up --addons flagger` add-on (with Debian's prometheus above).
-for t in kubernetes etcd coredns netpol kwok lab-images flagger traefik; do
+# The `lab up --addons flagger` add-on's tools are opt-in: scripts/tools/install-addons.sh.
+for t in kubernetes etcd coredns netpol kwok lab-images; do
   start=$(date +%s)
   bash "$dir/build-$t.sh"
   log "$t ready ($(( $(date +%s) - start )) s)"

@@ -113,12 +113,14 @@ async function asBefore(ns: string): Promise<void> {
   expect((await k(['-n', ns, 'get', 'ingressroute', 'demo-gauntlet'])).ok).toBe(false);
 }
 
-describe('flagger releases in the lab', () => {
+// Runs on a lab brought up with the add-on (`scripts/tools/install-addons.sh`, then
+// `gauntlet lab up --addons flagger`); the default suite's lab has none, so it is skipped there.
+const addonUp = await labStatus().then((s) => s.addons.some((a) => a.name === 'flagger' && Object.values(a.healthy).every(Boolean)), () => false);
+if (!addonUp) console.warn('flagger e2e skipped: the lab has no healthy flagger add-on (gauntlet lab up --addons flagger)');
+
+describe.skipIf(!addonUp)('flagger releases in the lab', () => {
   beforeAll(async () => {
     await requireLab();
-    const s = await labStatus();
-    const addon = s.addons.find((a) => a.name === 'flagger');
-    if (!addon || !Object.values(addon.healthy).every(Boolean)) throw new Error(`the flagger add-on is not up (${JSON.stringify(addon?.healthy)}): run \`gauntlet lab up --addons flagger\``);
   }, 30_000);
   afterAll(async () => {
     await Promise.all(used.map((ns) => k(['delete', 'namespace', ns, '--ignore-not-found', '--wait=false'])));
