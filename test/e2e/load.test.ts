@@ -106,7 +106,7 @@ describe('a scenario with a k6 step: one gate set, one verdict', () => {
       expect(start.scenario.gates.map((g: { metric: string }) => g.metric).sort()).toEqual(['error_rate', 'latency_p95']);
       const report = JSON.parse(readFileSync(join(out.runDir, 'report.json'), 'utf8'));
       expect(report.verdict).toBe('fail');
-      expect(out.verdict.verdict).toBe('fail');
+      expect(out.verdict).toBe('fail');
       expect(report.gates.find((g: { metric: string }) => g.metric === 'error_rate').verdict).toBe('fail');
       expect(readFileSync(join(out.runDir, 'junit.xml'), 'utf8')).toMatch(/<testcase[^>]*name="k6: http_req_failed[^"]*"[^>]*>\s*<failure/);
     } finally {

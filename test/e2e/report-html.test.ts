@@ -55,8 +55,14 @@ describe('report.html in Chromium', () => {
         return { w: box.width, h: box.height, title: svg.getAttribute('aria-label'), lines, bands: svg.querySelectorAll('.band rect').length, markers: svg.querySelectorAll('.marker').length, kinds: [...svg.querySelectorAll('.marker')].map((m) => m.getAttribute('class')), cut, ticks };
       }),
     );
-    expect(charts.map((c) => c.title)).toEqual(['Request rate, req/s', 'Error rate', 'Latency p50 / p95 / p99']);
-    for (const c of charts) {
+    // The synthetic run is a canary: its release marks carry weights, so the weight chart leads.
+    expect(charts.map((c) => c.title)).toEqual(['Traffic weight per version (marks: analysis decisions)', 'Request rate, req/s', 'Error rate', 'Latency p50 / p95 / p99']);
+    const weight = charts[0]!;
+    expect(weight.w).toBeGreaterThan(400);
+    expect(weight.lines.length).toBeGreaterThanOrEqual(1);
+    expect(weight.cut).toBe(0);
+    const series = charts.slice(1);
+    for (const c of series) {
       expect(c.w).toBeGreaterThan(400);
       expect(c.h).toBeGreaterThan(100);
       expect(c.lines.length).toBeGreaterThanOrEqual(3);
@@ -70,7 +76,7 @@ describe('report.html in Chromium', () => {
       expect(c.kinds.sort()).toEqual(['marker fault', 'marker figure', 'marker mark', 'marker mark']);
       expect(c.cut).toBe(0);
     }
-    const errorTicks = charts[1]!.ticks;
+    const errorTicks = series[1]!.ticks;
     expect(errorTicks.every((t) => !t.endsWith('%') || parseFloat(t) <= 100)).toBe(true);
 
     await expect.poll(() => page.locator('#verdict .verdict').innerText()).toBe('FAIL');
