@@ -115,6 +115,7 @@ export function reportCharts(r: Report, width = 920): Charts {
         title: 'Traffic weight per version (marks: analysis decisions)',
         series: [...weights].map(([v, pts], i) => ({ name: v, color: PALETTE[(i + 1) % PALETTE.length]!, points: [...pts, [span, pts.at(-1)![1]]] })),
         yMinTop: 1,
+        yMaxTop: 1, // a share of traffic: never past 100 %
         formatY: (y) => formatValue(y, 'ratio'),
       })
     : undefined;

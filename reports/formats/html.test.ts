@@ -21,6 +21,10 @@ describe('html report', () => {
     // The synthetic run marks v2 at 10 %, then v1 at 100 % (rollback): one step line per version.
     expect(weight).toContain('Traffic weight per version');
     expect(weight).toMatch(/>v2<.*>v1</s);
+    // A weight is a share of traffic: its axis stops at 100 %.
+    const ticks = [...weight!.matchAll(/class="tick"[^>]*>([\d.]+)%</g)].map((m) => Number(m[1]));
+    expect(ticks.length).toBeGreaterThan(1);
+    expect(Math.max(...ticks)).toBeLessThanOrEqual(100);
     for (const c of rest) {
       expect(c).toMatch(/<path class="line" d="M[\d.]+ [\d.]+L/);
       expect(c).toContain('<g class="band">');
