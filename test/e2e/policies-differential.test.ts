@@ -15,6 +15,9 @@ import { requireLab } from './lab-kube.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const kubeRouterLab = readSpec(labPaths())?.enforcer === 'kube-router';
+// Runs only on a lab brought up with `gauntlet lab up --enforcer kube-router` (the default lab runs
+// gauntlet-netpol); say so instead of skipping silently.
+if (!kubeRouterLab) console.warn('kube-router differential e2e skipped: the lab runs gauntlet-netpol (gauntlet lab up --enforcer kube-router runs it)');
 
 describe.skipIf(!kubeRouterLab)('differential conformance under kube-router', () => {
   it('agrees with the analysis on every seeded random case', async () => {
