@@ -5,6 +5,7 @@
  */
 import type { GateSpec, Verdict } from '../core/gates.ts';
 import { describeSelection, describeThreshold, unitOf } from '../core/gates.ts';
+import { budgetRequests } from '../core/budget.ts';
 import type { Scenario } from '../core/scenario.ts';
 import type { Plan } from '../scenarios/plan.ts';
 import type { RunResult } from '../scenarios/runner.ts';
@@ -52,6 +53,7 @@ export function validateDoc(file: string, s: Scenario) {
     seed: s.seed,
     steps: s.steps.map((x) => ({ id: x.id, kind: x.kind, section: x.section, atMs: x.at, ...(x.duration !== undefined ? { durationMs: x.duration } : {}), ...(x.every !== undefined ? { everyMs: x.every } : {}) })),
     gates: s.gates.map(gateDoc),
+    ...(s.slo ? { slo: { availability: s.slo.availability, windowMs: s.slo.window, rps: s.slo.rps, ...(s.slo.step ? { step: s.slo.step } : {}), budgetRequests: budgetRequests(s.slo) } } : {}),
     issues: [],
   };
 }

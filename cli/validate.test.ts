@@ -17,6 +17,9 @@ const cases: Array<[string, RegExp]> = [
   ['bad-gate.yaml', /bad-gate\.yaml:8:11 gates\[0\]\.step: no step named "nope"/],
   ['no-duration.yaml', /no-duration\.yaml:1:1 duration: expected a duration like 30s/],
   ['bad-phase.ts', /bad-phase\.ts:10:7 gates\[0\]\.phase: expected one of "before"\|"during"\|"after"\|"all"/],
+  ['slo-mistakes.yaml', /slo-mistakes\.yaml:9:17 slo\.availability: 99\.9 is not a ratio: write "99\.9%" or 0\.999\n.*slo-mistakes\.yaml:10:11 slo\.window: expected a duration like 30s, got "30days"\n.*slo-mistakes\.yaml:11:8 slo\.rps: expected a rate above 0 req\/s/],
+  ['slo-gates.yaml', /slo-gates\.yaml:11:9 slo\.step: no step named "prob"; did you mean probe\?[^]*slo-gates\.yaml:13:34 gates\[0\]\.max: budget_burned is a share of the error budget: 2 would be 200 %[^]*slo-gates\.yaml:14:30 gates\[1\]\.max: burn_rate is a multiple/],
+  ['slo-missing.yaml', /slo-missing\.yaml:9:14 gates\[0\]\.metric: budget_burned is measured against the service's SLO, and this scenario declares none/],
 ];
 
 describe('gauntlet validate on malformed scenarios', () => {

@@ -3,6 +3,7 @@
  * A gate with nothing to measure is "no-data", which makes the run inconclusive, never a pass.
  */
 import { aggregate, faultWindows, figures, type Phase, type Selection } from './analysis.ts';
+import { errorBudget, journaledSlo } from './budget.ts';
 import type { JournalEvent, Labels } from './events.ts';
 
 export const LATENCY_METRICS = {
@@ -14,7 +15,10 @@ export const LATENCY_METRICS = {
 } as const;
 
 /** Built-in metrics; any other name is a figure a step recorded (e.g. rollbackSeconds). */
-export const BUILTIN_METRICS = ['error_rate', 'requests', 'rps', 'dropped_ratio', 'check_failures', ...Object.keys(LATENCY_METRICS)] as const;
+export const BUILTIN_METRICS = ['error_rate', 'requests', 'rps', 'dropped_ratio', 'check_failures', ...Object.keys(LATENCY_METRICS), 'budget_burned', 'burn_rate'] as const;
+
+/** Metrics against the scenario's SLO (core/budget.ts): they need `slo:`. */
+export const BUDGET_METRICS = ['budget_burned', 'burn_rate'] as const;
 
 export interface GateSpec {
   name: string;
@@ -44,7 +48,8 @@ export interface GateResult {
 }
 
 export function unitOf(metric: string): string {
-  if (metric === 'error_rate' || metric === 'dropped_ratio') return 'ratio';
+  if (metric === 'error_rate' || metric === 'dropped_ratio' || metric === 'budget_burned') return 'ratio';
+  if (metric === 'burn_rate') return 'x';
   if (metric in LATENCY_METRICS) return 'ms';
   if (metric === 'requests' || metric === 'check_failures') return 'count';
   if (metric === 'rps') return 'req/s';
@@ -71,6 +76,7 @@ export function formatValue(x: number, unit: string): string {
   if (unit === 'ratio') return `${trim(x * 100, 2)}%`;
   if (unit === 'ms') return `${trim(x, x < 10 ? 2 : 1)} ms`;
   if (unit === 'count') return String(Math.round(x));
+  if (unit === 'x') return `${trim(x, 2)}x`;
   return unit ? `${trim(x, 2)} ${unit}` : trim(x, 3);
 }
 
@@ -81,6 +87,14 @@ function trim(x: number, digits: number): string {
 /** Measure one gate's metric over the journal. */
 export function measure(events: readonly JournalEvent[], g: GateSpec, windows = faultWindows(events)): { value?: number; samples: number; unit: string } {
   const sel: Selection = { step: g.step, phase: g.phase, where: g.where };
+  if ((BUDGET_METRICS as readonly string[]).includes(g.metric)) {
+    const unit = unitOf(g.metric);
+    const slo = journaledSlo(events);
+    if (!slo) return { samples: 0, unit };
+    const b = errorBudget(events, slo, sel, windows);
+    if (b.requests === 0) return { samples: 0, unit };
+    return { value: g.metric === 'budget_burned' ? b.burned : b.burnRate, samples: b.requests, unit };
+  }
   if ((BUILTIN_METRICS as readonly string[]).includes(g.metric)) {
     const a = aggregate(events, sel, windows);
     const unit = unitOf(g.metric);

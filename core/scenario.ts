@@ -47,6 +47,21 @@ export interface StepOf<P, K extends string = string> {
   source: { file: string; line?: number; column?: number };
 }
 
+/**
+ * The service's availability SLO and the traffic the run stands for: the run's failed requests
+ * are counted against the error budget this implies (core/budget.ts).
+ */
+export interface SloSpec {
+  /** Target share of successful requests, 0 < availability < 1 (99.9 % = 0.999). */
+  availability: number;
+  /** The SLO's window, ms (default 30 days). */
+  window: number;
+  /** Production traffic the SLO is about, requests/s: budget = (1 - availability) x rps x window. */
+  rps: number;
+  /** Only this step's requests count against the budget (default: every request the run made). */
+  step?: string;
+}
+
 export interface Scenario {
   name: string;
   description?: string;
@@ -57,4 +72,6 @@ export interface Scenario {
   seed: number;
   steps: Step[];
   gates: GateSpec[];
+  /** The service's SLO, when declared: the report states the error budget the run burned. */
+  slo?: SloSpec;
 }

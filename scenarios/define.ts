@@ -8,7 +8,7 @@
  * same schema as YAML scenarios.
  */
 
-export type DurationText = `${number}${'ms' | 's' | 'm' | 'h'}` | (string & {});
+export type DurationText = `${number}${'ms' | 's' | 'm' | 'h' | 'd'}` | (string & {});
 
 export interface StepInput {
   kind: string;
@@ -21,7 +21,7 @@ export interface StepInput {
 
 export interface GateInput {
   name?: string;
-  metric: 'error_rate' | 'latency_p50' | 'latency_p90' | 'latency_p95' | 'latency_p99' | 'latency_max' | 'rps' | 'requests' | 'dropped_ratio' | (string & {});
+  metric: 'error_rate' | 'latency_p50' | 'latency_p90' | 'latency_p95' | 'latency_p99' | 'latency_max' | 'rps' | 'requests' | 'dropped_ratio' | 'check_failures' | 'budget_burned' | 'burn_rate' | (string & {});
   step?: string;
   phase?: 'before' | 'during' | 'after' | 'all';
   where?: Record<string, string>;
@@ -41,6 +41,19 @@ export interface ScenarioInput {
   faults?: StepInput[];
   checks?: StepInput[];
   gates?: GateInput[];
+  /** The service's availability SLO and the traffic it is about: reports state the error budget the run burned. */
+  slo?: SloInput;
+}
+
+export interface SloInput {
+  /** "99.9%" or 0.999. */
+  availability: number | `${number}%`;
+  /** The SLO window (default 30d). */
+  window?: DurationText;
+  /** Production traffic the SLO is about, requests/s. */
+  rps: number;
+  /** Only this step's requests count against the budget (default: every request the run made). */
+  step?: string;
 }
 
 export function defineScenario<const S extends ScenarioInput>(scenario: S): S {

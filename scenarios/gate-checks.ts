@@ -7,7 +7,7 @@
  */
 import type { InputIssue } from '../core/errors.ts';
 import type { Threshold } from '../core/fields.ts';
-import { BUILTIN_METRICS, LATENCY_METRICS } from '../core/gates.ts';
+import { BUDGET_METRICS, BUILTIN_METRICS, LATENCY_METRICS } from '../core/gates.ts';
 import type { Step } from '../core/scenario.ts';
 import { stepKind, stepKinds, type StepProduces } from '../core/steps.ts';
 import { nearest } from '../core/suggest.ts';
@@ -22,10 +22,12 @@ export interface RawGate {
   min?: Threshold;
 }
 
-type MetricUnit = 'ratio' | 'ms' | 'count' | 'req/s' | 'seconds' | 'figure';
+type MetricUnit = 'ratio' | 'budget' | 'times' | 'ms' | 'count' | 'req/s' | 'seconds' | 'figure';
 
 function metricUnit(metric: string): MetricUnit {
   if (metric === 'error_rate' || metric === 'dropped_ratio') return 'ratio';
+  if (metric === 'budget_burned') return 'budget';
+  if (metric === 'burn_rate') return 'times';
   if (metric in LATENCY_METRICS) return 'ms';
   if (metric === 'requests' || metric === 'check_failures') return 'count';
   if (metric === 'rps') return 'req/s';
@@ -40,6 +42,16 @@ function thresholdProblem(metric: string, t: Threshold): string | undefined {
     case 'ratio':
       if (t.duration) return `${metric} is a ratio (0..1 or a percentage like "1%"), not a duration`;
       if (t.n < 0 || t.n > 1) return `${metric} is a ratio between 0 and 1: ${shown} would be ${+(t.n * 100).toFixed(2)} %, which it can never exceed; write ${t.n >= 1 && t.n <= 100 ? `"${t.n}%" or ${t.n / 100}` : 'a value in 0..1 or a percentage'}`;
+      return undefined;
+    case 'budget':
+      // A run may burn more than the whole budget ("150%"), but a bare 2 is almost always "2 %".
+      if (t.duration) return `${metric} is a share of the error budget (a percentage like "2%" or 0..1), not a duration`;
+      if (t.n < 0) return `${metric} cannot be negative`;
+      if (!t.percent && t.n > 1) return `${metric} is a share of the error budget: ${shown} would be ${+(t.n * 100).toFixed(2)} % of it; write "${t.n}%" or ${t.n / 100} (or "${t.n * 100}%" if you mean ${t.n} whole budgets)`;
+      return undefined;
+    case 'times':
+      if (t.percent || t.duration) return `${metric} is a multiple of the sustainable pace (1 = the budget lasts exactly the window), not ${t.percent ? 'a percentage' : 'a duration'}`;
+      if (t.n < 0) return `${metric} cannot be negative`;
       return undefined;
     case 'ms':
       if (t.percent) return `${metric} is a latency in ms (or a duration like "250ms"), not a percentage`;
@@ -72,7 +84,7 @@ function kindsRecording(figure: string): string[] {
     .map((k) => k.kind);
 }
 
-export function checkGates(raw: readonly RawGate[], steps: readonly Step[], loc: Locator): InputIssue[] {
+export function checkGates(raw: readonly RawGate[], steps: readonly Step[], loc: Locator, scenario: { slo?: boolean } = {}): InputIssue[] {
   const issues: InputIssue[] = [];
   const produces = new Map<string, StepProduces | undefined>(steps.map((st) => [st.id, stepKind(st.kind)?.produces?.(st as never)]));
   const hasFaults = steps.some((st) => st.section === 'faults');
@@ -111,6 +123,10 @@ export function checkGates(raw: readonly RawGate[], steps: readonly Step[], loc:
       else if (latency) message = `unknown metric "${g.metric}"${guess ? `; did you mean ${guess}?` : ''} (latency quantiles: ${Object.keys(LATENCY_METRICS).join(', ')})`;
       else message = `unknown metric "${g.metric}"${guess ? `; did you mean ${guess}?` : ''} (metrics: ${BUILTIN_METRICS.join(', ')}${everyFigure.size ? `; figures the steps record: ${[...everyFigure].join(', ')}` : ''})`;
       issues.push(loc.issue(at('metric'), message));
+    }
+    // 1b. Budget metrics are measured against the scenario's SLO.
+    if ((BUDGET_METRICS as readonly string[]).includes(g.metric) && !scenario.slo) {
+      issues.push(loc.issue(at('metric'), `${g.metric} is measured against the service's SLO, and this scenario declares none: add slo: {availability: "99.9%", window: 30d, rps: <production req/s>}`));
     }
     // 2. The threshold fits the unit.
     for (const side of ['max', 'min'] as const) {

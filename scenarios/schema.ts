@@ -44,6 +44,38 @@ const gateSchema = z.strictObject({
   abortOnFail: z.boolean().optional(),
 });
 
+/** An availability: "99.9%" or 0.999, strictly between 0 and 100 % (100 % leaves no budget). */
+const availability = z
+  .union([z.number(), z.string()], { error: 'expected an availability like "99.9%" or 0.999' })
+  .transform((v, ctx) => {
+    let x: number;
+    if (typeof v === 'number') {
+      if (v > 1 && v < 100) {
+        ctx.addIssue({ code: 'custom', message: `${v} is not a ratio: write "${v}%" or ${+(v / 100).toFixed(8)}` });
+        return z.NEVER;
+      }
+      x = v;
+    } else if (/^\d+(\.\d+)?%$/.test(v.trim())) x = Number((Number(v.trim().slice(0, -1)) / 100).toPrecision(12)); // 99.9 / 100 is 0.9990000000000001
+    else {
+      ctx.addIssue({ code: 'custom', message: `expected an availability like "99.9%" or 0.999, got "${v}"` });
+      return z.NEVER;
+    }
+    if (!(x > 0 && x < 1)) {
+      ctx.addIssue({ code: 'custom', message: x >= 1 ? 'an availability of 100 % or more leaves no error budget to burn: use a target below 100 %, e.g. "99.9%"' : 'expected an availability above 0 %' });
+      return z.NEVER;
+    }
+    return x;
+  });
+
+const DAY_MS = 86_400_000;
+
+const sloSchema = z.strictObject({
+  availability,
+  window: duration.default(30 * DAY_MS).refine((ms) => ms > 0, 'expected a window longer than 0, e.g. 30d'),
+  rps: z.number({ error: 'expected the production traffic the SLO is about, in requests/s, e.g. 120' }).positive('expected a rate above 0 req/s'),
+  step: z.string().min(1).optional(),
+});
+
 const topSchema = z.strictObject({
   name: z.string().regex(NAME_RE, 'expected a lowercase name like chat-canary'),
   description: z.string().optional(),
@@ -55,6 +87,7 @@ const topSchema = z.strictObject({
   faults: z.unknown().optional(),
   checks: z.unknown().optional(),
   gates: z.array(gateSchema).default([]),
+  slo: sloSchema.optional(),
 });
 
 const COMMON_STEP_KEYS = ['kind', 'name', 'at', 'every', 'duration'] as const;
@@ -209,7 +242,15 @@ export function normalizeScenario(value: unknown, loc: Locator, opts: { seed?: n
       issues.push(loc.issue(['gates', i, 'step'], `no step named "${g.step}"${guess ? `; did you mean ${guess}?` : ''} (steps: ${[...ids.keys()].join(', ') || 'none'})`));
     }
   });
-  issues.push(...checkGates(s.gates, steps, loc));
+  if (s.slo?.step !== undefined && !ids.has(s.slo.step)) {
+    const guess = nearest(s.slo.step, ids.keys());
+    issues.push(loc.issue(['slo', 'step'], `no step named "${s.slo.step}"${guess ? `; did you mean ${guess}?` : ''} (steps: ${[...ids.keys()].join(', ') || 'none'})`));
+  } else if (s.slo?.step !== undefined) {
+    const st = steps.find((x) => x.id === s.slo!.step)!;
+    const made = stepKind(st.kind)?.produces?.(st as never);
+    if (made && !made.traffic) issues.push(loc.issue(['slo', 'step'], `step ${st.id} (${st.kind}) makes no requests, so none of its traffic can count against the error budget`));
+  }
+  issues.push(...checkGates(s.gates, steps, loc, { slo: s.slo !== undefined }));
   const declared = SECTIONS.some((sec) => s[sec] !== undefined);
   if (!declared) issues.push(loc.issue([], 'a scenario needs at least one step in load, release, faults or checks'));
   if (issues.length) throw new InputError(issues);
@@ -224,5 +265,6 @@ export function normalizeScenario(value: unknown, loc: Locator, opts: { seed?: n
     seed: opts.seed ?? s.seed ?? derivedSeed(value),
     steps,
     gates,
+    ...(s.slo ? { slo: { availability: s.slo.availability, window: s.slo.window, rps: s.slo.rps, ...(s.slo.step ? { step: s.slo.step } : {}) } } : {}),
   };
 }
