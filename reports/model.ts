@@ -11,6 +11,8 @@ import { FAILURE_CAUSE_DEFINITIONS } from '../core/failures.ts';
 import { CAUSE_LABEL, failureCauses, stepTraffic, type FailureCauses, type StepTraffic } from './causes.ts';
 export type { CauseCount, CauseRow, FailureCauses, StepTraffic, TrafficSource } from './causes.ts';
 import { redact } from './redact.ts';
+import { BUDGET_DEFINITIONS, errorBudget, journaledSlo, type ErrorBudget } from '../core/budget.ts';
+export type { ErrorBudget } from '../core/budget.ts';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -126,6 +128,8 @@ export interface Report {
   failureCauses: FailureCauses;
   faults: ReportFault[];
   figures: ReportFigure[];
+  /** The error budget the run burned against the scenario's SLO (absent when it declares none). */
+  budget?: ErrorBudget;
   timeline: TimelineEntry[];
   series: SeriesPoint[];
   labelSeries: LabelSeries[];
@@ -144,6 +148,7 @@ export function buildReport(events: readonly JournalEvent[], opts: BuildOptions 
   const verdict = runVerdict(events, opts.gates);
   const traffic = breakdown(events, windows, CHART_LABEL);
   const measured = events.some((e) => e.type === 'sample' || e.type === 'window' || e.type === 'figure');
+  const slo = journaledSlo(events);
 
   const report: Report = {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -163,6 +168,7 @@ export function buildReport(events: readonly JournalEvent[], opts: BuildOptions 
     failureCauses: failureCauses(events, windows),
     faults: windows.map(faultOf),
     figures: figuresOf(events, windows),
+    ...(slo ? { budget: errorBudget(events, slo, {}, windows) } : {}),
     timeline: timelineOf(events),
     series: perSecondSeries(events),
     labelSeries: traffic.labelSeries,
@@ -318,6 +324,11 @@ function definitionsFor(r: Report): Definition[] {
     },
     { term: 'verdict', definition: 'PASS only when every gate passed on real measurements; FAIL when any gate failed; INCONCLUSIVE when no gate was defined, a gate had no data, a fault never took effect, nothing was measured, the run did not complete (or has no end in the journal), a step failed or the load generator dropped more than 1% of iterations' },
   ];
+  if (r.budget) {
+    defs.push({ term: 'error budget', definition: BUDGET_DEFINITIONS.budget });
+    defs.push({ term: 'budget burned', definition: BUDGET_DEFINITIONS.burned });
+    defs.push({ term: 'burn rate', definition: BUDGET_DEFINITIONS.burnRate });
+  }
   const named = new Map<string, string>();
   for (const f of r.figures) if (!named.has(f.name)) named.set(f.name, f.definition ?? FIGURE_DEFINITIONS[f.name] ?? `recorded by step ${f.step}`);
   for (const [name, definition] of named) defs.push({ term: name, definition });

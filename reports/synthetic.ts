@@ -5,6 +5,7 @@
  */
 import type { JournalEvent, NewEvent } from '../core/events.ts';
 import type { GateSpec } from '../core/gates.ts';
+import type { SloSpec } from '../core/scenario.ts';
 import { Histogram } from '../core/histogram.ts';
 
 export interface SyntheticOptions {
@@ -21,6 +22,10 @@ export interface SyntheticOptions {
   gates?: GateSpec[];
   /** Extra mark events, for stressing the timeline. */
   extraMarks?: number;
+  /** The service's SLO (scenario slo:), for error-budget reports. */
+  slo?: SloSpec;
+  /** Another release's run of the same scenario (for comparisons): run id, and failure rates scaled by this. */
+  variant?: { runId: string; failScale: number; rollbackSeconds?: number };
 }
 
 export const FIXTURE_GATES: GateSpec[] = [
@@ -53,7 +58,7 @@ export function syntheticJournal(opts: SyntheticOptions = {}): JournalEvent[] {
   push(
     {
       type: 'run.start',
-      runId: 'run-20250115-093000-abcd',
+      runId: opts.variant?.runId ?? 'run-20250115-093000-abcd',
       epochMs,
       scenario: {
         name: 'checkout canary under zone loss',
@@ -67,6 +72,7 @@ export function syntheticJournal(opts: SyntheticOptions = {}): JournalEvent[] {
           { id: 'zone-loss', kind: 'zoneOutage', section: 'faults', at: fault.start * 1000, duration: (fault.end - fault.start) * 1000, params: { zone: 'b', apiToken: 's3cr3t' }, source: { file: 'scenarios/checkout.ts' } },
         ],
         gates: opts.gates ?? FIXTURE_GATES,
+        ...(opts.slo ? { slo: opts.slo } : {}),
       },
       provenance: {
         tool: { name: 'gauntlet', version: '0.1.0' },
@@ -94,7 +100,7 @@ export function syntheticJournal(opts: SyntheticOptions = {}): JournalEvent[] {
     for (const [version, weight] of [['v1', 1 - canaryWeight], ['v2', canaryWeight]] as const) {
       if (weight === 0) continue;
       const requests = Math.round(rps * weight) || 1;
-      const failRate = during ? (version === 'v2' ? 0.3 : 0.02) : 0.001;
+      const failRate = (during ? (version === 'v2' ? 0.3 : 0.02) : 0.001) * (opts.variant?.failScale ?? 1);
       const failures = Math.round(requests * failRate * (0.5 + rand()));
       const h = new Histogram();
       const base = during ? 180 : 45;
@@ -111,7 +117,7 @@ export function syntheticJournal(opts: SyntheticOptions = {}): JournalEvent[] {
     }
     if (s === fault.start + 12) {
       push({ type: 'mark', step: 'release', label: 'rollback: 100% on stable', data: { version: 'v1', weight: 100 } }, s * 1000 + 500);
-      push({ type: 'figure', step: 'release', name: 'rollbackSeconds', value: 12.5, unit: 's', definition: 'fault onset to 100% of traffic on stable' }, s * 1000 + 500);
+      push({ type: 'figure', step: 'release', name: 'rollbackSeconds', value: opts.variant?.rollbackSeconds ?? 12.5, unit: 's', definition: 'fault onset to 100% of traffic on stable' }, s * 1000 + 500);
     }
   }
   push({ type: 'fault.end', step: 'zone-loss' }, fault.end * 1000);

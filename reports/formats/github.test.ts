@@ -26,7 +26,7 @@ describe('github step summary', () => {
     expect(head).toMatch(/^### ❌ Gauntlet FAIL: /);
     expect(head).toContain('| ❌ FAIL | canary-errors {version=v2} |');
     expect(head).not.toContain('## Timeline');
-    expect(rest).toMatch(/^<summary>Full report[^<]*<\/summary>\n\n## Gates/);
+    expect(rest).toMatch(/^<summary>Full report[^<]*<\/summary>\n\n## Impact/);
     expect(rest).toContain('## Timeline');
     expect(out.trimEnd().endsWith('</details>')).toBe(true);
   });

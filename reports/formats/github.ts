@@ -34,11 +34,11 @@ function compactHead(r: Report): string {
 export const renderGithub: Renderer = (r) => {
   const head = compactHead(r);
   const foot = '\n</details>\n';
-  const open = '<details><summary>Full report: traffic, failures by cause, figures, fault windows, timeline, definitions, provenance</summary>\n\n';
+  const open = '<details><summary>Full report: impact, timeline, gates, figures, traffic, failures by cause, fault windows, event log, definitions, provenance</summary>\n\n';
   const budget = GITHUB_SUMMARY_MAX_BYTES - Buffer.byteLength(head + open + foot);
   const doc = renderMarkdownDoc(r, { maxBytes: budget, fullReportHint: 'the full timeline is in report.md and report.html (upload the run directory as an artifact)' });
   // The compact head already has the title, verdict and reasons: inside <details> start at the sections.
-  const body = doc.includes('## Gates') ? doc.slice(doc.indexOf('## Gates')) : doc;
+  const body = doc.includes('## Impact') ? doc.slice(doc.indexOf('## Impact')) : doc;
   return head + open + body + foot;
 };
 

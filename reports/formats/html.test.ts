@@ -50,3 +50,12 @@ describe('html report', () => {
     expect(empty.slice(0, empty.indexOf('id="definitions"'))).not.toMatch(/\bPASS\b/);
   });
 });
+
+describe('html report with an SLO', () => {
+  it('has the error budget tile and the impact table with its arithmetic', () => {
+    const html = renderHtml(buildReport(syntheticJournal({ slo: { availability: 0.999, window: 30 * 86_400_000, rps: 120 } })), { color: false });
+    expect(html).toContain('<div class="tile" title="0.0209% of the 30-day error budget"><div class="k">error budget burned</div><div class="v">0.0209%</div></div>');
+    expect(html).toContain('<tr><td>error budget burned</td><td class="n">0.0209% of the 30-day error budget</td><td>65 failed request(s) / budget 311,040 requests');
+    expect(html).toContain('<dt>budget burned</dt><dd>budget burned = failed requests / error budget.');
+  });
+});

@@ -8,6 +8,7 @@ import type { Report, Stats } from '../model.ts';
 import { causeRows, DASH, fmtCount, fmtDuration, fmtWall, fmtOffset, figureValue, GATE_LABEL, observed, PHASE_LABEL, provenanceLines, STATS_HEADER, statsCells, timelineText, stepLabel, stepStats, trafficScope, verdictLabel, verdictSummary } from '../present.ts';
 import type { Renderer } from '../renderer.ts';
 import { escapeXml as esc } from '../svg.ts';
+import { budgetText, fmtShare, impactRows, summaryLine } from '../story.ts';
 
 const CSS = `
 :root{--fg:#0f172a;--muted:#64748b;--line:#e2e8f0;--bg:#f8fafc;--card:#fff;--pass:#15803d;--fail:#b91c1c;--warn:#b45309}
@@ -79,8 +80,11 @@ export const renderHtml: Renderer = (r) => {
   const scope = trafficScope(r);
   const scopeTitle = scope === 'probe + load' ? 'all requests: the probes\' and the load generator\'s together (see Traffic for each apart)' : `${scope} requests`;
   const tiles = [tile(`requests · ${scope}`, fmtCount(t.requests), scopeTitle), tile(`error rate · ${scope}`, t.errorRate === undefined ? DASH : formatValue(t.errorRate, 'ratio'), scopeTitle), tile(`p95 latency · ${scope}`, t.p95 === undefined ? DASH : formatValue(t.p95, 'ms'), scopeTitle), tile(`p99 latency · ${scope}`, t.p99 === undefined ? DASH : formatValue(t.p99, 'ms'), scopeTitle)];
+  if (r.budget) tiles.push(tile('error budget burned', fmtShare(r.budget.burned), budgetText(r.budget)));
   for (const f of r.figures.slice(0, 4)) tiles.push(tile(f.name, figureValue(f), f.definition));
   h.push(`<section class="tiles" id="key-numbers">${tiles.join('')}</section>`);
+  h.push(`<h2>Impact</h2><p id="summary-line">${esc(summaryLine(r))}</p>`);
+  if (r.measured) h.push(`<table id="impact"><tr><th></th><th class="n">value</th><th>how it was measured</th></tr>${impactRows(r).map((x) => `<tr><td>${esc(x.what)}</td><td class="n">${esc(x.value)}</td><td>${esc(x.how)}</td></tr>`).join('')}</table>`);
 
   h.push(`<h2>Gates</h2>`);
   if (r.gates.length) {

@@ -54,3 +54,12 @@ describe('junit', () => {
     expect(() => assertWellFormed('<a>x & y</a>')).toThrow();
   });
 });
+
+describe('junit with an SLO', () => {
+  it('carries the budget arithmetic as properties, and a budget gate as a testcase', () => {
+    const xml = renderJunit(buildReport(syntheticJournal({ slo: { availability: 0.999, window: 30 * 86_400_000, rps: 120 }, gates: [{ name: 'budget', metric: 'budget_burned', max: 0.0001 }] })), { color: false });
+    expect(xml).toContain('<property name="error budget (requests)" value="311040 = (1 - 0.999) x 120 req/s x 2592000 s"/>');
+    expect(xml).toMatch(/<property name="budget burned" value="0\.000208\d* \(65 failed requests \/ 311040\)"\/>/);
+    expect(xml).toMatch(/<testcase name="budget: budget_burned ≤ 0.01%"[^>]*>\s*<failure message="observed 0.02%, threshold ≤ 0.01%"/);
+  });
+});

@@ -45,6 +45,12 @@ export const renderJunit: Renderer = (r) => {
   }
   const props = provenanceLines(r).map(([k, v]) => `      <property${attr('name', k)}${attr('value', v)}/>`);
   props.push(`      <property${attr('name', 'verdict')}${attr('value', r.verdict)}/>`);
+  const b = r.budget;
+  if (b) {
+    props.push(`      <property${attr('name', 'error budget (requests)')}${attr('value', `${Math.round(b.budgetRequests)} = (1 - ${b.availability}) x ${b.rps} req/s x ${b.windowSeconds} s`)}/>`);
+    props.push(`      <property${attr('name', 'budget burned')}${attr('value', `${b.burned} (${b.failures} failed requests / ${Math.round(b.budgetRequests)})`)}/>`);
+    if (b.burnRate !== undefined) props.push(`      <property${attr('name', 'burn rate')}${attr('value', b.burnRate)}/>`);
+  }
   const time = r.provenance?.durationSeconds ?? 0;
   const stamp = r.provenance ? attr('timestamp', r.provenance.startedAt.replace(/Z$/, '')) : '';
   const counts = `${attr('tests', cases.length)}${attr('failures', failures)}${attr('errors', errors)}${attr('skipped', 0)}${attr('time', time)}`;

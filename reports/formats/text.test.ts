@@ -30,3 +30,10 @@ describe('text summary', () => {
     expect(out).not.toMatch(/\bPASS\b/);
   });
 });
+
+describe('terminal summary with an SLO', () => {
+  it('states the budget burned and its arithmetic', () => {
+    const out = renderText(buildReport(syntheticJournal({ slo: { availability: 0.999, window: 30 * 86_400_000, rps: 120 } })), { color: false });
+    expect(out).toContain('  error budget: 0.0209% of the 30-day error budget burned (65 failed of 0.1% x 120 req/s x 2592000 s = 311040 allowed), burn rate 10.42x');
+  });
+});

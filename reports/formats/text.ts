@@ -3,6 +3,8 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import type { Report } from '../model.ts';
 import { causeRows, fmtDuration, GATE_LABEL, observed, PHASE_LABEL, STATS_HEADER, statsCells, figureValue, stepLabel, stepStats, topCauses, trafficScope, verdictLabel, verdictSummary } from '../present.ts';
 import type { Renderer } from '../renderer.ts';
+import { budgetText, fmtShare } from '../story.ts';
+import { formatValue } from '../../core/gates.ts';
 
 export const renderText: Renderer = (r, { color }) => {
   const c = new Chalk({ level: color ? 1 : 0 });
@@ -14,6 +16,8 @@ export const renderText: Renderer = (r, { color }) => {
   out.push(`  ${verdictSummary(r)}`);
   for (const reason of r.reasons) out.push(c.yellow(`  - ${reason}`));
   if (r.failureCauses.totals.length) out.push(`  failures by cause: ${topCauses(r.failureCauses.totals)}`);
+  const b = r.budget;
+  if (b) out.push(`  error budget: ${budgetText(b)} burned (${b.failures} failed of ${fmtShare(1 - b.availability)} x ${formatValue(b.rps, 'req/s')} x ${Math.round(b.windowSeconds)} s = ${Math.round(b.budgetRequests)} allowed)${b.burnRate !== undefined ? `, burn rate ${formatValue(b.burnRate, 'x')}` : ''}`);
 
   if (r.gates.length) {
     out.push('', c.bold('Gates'));

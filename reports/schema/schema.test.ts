@@ -9,7 +9,7 @@ const schema = JSON.parse(readFileSync(new URL('./report.schema.json', import.me
 
 describe('report.schema.json', () => {
   it('accepts report.json from a full run and from an empty journal', () => {
-    for (const events of [syntheticJournal(), []]) {
+    for (const events of [syntheticJournal(), syntheticJournal({ slo: { availability: 0.999, window: 30 * 86_400_000, rps: 120, step: 'load' } }), []]) {
       const json = JSON.parse(renderJson(buildReport(events), { color: false })) as unknown;
       expect(validateSchema(json, schema)).toEqual([]);
     }
