@@ -30,3 +30,20 @@ describe('redact', () => {
     expect(redactString('kubectl --token=s3cr3t-value get pods')).not.toContain('s3cr3t');
   });
 });
+
+describe('redact: credentials in argv and Kubernetes Secrets', () => {
+  it('blanks the value after a secret-named flag, as an argv or a command line', () => {
+    expect(redact(['kubectl', '--token', 's3cr3t-value', 'get', 'pods'])).toEqual(['kubectl', '--token', REDACTED, 'get', 'pods']);
+    expect(redact(['curl', '--api-key', 'k-123', '--token-file', '/var/run/token', '-v'])).toEqual(['curl', '--api-key', REDACTED, '--token-file', '/var/run/token', '-v']);
+    expect(redactString('k6 run --password hunter2 script.js')).toBe(`k6 run --password ${REDACTED} script.js`);
+    expect(redactString('helm --token-file /x/token install')).toBe('helm --token-file /x/token install');
+    expect(redact(['kubectl', '--secret-name', 'db', 'x'])).toEqual(['kubectl', '--secret-name', 'db', 'x']);
+  });
+
+  it('blanks every value of a Secret\'s data and stringData, whatever the keys are called', () => {
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, data: { url: 'cG9zdGdyZXM6Ly8=', config: 'eA==' }, stringData: { dsn: 'postgres://u@h/db' } };
+    expect(redact({ revert: { kind: 'apply', object: secret } })).toEqual({ revert: { kind: 'apply', object: { ...secret, data: { url: REDACTED, config: REDACTED }, stringData: { dsn: REDACTED } } } });
+    // Not a Kubernetes object: a field called data stays.
+    expect(redact({ kind: 'Secret', data: { a: 'b' } })).toEqual({ kind: 'Secret', data: { a: 'b' } });
+  });
+});

@@ -28,6 +28,8 @@ const STRING_RULES: Array<[RegExp, string]> = [
     /(["']?)([A-Za-z0-9_.-]*(?:authorization|password|passwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|cookie|credentials?)[A-Za-z0-9_.-]*)\1(\s*[:=]\s*)(["']?)(?!\[redacted\])[^\s"'&,;}]+\4/gi,
     `$1$2$1$3$4${REDACTED}$4`,
   ],
+  // A secret-named flag and its value as separate words: `--token s3cr3t`, `-p-password x` (not `--token-file f`).
+  [/(^|\s)(--?[A-Za-z0-9_-]*(?:password|passwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credentials?)(?<!-(?:file|path|name|ref)))(\s+)(?!-|\[redacted\])[^\s"']+/gi, `$1$2$3${REDACTED}`],
   // Well-known token shapes, wherever they appear.
   [/\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16})\b/g, REDACTED],
   // JWTs (three base64url segments, the first a JSON header).
@@ -61,13 +63,25 @@ export function redact<T>(value: T): T {
   return walk(value) as T;
 }
 
+/** `--token` as one word of an argv: the next word is its value. */
+const SECRET_FLAG = /^--?[A-Za-z0-9_-]*(?:password|passwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credentials?)$/i;
+const REFERENCE_FLAG = /-(file|path|name|ref)$/i;
+
 function walk(v: unknown): unknown {
   if (typeof v === 'string') return redactString(v);
   if (v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map(walk);
+  if (Array.isArray(v)) return v.map((x, i) => (typeof x === 'string' && i > 0 && isSecretFlag(v[i - 1]) && !x.startsWith('-') ? REDACTED : walk(x)));
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) out[k] = isSecretKey(k) ? redactAll(x) : walk(x);
+  // A Kubernetes Secret: every value under data/stringData is secret, whatever its key is called.
+  if ((v as { kind?: unknown }).kind === 'Secret' && typeof (v as { apiVersion?: unknown }).apiVersion === 'string') {
+    for (const k of ['data', 'stringData']) if (out[k] !== undefined) out[k] = redactAll(out[k]);
+  }
   return out;
+}
+
+function isSecretFlag(x: unknown): boolean {
+  return typeof x === 'string' && SECRET_FLAG.test(x) && !REFERENCE_FLAG.test(x);
 }
 
 /** Everything under a secret key is secret, whatever it is called. */

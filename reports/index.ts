@@ -11,3 +11,5 @@ export { renderJunit } from './formats/junit.ts';
 export { renderMarkdown } from './formats/md.ts';
 export { renderText } from './formats/text.ts';
 export { lineChart, niceTicks, timeTicks } from './svg.ts';
+export { writeBundle, defaultBundlePath, BUNDLE_SCHEMA, type BundleManifest, type BundleResult } from './bundle.ts';
+export { verifyBundle, formatVerify, type VerifyResult, type BundleProblem } from './verify.ts';
