@@ -13,3 +13,5 @@ export { renderText } from './formats/text.ts';
 export { lineChart, niceTicks, timeTicks } from './svg.ts';
 export { writeBundle, defaultBundlePath, BUNDLE_SCHEMA, type BundleManifest, type BundleResult } from './bundle.ts';
 export { verifyBundle, formatVerify, type VerifyResult, type BundleProblem } from './verify.ts';
+export { compareRuns, COMPARE_SCHEMA, type Comparison } from './compare.ts';
+export { renderCompareMarkdown, renderCompareText } from './compare-render.ts';
