@@ -82,12 +82,13 @@ export const plan = defineCommand<ScenarioArgs>({
   },
 });
 
-export const run = defineCommand<ScenarioArgs & { dryRun?: boolean }>({
+export const run = defineCommand<ScenarioArgs & { dryRun?: boolean; bundle?: string }>({
   command: 'run <scenario>',
   describe: 'run a scenario: progress on stderr, run directory with reports, exit with the verdict',
   builder: (y) =>
     scenarioArg(y)
       .option('dry-run', { type: 'boolean', describe: 'same as `plan`: show the plan, change nothing' })
+      .option('bundle', { type: 'string', describe: 'after the run, write its evidence bundle (default: <run-dir>/evidence-<run-id>.tar.gz); gauntlet verify checks it' })
       .example('$0 run scenarios/probe.yaml', 'probe a local service and gate on error rate and latency')
       .example('$0 run canary.ts --context prod-eu -n chat -o json', 'machine-readable summary on stdout'),
   async handler(a) {
@@ -101,8 +102,10 @@ export const run = defineCommand<ScenarioArgs & { dryRun?: boolean }>({
     const interrupt = onInterrupt();
     try {
       const r = await runScenario({ scenario: s, options: o, signal: interrupt.signal });
-      const text = o.output === 'json' ? '' : await summarizeAsync(r, o.color);
-      emit(o, runDoc(r, s.gates), () => text);
+      // The bundle is evidence of whatever happened, so it is written whatever the verdict.
+      const bundle = a.bundle === undefined ? undefined : await (await import('../../reports/bundle.ts')).writeBundle(r.runDir, { ...(a.bundle ? { out: a.bundle } : {}) });
+      const text = o.output === 'json' ? '' : `${await summarizeAsync(r, o.color)}${bundle ? `\nevidence bundle: ${bundle.path} (sha256 ${bundle.sha256})` : ''}`;
+      emit(o, { ...runDoc(r, s.gates), ...(bundle ? { bundle: { path: bundle.path, sha256: bundle.sha256, bytes: bundle.bytes } } : {}) }, () => text);
       if (o.env.GITHUB_ACTIONS === 'true') {
         // Failed gates as annotations on the workflow run's page (workflow commands on stderr).
         const { buildReport, githubAnnotations } = await import('../../reports/index.ts');

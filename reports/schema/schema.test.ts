@@ -15,6 +15,16 @@ describe('report.schema.json', () => {
     }
   });
 
+  it('accepts the report of a run a hard gate aborted', () => {
+    const events = syntheticJournal();
+    const end = events.at(-1) as { type: string; status: string; reason?: string };
+    end.status = 'aborted';
+    end.reason = 'gate canary-errors failed';
+    const json = JSON.parse(renderJson(buildReport(events), { color: false })) as { status: string };
+    expect(json.status).toBe('aborted');
+    expect(validateSchema(json, schema)).toEqual([]);
+  });
+
   it('publishes the schema version the code writes', () => {
     expect((schema.properties as Record<string, { const?: number }>).schemaVersion?.const).toBe(REPORT_SCHEMA_VERSION);
   });
