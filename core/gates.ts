@@ -73,7 +73,8 @@ export function describeThreshold(g: Pick<GateSpec, 'max' | 'min' | 'metric'>, u
 }
 
 export function formatValue(x: number, unit: string): string {
-  if (unit === 'ratio') return `${trim(x * 100, 2)}%`;
+  // Below 0.01 % two decimals would say 0 % (a budget share, a tiny error rate): keep three significant digits.
+  if (unit === 'ratio') return x !== 0 && Math.abs(x) < 0.0001 ? `${Number((x * 100).toPrecision(3))}%` : `${trim(x * 100, 2)}%`;
   if (unit === 'ms') return `${trim(x, x < 10 ? 2 : 1)} ms`;
   if (unit === 'count') return String(Math.round(x));
   if (unit === 'x') return `${trim(x, 2)}x`;

@@ -246,7 +246,6 @@ const CHANGE_WORD: Record<Change, string> = { better: 'better', worse: 'WORSE', 
 
 export function fmt(x: number | undefined, unit: string): string {
   if (x === undefined) return '—';
-  if (unit === 'ratio' && Math.abs(x) > 0 && Math.abs(x) < 0.0001) return `${Number((x * 100).toPrecision(3))}%`;
   return formatValue(x, unit === 's' ? 's' : unit);
 }
 

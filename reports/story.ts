@@ -83,7 +83,7 @@ export function impactRows(r: Report): ImpactRow[] {
   return rows;
 }
 
-export type StoryKind = 'run' | 'release' | 'fault' | 'decision' | 'measured' | 'problem';
+export type StoryKind = 'run' | 'release' | 'load' | 'check' | 'fault' | 'decision' | 'measured' | 'problem';
 
 export interface StoryEntry {
   offsetSeconds: number;
@@ -151,7 +151,7 @@ function storyKind(e: TimelineEntry, section: Map<string, string | undefined>): 
       const numbers = decisionNumbers(e.data);
       if (numbers) return { kind: 'decision', text: `${e.text} (${numbers})` };
       const sec = e.step ? section.get(e.step) : undefined;
-      return { kind: sec === 'faults' ? 'fault' : sec === undefined || sec === 'release' ? 'release' : 'run', text: timelineText(e) };
+      return { kind: sec === 'faults' ? 'fault' : sec === 'load' ? 'load' : sec === 'checks' ? 'check' : 'release', text: timelineText(e) };
     }
     default:
       return undefined;
