@@ -24,7 +24,7 @@ import type { JournalEvent, RunStart } from '../core/events.ts';
 import { readJournal } from '../core/journal.ts';
 import { toolVersion } from '../core/version.ts';
 import { buildReport } from './model.ts';
-import { redact, redactString } from './redact.ts';
+import { mayHoldSecret, redact, redactString } from './redact.ts';
 import { renderers } from './registry.ts';
 import type { ReportFormat } from './renderer.ts';
 import { tarPack } from './tar.ts';
@@ -82,15 +82,25 @@ export function defaultBundlePath(runDir: string, runId: string): string {
   return join(runDir, `evidence-${runId}.tar.gz`);
 }
 
-/** Redact every event; count those it changed. */
-export function redactedJournal(events: readonly JournalEvent[]): { events: JournalEvent[]; changed: number } {
+/** Redact every event (as NDJSON lines); count those it changed. The journal's own cheap test skips the walk for events that cannot hold a secret. */
+export function redactedJournal(events: readonly JournalEvent[]): { events: JournalEvent[]; lines: string[]; changed: number } {
   let changed = 0;
-  const out = events.map((e) => {
+  const out: JournalEvent[] = [];
+  const lines: string[] = [];
+  for (const e of events) {
+    const line = JSON.stringify(e);
+    if (!mayHoldSecret(line)) {
+      out.push(e);
+      lines.push(line);
+      continue;
+    }
     const r = redact(e);
-    if (JSON.stringify(r) !== JSON.stringify(e)) changed++;
-    return r;
-  });
-  return { events: out, changed };
+    const redacted = JSON.stringify(r);
+    if (redacted !== line) changed++;
+    out.push(r);
+    lines.push(redacted);
+  }
+  return { events: out, lines, changed };
 }
 
 /** The scenario file as it was run: only when it still matches the journaled sha256 and holds nothing to redact. */
@@ -123,14 +133,14 @@ export interface BundleOptions {
 /** Build the bundle from a run directory's journal and write it. */
 export async function writeBundle(runDir: string, opts: BundleOptions = {}): Promise<BundleResult> {
   const raw = readJournal(join(runDir, JOURNAL_FILE));
-  const { events, changed } = redactedJournal(raw);
+  const { events, lines, changed } = redactedJournal(raw);
   const start = events.find((e): e is RunStart => e.type === 'run.start');
   const report = buildReport(events);
   const runId = report.runId;
   const entries: Array<{ path: string; data: Buffer; what: string }> = [];
   const add = (path: string, data: string | Buffer, what: string) => entries.push({ path, data: Buffer.isBuffer(data) ? data : Buffer.from(data), what });
 
-  add(JOURNAL_FILE, events.map((e) => JSON.stringify(e)).join('\n') + (events.length ? '\n' : ''), 'the run journal (NDJSON), every event redacted');
+  add(JOURNAL_FILE, lines.join('\n') + (lines.length ? '\n' : ''), 'the run journal (NDJSON), every event redacted');
   for (const [format, name, what] of REPORT_FILES) add(name, renderers[format](report, { color: false }), what);
   add('scenario.json', `${JSON.stringify(start?.scenario ?? null, null, 2)}\n`, 'the scenario as run: normalized, with the resolved gate set, secrets redacted');
   add('provenance.json', `${JSON.stringify(report.provenance ?? null, null, 2)}\n`, 'provenance: tool and scenario versions, kube context, seed, times');
@@ -159,7 +169,7 @@ export async function writeBundle(runDir: string, opts: BundleOptions = {}): Pro
     [...entries.map((e) => ({ name: `${dir}/${e.path}`, data: e.data })), { name: `${dir}/${MANIFEST_FILE}`, data: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`) }, { name: `${dir}/${SUMS_FILE}`, data: Buffer.from(sums) }],
     Math.floor(Date.parse(p?.endedAt ?? '') / 1000) || 0,
   );
-  const gz = gzipSync(tar, { level: 9 });
+  const gz = gzipSync(tar);
   const path = resolve(opts.out ?? defaultBundlePath(runDir, runId));
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, gz);

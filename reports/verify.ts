@@ -12,7 +12,7 @@ import { InputError } from '../core/errors.ts';
 import type { JournalEvent } from '../core/events.ts';
 import { runVerdict } from '../core/gates.ts';
 import { BUNDLE_SCHEMA, MANIFEST_FILE, sha256, SUMS_FILE, type BundleManifest } from './bundle.ts';
-import { redact } from './redact.ts';
+import { mayHoldSecret, redact } from './redact.ts';
 import { tarUnpack, TarFormatError } from './tar.ts';
 import { JOURNAL_FILE } from './write.ts';
 
@@ -143,7 +143,7 @@ function checkJournal(journal: Buffer | undefined, reportJson: Buffer | undefine
       out.push({ file: JOURNAL_FILE, problem: 'inconsistent', detail: `line ${i + 1} is not a journal event (invalid JSON)` });
       return out;
     }
-    if (JSON.stringify(redact(e)) !== JSON.stringify(e)) out.push({ file: JOURNAL_FILE, problem: 'secret', detail: `line ${i + 1} (${e.type}) holds what looks like a secret` });
+    if (mayHoldSecret(lines[i]!) && JSON.stringify(redact(e)) !== JSON.stringify(e)) out.push({ file: JOURNAL_FILE, problem: 'secret', detail: `line ${i + 1} (${e.type}) holds what looks like a secret` });
     events.push(e);
   }
   const verdict = runVerdict(events).verdict;
