@@ -85,3 +85,14 @@ describe('budget gates', () => {
     expect(v.verdict).toBe('inconclusive');
   });
 });
+
+describe('what the budget counted', () => {
+  it('per step, load windows apart from probe samples, adding up to the totals', () => {
+    const b = errorBudget(journal(SLO, 2), SLO);
+    expect(b.counted).toEqual([
+      { step: 'load', from: 'window', requests: 6000, failures: 120 },
+      { step: 'probe', from: 'sample', requests: 60, failures: 60 },
+    ]);
+    expect(b.counted!.reduce((n, c) => n + c.failures, 0)).toBe(b.failures);
+  });
+});

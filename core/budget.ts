@@ -13,7 +13,7 @@
  *   budget, 1 = exactly the pace that uses the whole budget by the end of the window (14.4 over
  *   an hour is the classic "page now" alert); budget lasts window / burn rate at that pace.
  */
-import { aggregate, faultWindows, type FaultWindow, type Selection } from './analysis.ts';
+import { aggregate, faultWindows, isRequest, type FaultWindow, type Selection } from './analysis.ts';
 import type { JournalEvent } from './events.ts';
 import type { SloSpec } from './scenario.ts';
 
@@ -40,6 +40,8 @@ export interface ErrorBudget {
   burnRate?: number;
   /** windowSeconds / burnRate: how long the budget lasts at the run's pace; absent when nothing failed. */
   exhaustSeconds?: number;
+  /** Where the counted requests come from, per step: k6 load windows or probe request samples (whole-run selections only). */
+  counted?: Array<{ step: string; from: 'window' | 'sample'; requests: number; failures: number }>;
 }
 
 /** The SLO the run was started with (run.start's normalized scenario), if it declared one. */
@@ -78,7 +80,27 @@ export function errorBudget(events: readonly JournalEvent[], slo: SloSpec, sel: 
     burned: a.failures / budget,
     ...(burnRate !== undefined ? { burnRate } : {}),
     ...(burnRate ? { exhaustSeconds: windowSeconds / burnRate } : {}),
+    ...(!sel.phase || sel.phase === 'all' ? (sel.where ? {} : { counted: countedBy(events, step) }) : {}),
   };
+}
+
+/** The requests behind the figure, per step and kind of event (the same events `aggregate` counts). */
+function countedBy(events: readonly JournalEvent[], step: string | undefined): NonNullable<ErrorBudget['counted']> {
+  const rows = new Map<string, { step: string; from: 'window' | 'sample'; requests: number; failures: number }>();
+  for (const e of events) {
+    if (!isRequest(e) || (step && e.step !== step)) continue;
+    const key = `${e.step}\u0000${e.type}`;
+    let row = rows.get(key);
+    if (!row) rows.set(key, (row = { step: e.step, from: e.type, requests: 0, failures: 0 }));
+    if (e.type === 'window') {
+      row.requests += e.requests;
+      row.failures += e.failures;
+    } else {
+      row.requests++;
+      if (!e.ok) row.failures++;
+    }
+  }
+  return [...rows.values()];
 }
 
 export const BUDGET_DEFINITIONS = {

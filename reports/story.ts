@@ -51,6 +51,13 @@ export function budgetText(b: NonNullable<Report['budget']>): string {
   return `${fmtShare(b.burned)} of the ${fmtSpan(b.windowSeconds)} error budget`;
 }
 
+/** " (56 in step load's k6 windows, 9 of step probe's probe requests)": where the failures were counted. */
+function countedText(b: NonNullable<Report['budget']>): string {
+  const rows = (b.counted ?? []).filter((c) => c.failures > 0);
+  if (rows.length === 0) return '';
+  return ` (${rows.map((c) => `${fmtCount(c.failures)} in step ${c.step}'s ${c.from === 'window' ? 'load windows' : 'probe requests'}`).join(', ')})`;
+}
+
 export function impactRows(r: Report): ImpactRow[] {
   const t = r.totals;
   const rows: ImpactRow[] = [
@@ -62,7 +69,7 @@ export function impactRows(r: Report): ImpactRow[] {
     rows.push({
       what: 'error budget burned',
       value: budgetText(b),
-      how: `${fmtCount(b.failures)} failed request(s)${b.step ? ` of step ${b.step}` : ''} / budget ${fmtCount(b.budgetRequests)} requests (SLO ${slo}: (1 - availability) x rps x window)`,
+      how: `${fmtCount(b.failures)} failed request(s)${b.step ? ` of step ${b.step}` : ''}${countedText(b)} / budget ${fmtCount(b.budgetRequests)} requests (SLO ${slo}: (1 - availability) x rps x window)`,
     });
     if (b.burnRate !== undefined) {
       rows.push({

@@ -55,7 +55,7 @@ describe('html report with an SLO', () => {
   it('has the error budget tile and the impact table with its arithmetic', () => {
     const html = renderHtml(buildReport(syntheticJournal({ slo: { availability: 0.999, window: 30 * 86_400_000, rps: 120 } })), { color: false });
     expect(html).toContain('<div class="tile" title="0.0209% of the 30-day error budget"><div class="k">error budget burned</div><div class="v">0.0209%</div></div>');
-    expect(html).toContain('<tr><td>error budget burned</td><td class="n">0.0209% of the 30-day error budget</td><td>65 failed request(s) / budget 311,040 requests');
+    expect(html).toContain('<tr><td>error budget burned</td><td class="n">0.0209% of the 30-day error budget</td><td>65 failed request(s) (9 in step probe&#39;s probe requests, 56 in step load&#39;s load windows) / budget 311,040 requests');
     expect(html).toContain('<dt>budget burned</dt><dd>budget burned = failed requests / error budget.');
   });
 });

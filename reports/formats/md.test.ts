@@ -64,7 +64,7 @@ describe('markdown', () => {
     const out = renderMarkdown(buildReport(events), { color: false });
     expect(out).toContain('65 of 6,240 requests failed (1.04%); 0.0209% of the 30-day error budget burned; rolled back in 12.5 s.');
     // 65 / ((1 - 0.999) x 120 x 2,592,000) = 65 / 311,040
-    expect(out).toContain('| error budget burned | 0.0209% of the 30-day error budget | 65 failed request(s) / budget 311,040 requests (SLO 99.9% over 30 days at 120 req/s: (1 - availability) x rps x window) |');
+    expect(out).toContain('| error budget burned | 0.0209% of the 30-day error budget | 65 failed request(s) (9 in step probe\'s probe requests, 56 in step load\'s load windows) / budget 311,040 requests (SLO 99.9% over 30 days at 120 req/s: (1 - availability) x rps x window) |');
     expect(out).toContain('| burn rate during the run | 10.42x | error rate 1.04% / allowed 0.1%; at this pace the whole budget lasts 2.9 days |');
     expect(out).toContain('- **budget burned**: budget burned = failed requests / error budget.');
     expect(md).not.toContain('error budget');
