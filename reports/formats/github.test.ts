@@ -31,6 +31,11 @@ describe('github step summary', () => {
     expect(out.trimEnd().endsWith('</details>')).toBe(true);
   });
 
+  it('the compact head states the error budget burned when the scenario has an SLO', () => {
+    const out = renderGithub(buildReport(syntheticJournal({ slo: { availability: 0.999, window: 30 * 86_400_000, rps: 120 } })), { color: false });
+    expect(out.split('<details>')[0]).toContain('**Error budget:** 0.0209% of the 30-day error budget burned (65 failed of 311,040 allowed).');
+  });
+
   it('failed gates become annotations (workflow commands)', () => {
     const lines = githubAnnotations(buildReport(syntheticJournal()));
     expect(lines).toContainEqual(expect.stringMatching(/^::error (file=[^,]+,)?title=gate canary-errors failed::error_rate \{version=v2\}: [\d.]+%25, want ≤ 1%25 \(run /));

@@ -10,6 +10,7 @@ import type { Report } from '../model.ts';
 import { causeRows, GATE_LABEL, observed, verdictLabel, verdictSummary } from '../present.ts';
 import type { Renderer } from '../renderer.ts';
 import { mdCell, renderMarkdownDoc } from './md.ts';
+import { budgetText } from '../story.ts';
 
 /** GitHub rejects step summaries over 1 MiB; stay clear of it (other steps may append too). */
 export const GITHUB_SUMMARY_MAX_BYTES = 1024 * 1024 - 16 * 1024;
@@ -28,6 +29,7 @@ function compactHead(r: Report): string {
   }
   const causes = causeRows(r);
   if (causes.length) out.push(`**Failures by cause:** ${mdCell(causes[0]![2]!)}`, '');
+  if (r.budget) out.push(`**Error budget:** ${mdCell(budgetText(r.budget))} burned (${r.budget.failures} failed of ${Math.round(r.budget.budgetRequests).toLocaleString('en-US')} allowed).`, '');
   return out.join('\n') + '\n';
 }
 
