@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JournalEvent, NewEvent } from './events.ts';
-import { evaluateGate, evaluateGates, runVerdict, type GateSpec } from './gates.ts';
+import { describeThreshold, evaluateGate, evaluateGates, formatValue, runVerdict, type GateSpec } from './gates.ts';
 import { Histogram } from './histogram.ts';
 
 let seq = 0;
@@ -116,5 +116,17 @@ describe('gates', () => {
     expect(evaluateGate(out, gate({ phase: 'before', max: 0 }))).toMatchObject({ verdict: 'pass', samples: 10 });
     expect(evaluateGate(out, gate({ phase: 'during', max: 0.9 }))).toMatchObject({ observed: 5 / 6, samples: 6 });
     expect(evaluateGate(out, gate({ max: 1 })).samples).toBe(30);
+  });
+});
+
+describe('formatValue', () => {
+  it('keeps tiny ratios readable: a 0.002 % budget threshold is not "0%"', () => {
+    expect(formatValue(0.00002, 'ratio')).toBe('0.002%');
+    expect(formatValue(0.0000643, 'ratio')).toBe('0.00643%');
+    expect(describeThreshold({ metric: 'budget_burned', max: 0.00002 })).toBe('≤ 0.002%');
+    // From 0.01 % up, two decimals as before.
+    expect(formatValue(0.0125, 'ratio')).toBe('1.25%');
+    expect(formatValue(0, 'ratio')).toBe('0%');
+    expect(formatValue(14.4, 'x')).toBe('14.4x');
   });
 });
