@@ -43,6 +43,13 @@ describe('html report', () => {
     for (const secret of ['hunter2', 's3cr3t', 'abc.def.ghi', 'sk_live']) expect(html).not.toContain(secret);
   });
 
+  it('tells the story in the timeline and keeps every event in the event log', () => {
+    const story = html.slice(html.indexOf('id="timeline"'), html.indexOf('id="event-log"'));
+    expect(story).toContain('<td class="kind">measured</td><td>rollbackSeconds = 12.5 s (step release)</td>');
+    expect(story).not.toContain('change c1');
+    expect(html.slice(html.indexOf('id="event-log"'))).toMatch(/<summary>Event log \(\d+ events\)<\/summary>.*change c1 reverted: cordon nodes in zone b/s);
+  });
+
   it('says nothing was measured for an empty journal, with "no data" charts', () => {
     const empty = renderHtml(buildReport([]), { color: false });
     expect(empty).toContain('<div class="verdict">INCONCLUSIVE: nothing measured</div>');

@@ -8,7 +8,7 @@ import type { Report, Stats } from '../model.ts';
 import { causeRows, DASH, fmtCount, fmtDuration, fmtWall, fmtOffset, figureValue, GATE_LABEL, observed, PHASE_LABEL, provenanceLines, STATS_HEADER, statsCells, timelineText, stepLabel, stepStats, trafficScope, verdictLabel, verdictSummary } from '../present.ts';
 import type { Renderer } from '../renderer.ts';
 import { escapeXml as esc } from '../svg.ts';
-import { budgetText, fmtShare, impactRows, summaryLine } from '../story.ts';
+import { budgetText, fmtShare, impactRows, storyOf, summaryLine } from '../story.ts';
 
 const CSS = `
 :root{--fg:#0f172a;--muted:#64748b;--line:#e2e8f0;--bg:#f8fafc;--card:#fff;--pass:#15803d;--fail:#b91c1c;--warn:#b45309}
@@ -49,6 +49,7 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0;back
 dt{color:var(--muted)}dd{margin:0;word-break:break-word}
 pre{background:#0f172a;color:#e2e8f0;padding:10px;border-radius:6px;overflow:auto;font-size:12px}
 footer{margin-top:36px;color:var(--muted);font-size:12px}
+details#event-log{margin-top:12px}details#event-log summary{cursor:pointer;color:var(--muted)}
 @media print{body{background:#fff}.chart{break-inside:avoid}}
 `;
 
@@ -121,9 +122,15 @@ export const renderHtml: Renderer = (r) => {
   }
 
   h.push(`<h2>Timeline</h2>`);
+  const story = storyOf(r);
+  if (story.length) {
+    const sev = (k: string) => (k === 'problem' ? 'error' : k === 'fault' ? 'warn' : 'info');
+    const rows = story.map((e) => `<tr class="${sev(e.kind)}"><td${e.wall ? ` title="${esc(e.wall)}"` : ''}>${fmtOffset(e.offsetSeconds)}</td><td class="kind">${esc(e.kind)}</td><td>${esc(e.text)}</td></tr>`);
+    h.push(`<p class="sel">Releases, faults, decisions and recoveries in order; every change and step is in the event log below.</p><table class="tl" id="timeline"><tr><th>time</th><th>what</th><th>event</th></tr>${rows.join('')}</table>`);
+  }
   if (r.timeline.length) {
     const rows = r.timeline.map((e) => `<tr class="${e.severity}"><td title="${esc(e.wall)}">${fmtOffset(e.offsetSeconds)}</td><td class="kind">${esc(e.kind)}</td><td>${esc(timelineText(e))}</td></tr>`);
-    h.push(`<table class="tl"><tr><th>time</th><th>kind</th><th>event</th></tr>${rows.join('')}</table>`);
+    h.push(`<details id="event-log"><summary>Event log (${fmtCount(r.timeline.length)} events)</summary><table class="tl"><tr><th>time</th><th>kind</th><th>event</th></tr>${rows.join('')}</table></details>`);
   } else h.push(`<p>The journal holds no events.</p>`);
 
   if (r.scenario?.steps.length) {
