@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { budgetRequests, errorBudget, journaledSlo } from './budget.ts';
+import { budgetRequests, errorBudget, journaledSlo, sloText } from './budget.ts';
 import type { JournalEvent, NewEvent } from './events.ts';
 import { evaluateGates, type GateSpec } from './gates.ts';
 import { Histogram } from './histogram.ts';
@@ -26,6 +26,11 @@ function journal(slo: SloSpec | undefined, failPerSecond: number): JournalEvent[
 }
 
 describe('error budget arithmetic', () => {
+  it('says the SLO and its budget in words (validate prints it)', () => {
+    expect(sloText(SLO)).toBe('SLO 99.9% over 30 days at 120 req/s: error budget 311,040 requests');
+    expect(sloText({ availability: 0.995, window: 3_600_000 * 12, rps: 5 })).toBe('SLO 99.5% over 12 h at 5 req/s: error budget 1,080 requests');
+  });
+
   it('budget = (1 - availability) x rps x window seconds', () => {
     expect(budgetRequests(SLO)).toBeCloseTo(311_040, 6);
     expect(budgetRequests({ availability: 0.99, window: DAY, rps: 10 })).toBeCloseTo(8640, 6);

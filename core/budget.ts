@@ -109,3 +109,10 @@ export const BUDGET_DEFINITIONS = {
     'budget burned = failed requests / error budget. Failed requests are counted as error_rate counts them (load windows and request samples; egress-probe check rows never count), from every request step or only slo.step; each failed request of the run counts once, whatever rate the run sent',
   burnRate: 'burn rate = the run\'s error rate / (1 - availability): 1 spends exactly the whole budget by the end of the window; at burn rate b the budget lasts window / b',
 } as const;
+
+/** The SLO and its budget in words: `SLO 99.9% over 30 days at 120 req/s: error budget 311,040 requests`. */
+export function sloText(slo: SloSpec): string {
+  const days = slo.window / 86_400_000;
+  const window = Number.isInteger(days) ? `${days} day${days === 1 ? '' : 's'}` : `${Number((slo.window / 3_600_000).toFixed(2))} h`;
+  return `SLO ${Number((slo.availability * 100).toPrecision(10))}% over ${window} at ${slo.rps} req/s: error budget ${Math.round(budgetRequests(slo)).toLocaleString('en-US')} requests`;
+}

@@ -59,7 +59,8 @@ export const validate = defineCommand<ScenarioArgs>({
       }
       throw e;
     }
-    emit(o, validateDoc(a.scenario, s), () => `${a.scenario}: valid (${s.steps.length} step(s), ${s.gates.length} gate(s))`);
+    const { sloText } = await import('../../core/budget.ts');
+    emit(o, validateDoc(a.scenario, s), () => `${a.scenario}: valid (${s.steps.length} step(s), ${s.gates.length} gate(s)${s.slo ? `; ${sloText(s.slo)}` : ''})`);
     return ExitCode.Pass;
   },
 });
