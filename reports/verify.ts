@@ -91,7 +91,7 @@ export function verifyBundle(file: string): VerifyResult {
     }
     const actual = sha256(data);
     if (actual !== f.sha256 || data.length !== f.bytes) {
-      problems.push({ file: f.path, problem: 'modified', detail: `sha256 ${actual} (${data.length} bytes) in the archive, ${f.sha256} (${f.bytes} bytes) in the manifest${firstDifference(data, f)}` });
+      problems.push({ file: f.path, problem: 'modified', detail: `sha256 ${actual} (${data.length} bytes) in the archive, ${f.sha256} (${f.bytes} bytes) in the manifest${sizeChange(data, f)}` });
     }
   }
   for (const name of byName.keys()) if (!listed.has(name)) problems.push({ file: name, problem: 'unexpected', detail: `in the archive (${byName.get(name)!.length} bytes) but not in the manifest` });
@@ -114,7 +114,7 @@ export function verifyBundle(file: string): VerifyResult {
 }
 
 /** What changed, as far as hashes can tell: the size difference (the manifest keeps no content). */
-function firstDifference(data: Buffer, f: { bytes: number }): string {
+function sizeChange(data: Buffer, f: { bytes: number }): string {
   const d = data.length - f.bytes;
   return d === 0 ? ': same size, different content' : `: ${Math.abs(d)} byte(s) ${d > 0 ? 'added' : 'removed'}`;
 }
