@@ -45,8 +45,6 @@ describe('report --bundle and verify', () => {
     const r = cli('verify', doc.path);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/: intact — \d+ files match their SHA-256 checksums \(run run-a, checkout canary under zone loss, verdict fail;/);
-    const j = cli('verify', doc.path, '-o', 'json');
-    expect(validateSchema(JSON.parse(j.stdout), schema('verify'))).toEqual([]);
   });
 
   it('verify: a changed byte is exit 1 naming the file and what differs', () => {
@@ -74,14 +72,12 @@ describe('report --bundle and verify', () => {
 });
 
 describe('report --compare', () => {
-  it('text: the headline, gates, figures with deltas, traffic by phase; exit 1 when B regressed', () => {
+  it('text: the headline, gates, figures with deltas, traffic by phase; exit 1 when B regressed (0 otherwise: reports/compare.test.ts)', () => {
     const r = cli('report', '--compare', a, b);
     expect(r.status, r.stderr).toBe(1);
     expect(r.stdout.split('\n')[0]).toMatch(/^checkout canary under zone loss: A run-a \(\w+\) vs B run-b \(fail\); 1 gate\(s\) regressed: errors-during-fault; worse: error rate, requests failed, budget burned, burn rate, rollbackSeconds/);
     expect(r.stdout).toMatch(/rollbackSeconds\s+12\.5 s\s+20 s\s+\+7\.5 s \(\+60%\)\s+WORSE/);
     expect(r.stdout).toMatch(/Traffic by phase\n\s+phase\s+A requests/);
-    // The other way round nothing regressed: exit 0.
-    expect(cli('report', '--compare', b, a).status).toBe(0);
   });
 
   it('-o json validates against cli/schema/compare.schema.json; md renders tables', () => {
@@ -92,13 +88,12 @@ describe('report --compare', () => {
     expect(cli('report', '--compare', a, b, '--format', 'md').stdout).toContain('| rollbackSeconds | 12.5 s | 20 s | +7.5 s (+60%) | WORSE |');
   });
 
-  it('refuses two different scenarios (exit 2), and --compare with one run directory', () => {
+  it('refuses two different scenarios (exit 2), and two run directories without --compare', () => {
     const other = syntheticJournal({ seconds: 10, variant: { runId: 'run-o', failScale: 1 } });
     (other[0] as { scenario: { name: string } }).scenario.name = 'another';
     const r = cli('report', '--compare', a, runDir('o', other));
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/different scenarios \(A: checkout canary under zone loss, run run-a; B: another, run run-o\)/);
-    expect(cli('report', '--compare', a).status).toBe(2);
     expect(cli('report', a, b).stderr).toMatch(/report takes one run directory.*\nhint: to compare two runs: gauntlet report --compare/);
   });
 });
