@@ -22,14 +22,45 @@ import { registerStep, type StepContext } from '../../core/steps.ts';
 import { formatPct, sprtBounds, StepAnalysis, type AnalysisConfig, type Decision, type PodHealth } from '../analysis.ts';
 import { routerFor, type CanaryTarget, type Placement, type PodTemplate } from '../router.ts';
 import '../routers/replicas.ts';
+import { createVersionServices } from '../routers/services.ts';
+import { weights } from '../routers/httproute.ts';
 import { Attribution } from '../traffic.ts';
 import { readManifests } from './deploy.ts';
 import { describeChange, mergeDiff, newTemplate } from '../template.ts';
 
+const gatewayName = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'expected a Kubernetes object name');
+const routerParams = z
+  .preprocess(
+    (v) => (typeof v === 'string' ? { kind: v } : v),
+    z.discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('replicas') }),
+      z.strictObject({
+        kind: z.literal('httproute'),
+        /** An existing HTTPRoute in the target namespace (its backendRefs to the Service get the weights). */
+        route: gatewayName.optional(),
+        /** Or the Gateway a route Gauntlet creates attaches to. */
+        parentRef: z.strictObject({ name: gatewayName, namespace: gatewayName.optional(), sectionName: gatewayName.optional() }).optional(),
+        /** The created route's path prefix (default /<namespace>/<service>). */
+        path: z.string().startsWith('/', 'expected a path starting with /').optional(),
+        hostnames: z.array(z.string().min(1)).optional(),
+      }),
+    ], { error: (i) => (i.code === 'invalid_union' ? 'expected router kind replicas or httproute' : undefined) }),
+  )
+  .superRefine((r, c) => {
+    if (r.kind !== 'httproute') return;
+    if (!r.route && !r.parentRef) c.addIssue({ code: 'custom', path: [], message: 'httproute: give route: <an existing HTTPRoute> or parentRef: {name, namespace} (the Gateway a new route attaches to)' });
+    if (r.route && r.parentRef) c.addIssue({ code: 'custom', path: ['parentRef'], message: 'httproute: give route or parentRef, not both' });
+    if (r.route && (r.path || r.hostnames)) c.addIssue({ code: 'custom', path: [r.path ? 'path' : 'hostnames'], message: 'httproute: path and hostnames are for a route Gauntlet creates (parentRef), not an existing one' });
+  })
+  .default({ kind: 'replicas' });
+
 const params = z
   .strictObject({
-    /** How traffic is split: `replicas` (replica ratio behind the stable Service). */
-    router: z.enum(['replicas']).default('replicas'),
+    /**
+     * How traffic is split: `replicas` (replica ratio behind the stable Service) or `httproute`
+     * (Gateway API weights: an existing route, or one Gauntlet creates on a Gateway).
+     */
+    router: routerParams,
     /** The Service in front of target.workload (default: the workload's name). */
     service: z.string().min(1).optional(),
     /** The new version as a pod-template change to one container (default: the first). */
@@ -178,8 +209,8 @@ async function run(ctx: StepContext<Params>): Promise<void> {
   if (missing.length || !Object.keys(selector).length) {
     throw new Error(`the new pod template does not carry Service/${serviceName}'s selector (${Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',') || 'none'}): the Service would not send it traffic`);
   }
-  const router = routerFor(p.router)!;
-  const target: CanaryTarget = { namespace, stable: w.name, service: serviceName, template, runId: ctx.runId };
+  const router = routerFor(p.router.kind)!;
+  const target: CanaryTarget = { namespace, stable: w.name, service: serviceName, template, runId: ctx.runId, router: p.router, readyTimeoutMs: p.readyTimeout };
   const config = analysisConfig(p);
   const steps = analysisSteps(p);
   const mark = (label: string, data?: Record<string, unknown>) => ctx.journal.append({ type: 'mark', step: id, label, ...(data ? { data } : {}) });
@@ -231,7 +262,12 @@ async function run(ctx: StepContext<Params>): Promise<void> {
     if (failed.length) throw new Error(`rollback incomplete: ${failed.join('; ')}`);
   };
 
+  const prepared: string[] = [];
   try {
+    // Routing set-up that keeps every request on stable (the load reaches stable through it).
+    const onChange = (c: string) => (mine.push(c), prepared.push(c));
+    if (router.needsVersionServices) target.versionServices = await createVersionServices(ctx, kube, target, onChange);
+    if (router.prepare) await router.prepare(ctx, kube, target, onChange);
     // A baseline first: which versions stable serves (unless given), from traffic before the canary.
     if (!p.versions?.stable) {
       const until = Math.min(ctx.deadline, ctx.clock.now() + config.noTrafficSeconds * 1000);
@@ -283,6 +319,7 @@ async function run(ctx: StepContext<Params>): Promise<void> {
     // Promotion: roll stable to the new template, wait until available, remove the canary.
     mark('canary promoting: stable rolls to the new version');
     ctx.progress(`canary: promoting Deployment/${w.name}`);
+    if (router.beforePromotion) await router.beforePromotion(ctx, kube, target);
     const before = (await kube.get<Deployment>(stableRef))!;
     const forward = mergeDiff(before.spec.template, template);
     await ctx.changes.apply(
@@ -310,7 +347,7 @@ async function run(ctx: StepContext<Params>): Promise<void> {
       await sleep(500);
     }
     await kube.patch({ ...stableRef, metadata: { name: w.name, namespace, annotations: { [PROMOTED_ANNOTATION]: target.runId } } } as never);
-    for (const c of started.changes.reverse()) await ctx.changes.revertOne(c);
+    for (const c of [...prepared, ...started.changes].reverse()) await ctx.changes.revertOne(c);
     const done = ctx.clock.now();
     if (traffic.t0 !== undefined) {
       figure('promotionSeconds', (done - traffic.t0) / 1000, 's');
@@ -335,18 +372,34 @@ export function planLines(step: StepOf<Params>, scenario: Scenario): string[] {
   const p = step.params;
   const c = analysisConfig(p);
   const steps = analysisSteps(p);
-  const r = routerFor(p.router)!;
+  const r = routerFor(p.router.kind)!;
   const wl = scenario.target.workload ? `${scenario.target.workload.kind}/${scenario.target.workload.name}` : 'target.workload';
   const b = sprtBounds(c.test);
   const perStep = c.readyTimeoutSeconds + c.maxStepSeconds;
+  const svc = p.service ?? scenario.target.workload?.name ?? '?';
+  const rt = p.router;
+  const routing =
+    rt.kind === 'httproute'
+      ? [
+          `canary of ${wl} (router httproute): a new Deployment with ${describeChange(p)}, and Services ${svc}-stable (stable's pods only: Service/${svc}'s selector + pod-template-hash) and ${svc}-canary (canary pods only); stable untouched until promotion`,
+          rt.route
+            ? `HTTPRoute/${rt.route} (existing; its spec journaled and put back exactly): every backendRef to Service/${svc} split into ${svc}-stable / ${svc}-canary`
+            : `HTTPRoute/${svc}-gauntlet created on Gateway ${rt.parentRef!.namespace ? `${rt.parentRef!.namespace}/` : ''}${rt.parentRef!.name}, path ${rt.path ?? `/${scenario.target.namespace ?? '<namespace>'}/${svc}`}${rt.hostnames?.length ? `, hostnames ${rt.hostnames.join(', ')}` : ''} (marked with the run id, removed at the end): ${svc}-stable / ${svc}-canary`,
+          `steps: ${steps.map((s) => `${s} %`).join(' → ')} → promote. Weights (per mille of the Service's share) exact, independent of replicas: ${steps.map((w) => { const ws = weights(w); return `${w} % → stable ${ws.stable} / canary ${ws.canary}`; }).join(', ')}`,
+          `canary replicas max(1, ceil(S × w / 100)) (capacity follows the weight), with S=3: ${steps.map((w) => `${w} % → ${r.planWeight(w, 3).canaryReplicas}`).join(', ')}`,
+        ]
+      : [
+          `canary of ${wl} behind Service/${svc} (router replicas): a new Deployment with ${describeChange(p)}, carrying the Service's selector labels; stable untouched until promotion`,
+          `steps: ${steps.map((s) => `${s} %`).join(' → ')} → promote. Replicas C = max(1, round(S × w / (100 − w))) on top of the S stable replicas (read at run time), traffic C / (S + C):`,
+          ...[3, 10].map((s) => `  with S=${s}: ${steps.map((w) => { const pl = r.planWeight(w, s); return `${w} % → ${pl.canaryReplicas} canary (${pl.effective} %)`; }).join(', ')}`),
+        ];
+  const out = rt.kind === 'httproute' ? 'canary weight 0 in the route at once, then its pods killed with grace 0 and deleted, the route put back' : 'replicas 0, pods killed with grace 0';
   return [
-    `canary of ${wl} behind Service/${p.service ?? scenario.target.workload?.name ?? '?'} (router ${p.router}): a new Deployment with ${describeChange(p)}, carrying the Service's selector labels; stable untouched until promotion`,
-    `steps: ${steps.map((s) => `${s} %`).join(' → ')} → promote. Replicas C = max(1, round(S × w / (100 − w))) on top of the S stable replicas (read at run time), traffic C / (S + C):`,
-    ...[3, 10].map((s) => `  with S=${s}: ${steps.map((w) => { const pl = r.planWeight(w, s); return `${w} % → ${pl.canaryReplicas} canary (${pl.effective} %)`; }).join(', ')}`),
+    ...routing,
     `judged every ${TICK_MS} ms on the run's traffic per version: error rate ≤ min(${formatPct(c.thresholds.maxErrorRate)}, stable + ${Number((c.thresholds.maxErrorRateIncrease * 100).toFixed(2))} points); p99 ≤ min(${c.thresholds.maxP99Ms} ms, max(${c.thresholds.maxP99Ratio} × stable, stable + ${c.thresholds.p99SlackMs} ms))`,
     `test: SPRT per step (alpha ${c.test.alpha}, beta ${c.test.beta}, H1 = ${c.test.effect} × limit): rollback at llr ≥ ${b.upper.toFixed(2)} (at least ${Math.ceil(b.upper / Math.log(c.test.effect))} canary failures), healthy at llr ≤ ${b.lower.toFixed(2)} and ≥ ${c.test.minRequests} requests and ${c.minStepSeconds} s`,
     `failures also: pod restarts > ${c.maxRestarts}, a pod not Ready after ${c.readyTimeoutSeconds} s, no canary request for ${c.noTrafficSeconds} s; a step undecided after ${c.maxStepSeconds} s takes the more likely answer`,
-    `worst case to a rollback decision: ${perStep} s per step (ready deadline + max step), ${perStep * steps.length} s over ${steps.length} step(s); on the decision the canary leaves rotation at once (replicas 0, pods killed with grace 0) and is deleted`,
+    `worst case to a rollback decision: ${perStep} s per step (ready deadline + max step), ${perStep * steps.length} s over ${steps.length} step(s); on the decision the canary leaves rotation at once (${out}) and is deleted`,
     `promotion: roll ${wl} to the new template, wait up to ${formatDuration(p.promotionTimeout)} until available, remove the canary; ${p.afterPromotion === 'keep' ? 'the promotion is kept' : 'stable is put back at the end'}`,
     'figures: detectionSeconds, rollbackSeconds, canaryGoneSeconds, errorsServed per version, promotionSeconds (definitions in docs/canary.md)',
   ];
