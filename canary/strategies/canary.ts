@@ -92,6 +92,17 @@ const params = z
         effect: z.number().gt(1).max(20).default(3),
       })
       .prefault({}),
+    /** Mann-Whitney U on latency, canary vs stable × ratio + slack (false: off). docs/canary.md. */
+    rank: z
+      .union([
+        z.literal(false),
+        z.strictObject({
+          ratio: z.number().min(1).default(1.2),
+          slack: duration.default(5),
+          alpha: z.number().gt(0).lt(0.5).default(0.001),
+        }),
+      ])
+      .prefault({}),
     noTraffic: duration.default(30_000),
     readyTimeout: duration.default(60_000),
     maxRestarts: z.number().int().min(0).default(0),
@@ -133,6 +144,7 @@ export function analysisConfig(p: Params): AnalysisConfig {
     maxRestarts: p.maxRestarts,
     minStepSeconds: p.minStep / 1000,
     maxStepSeconds: p.maxStep / 1000,
+    ...(p.rank ? { rank: { ratio: p.rank.ratio, slackMs: p.rank.slack, alpha: p.rank.alpha, looks: Math.ceil(p.maxStep / 1000), minCanary: p.test.minRequests, minStable: 100 } } : {}),
   };
 }
 
@@ -182,6 +194,7 @@ export function decisionData(d: Decision): Record<string, unknown> {
     latencyLimitMs: r(d.latency.limitMs),
     latencyLlr: r(d.latency.llr, 3),
     pValue: r(Math.min(d.errors.pValue, d.latency.pValue), 3),
+    ...(d.rank ? { rankZ: r(d.rank.z, 3), rankEffect: r(d.rank.effect, 3), rankCriticalZ: r(d.rank.criticalZ, 3) } : {}),
   };
 }
 
