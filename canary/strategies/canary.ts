@@ -22,9 +22,10 @@ import { registerStep, type StepContext } from '../../core/steps.ts';
 import { formatPct, sprtBounds, StepAnalysis, type AnalysisConfig, type Decision, type PodHealth } from '../analysis.ts';
 import { routerFor, type CanaryTarget, type Placement, type PodTemplate } from '../router.ts';
 import '../routers/replicas.ts';
-import { createVersionServices } from '../routers/services.ts';
+import { createVersionServices, readyEndpoints, serviceUrl } from '../routers/services.ts';
+import { VersionProbes } from '../probes.ts';
 import { weights } from '../routers/httproute.ts';
-import { Attribution } from '../traffic.ts';
+import { Attribution, attributionMode, type AttributionMode } from '../traffic.ts';
 import { readManifests } from './deploy.ts';
 import { describeChange, mergeDiff, newTemplate } from '../template.ts';
 
@@ -103,6 +104,14 @@ const params = z
         }),
       ])
       .prefault({}),
+    /**
+     * Which version served a request: `header` (the version the service reports), `services`
+     * (Gauntlet's probes to per-version Services it creates), or `auto` (header when responses
+     * carry one, else services).
+     */
+    attribution: z.enum(['auto', 'header', 'services']).default('auto'),
+    /** The per-version probes (attribution by services): req/s to each version, timeout. */
+    probes: z.strictObject({ rate: z.number().positive().max(200).default(20), timeout: duration.default(2000) }).prefault({}),
     noTraffic: duration.default(30_000),
     readyTimeout: duration.default(60_000),
     maxRestarts: z.number().int().min(0).default(0),
@@ -230,8 +239,10 @@ async function run(ctx: StepContext<Params>): Promise<void> {
   const figure = (name: keyof typeof FIGURE_DEFINITIONS, value: number, unit: string, labels?: Record<string, string>) =>
     ctx.journal.append({ type: 'figure', step: id, name, value: Math.round(value * 1000) / 1000, unit, definition: FIGURE_DEFINITIONS[name], ...(labels ? { labels } : {}) });
 
-  const traffic = new Attribution(p.versions);
+  let traffic = new Attribution(p.versions);
   const unsubscribe = ctx.journal.subscribe((e: JournalEvent) => traffic.observe(e));
+  let mode: AttributionMode = 'response-header';
+  let probes: VersionProbes | undefined;
   const mine: string[] = [];
   let placement: Placement | undefined;
   const rollback = async (why: Decision | string, asked: number | undefined): Promise<void> => {
@@ -239,6 +250,8 @@ async function run(ctx: StepContext<Params>): Promise<void> {
     const reason = typeof why === 'string' ? why : why.reason;
     mark(`canary rollback decided${asked !== undefined ? ` at step ${asked} %` : ''}: ${reason}`, { ...(typeof why === 'string' ? { decision: 'rollback' } : decisionData(why)), ...(placement ? { weight: placement.effective } : {}) });
     ctx.progress(`canary: rollback: ${reason}`);
+    // Gauntlet's own per-version probes stop at the decision: from here nothing is judged.
+    await probes?.stop();
     const failed: string[] = [];
     for (const c of [...mine].reverse()) {
       const f = await ctx.changes.revertOne(c);
@@ -248,8 +261,9 @@ async function run(ctx: StepContext<Params>): Promise<void> {
     mark('canary removed', { weights: { stable: 100, canary: 0 } });
     // tr needs the traffic after the removal: wait (bounded) until stable-only traffic is seen.
     const until = Math.min(tz + 30_000, Math.max(ctx.deadline, tz + SETTLE_MS) + 5000);
-    // (Not when the run is stopping: the load stops with it, there is nothing left to watch.)
-    while (ctx.clock.now() < until && !ctx.signal.aborted) {
+    // (Not when the run is stopping: the load stops with it, there is nothing left to watch; nor
+    // when the probes were the attribution: the load cannot tell versions apart.)
+    while (ctx.clock.now() < until && !ctx.signal.aborted && mode === 'response-header') {
       const last = traffic.lastStableEnd() ?? -Infinity;
       if (last - Math.max(td, traffic.lastCanaryEnd ?? -Infinity) >= SETTLE_MS) break;
       await sleep(TICK_MS);
@@ -257,7 +271,8 @@ async function run(ctx: StepContext<Params>): Promise<void> {
     figure('promoted', 0, '');
     if (traffic.t0 !== undefined) {
       // No response can come from a canary pod that no longer exists: tr is at the latest tz.
-      const tr = Math.max(td, Math.min(traffic.lastCanaryEnd ?? td, tz));
+      // With per-version Services the load's responses carry no version: tr is tz (an upper bound).
+      const tr = mode === 'per-version-services' ? tz : Math.max(td, Math.min(traffic.lastCanaryEnd ?? td, tz));
       figure('detectionSeconds', (td - traffic.t0) / 1000, 's');
       figure('rollbackSeconds', (tr - traffic.t0) / 1000, 's');
       figure('canaryGoneSeconds', (tz - traffic.t0) / 1000, 's');
@@ -276,20 +291,37 @@ async function run(ctx: StepContext<Params>): Promise<void> {
   };
 
   const prepared: string[] = [];
+  const probeUrls: { canary?: string } = {};
   try {
     // Routing set-up that keeps every request on stable (the load reaches stable through it).
     const onChange = (c: string) => (mine.push(c), prepared.push(c));
     if (router.needsVersionServices) target.versionServices = await createVersionServices(ctx, kube, target, onChange);
     if (router.prepare) await router.prepare(ctx, kube, target, onChange);
-    // A baseline first: which versions stable serves (unless given), from traffic before the canary.
-    if (!p.versions?.stable) {
+    if (router.prepare) traffic.resetUnversioned();
+    // A baseline first: which versions stable serves (unless given), from traffic before the canary;
+    // or, when its responses carry no version, attribution by Gauntlet's per-version probes.
+    if (!p.versions?.stable && p.attribution !== 'services') {
       const until = Math.min(ctx.deadline, ctx.clock.now() + config.noTrafficSeconds * 1000);
-      while (!traffic.stable.size && ctx.clock.now() < until && !ctx.signal.aborted) await sleep(TICK_MS, ctx.signal);
+      while (!attributionMode(p.attribution, traffic, ctx.clock.now()) && ctx.clock.now() < until && !ctx.signal.aborted) await sleep(TICK_MS, ctx.signal);
       if (ctx.signal.aborted) return;
-      if (!traffic.stable.size) throw new Error(`no traffic with a version reaches stable within ${formatDuration(p.noTraffic)}: start the load before the canary (and check the service reports its version)`);
+      const found = attributionMode(p.attribution, traffic, ctx.clock.now());
+      if (!found || (found === 'response-header' && !traffic.stable.size)) throw new Error(`no traffic with a version reaches stable within ${formatDuration(p.noTraffic)}: start the load before the canary (and check the service reports its version${traffic.unversioned.requests ? `: ${traffic.unversioned.requests} responses came back without one; attribution: services probes each version directly` : ''})`);
+      mode = found;
+    } else if (p.attribution === 'services') mode = 'per-version-services';
+    if (mode === 'per-version-services') {
+      target.versionServices ??= await createVersionServices(ctx, kube, target, onChange);
+      const vs = target.versionServices;
+      traffic = new Attribution({ stable: 'stable', canary: 'canary' }, { onlyStep: id });
+      traffic.lock();
+      probes = new VersionProbes(ctx, { rate: p.probes.rate, timeoutMs: p.probes.timeout });
+      const path = new URL(ctx.scenario.target.url ?? 'http://x/').pathname;
+      probes.start('stable', await serviceUrl(kube, namespace, vs.stable, vs.port, path));
+      probeUrls.canary = await serviceUrl(kube, namespace, vs.canary, vs.port, path);
+      mark(`canary attribution: by per-version Services (the responses carry no version): Gauntlet probes Service/${vs.stable} and Service/${vs.canary} directly at ${p.probes.rate} req/s each and judges those; the run's load measures the service as a whole`, { mode, stable: vs.stable, canary: vs.canary, rate: p.probes.rate });
+    } else {
+      traffic.lock();
+      mark(`canary attribution: by the version the service reports (stable ${[...traffic.stable].join(', ')}${traffic.canary ? `, canary ${traffic.canary}` : ', canary = the first other version'})`, { mode: 'response-header', stable: [...traffic.stable], ...(traffic.canary ? { canary: traffic.canary } : {}) });
     }
-    traffic.lock();
-    mark(`canary attribution: by the version the service reports (stable ${[...traffic.stable].join(', ')}${traffic.canary ? `, canary ${traffic.canary}` : ', canary = the first other version'})`, { mode: 'response-header', stable: [...traffic.stable], ...(traffic.canary ? { canary: traffic.canary } : {}) });
     ctx.progress(`canary: stable serves ${[...traffic.stable].join(', ')}; creating the canary (${describeChange(p)})`);
     const started = await router.start(ctx, kube, target, steps[0] ?? 100);
     mine.push(...started.changes);
@@ -311,7 +343,10 @@ async function run(ctx: StepContext<Params>): Promise<void> {
           else analysis.add(sec, undefined, s.second);
         }
         const now = ctx.clock.now();
-        const d = analysis.judge((now - stepStart) / 1000, health(await router.pods(kube, target)));
+        const pods = await router.pods(kube, target);
+        // The canary's probes start once it can answer (a Service without endpoints refuses).
+        if (probes && !probes.has('canary') && pods.some((x) => x.ready) && (await readyEndpoints(kube, namespace, target.versionServices!.canary))) probes.start('canary', probeUrls.canary!);
+        const d = analysis.judge((now - stepStart) / 1000, health(pods));
         if (d.kind !== 'rollback' && (!last || last.kind !== d.kind || last.check !== d.check || d.elapsed - last.elapsed >= 10)) {
           mark(`canary ${d.kind}: ${d.reason}`, { step: asked, ...decisionData(d) });
           last = d;
@@ -330,6 +365,7 @@ async function run(ctx: StepContext<Params>): Promise<void> {
     }
 
     // Promotion: roll stable to the new template, wait until available, remove the canary.
+    await probes?.stop();
     mark('canary promoting: stable rolls to the new version');
     ctx.progress(`canary: promoting Deployment/${w.name}`);
     if (router.beforePromotion) await router.beforePromotion(ctx, kube, target);
@@ -377,6 +413,7 @@ async function run(ctx: StepContext<Params>): Promise<void> {
     }
     throw e;
   } finally {
+    await probes?.stop();
     unsubscribe();
   }
 }

@@ -228,6 +228,24 @@ describe.skipIf(!addonUp)('canary, weighted mode (HTTPRoute on Traefik)', () => 
     await noCanaryLeft(ns);
   }, 90_000);
 
+  it('a service that reports no version: attribution by per-version Services probed directly, a bad canary rolled back on their evidence', async () => {
+    const ns = 'weighted-noversion';
+    const url = await stable(ns, false);
+    const started = Date.now();
+    // The load reads a header the demo does not send: its responses carry no version.
+    const file = scenario(ns, url, `env: {VERSION: v2, ERROR_RATE: "0.2"}\nsteps: [10, 50]\nprobes: {rate: 25}\nrouter: {kind: httproute, parentRef: {name: ${GATEWAY.name}, namespace: ${GATEWAY.namespace}}}`, { duration: 35, versionHeader: 'X-Not-There' });
+    const r = await gauntlet(['run', file, '--report-dir', mkdtempSync(join(tmpdir(), 'wn-')), '-o', 'json']);
+    expect(r.code, r.stderr.slice(-3000)).toBe(1);
+    const rep = report(r.stdout);
+    expect(rep.marks.some((m) => /^canary attribution: by per-version Services \(the responses carry no version\): Gauntlet probes Service\/demo-stable and Service\/demo-canary directly at 25 req\/s each/.test(m.label))).toBe(true);
+    expect(rep.timeline).toContain('canary attribution: by per-version Services');
+    expect(readFileSync(join(rep.runDir, 'report.md'), 'utf8')).toContain('canary attribution: by per-version Services');
+    expect(rep.marks.find((m) => m.label.startsWith('canary rollback decided'))?.label).toMatch(/^canary rollback decided at step 10 %: canary error rate [\d.]+ % vs stable 0 % \(limit 1 %\), \d+ requests, p < 0\.001$/);
+    expect(fig(rep, 'errorsServed', { version: 'canary', role: 'canary' })).toBeGreaterThan(0);
+    console.log(`weighted no-version: detectionSeconds=${fig(rep, 'detectionSeconds')} rollbackSeconds=${fig(rep, 'rollbackSeconds')} (tr = tz with per-version Services); wall ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    await noCanaryLeft(ns);
+  }, 90_000);
+
   it('SIGKILL mid-canary, then recover: the HTTPRoute as before the run, no canary objects', async () => {
     const ns = 'weighted-sigkill';
     const url = await stable(ns, true);
