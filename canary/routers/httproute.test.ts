@@ -55,6 +55,8 @@ describe('httproute router: weights on an HTTPRoute', () => {
     expect(lines).toMatch(/HTTPRoute\/demo-gauntlet created on Gateway gauntlet-addons\/lab, path \/shop\/demo/);
     expect(lines).toMatch(/10 % → stable 900 \/ canary 100, 50 % → stable 500 \/ canary 500/);
     expect(lines).toMatch(/canary weight 0 in the route at once/);
+    expect(lines).toMatch(/latency rank test: Mann-Whitney U .* rollback at z ≥ 4\.31 \(alpha 0\.001 per step over 120 looks\)/);
+    expect(lines).toMatch(/attribution: the version the service reports; if its responses carry none, per-version Services probed directly at 20 req\/s each/);
     expect(stepKind('canary')!.params.parse({ env: { VERSION: 'v2' }, router: 'replicas' }).router).toEqual({ kind: 'replicas' });
   });
 

@@ -19,6 +19,7 @@ import type { Kube } from '../../core/kube.ts';
 import { sleep } from '../../core/proc.ts';
 import type { Scenario, StepOf } from '../../core/scenario.ts';
 import { registerStep, type StepContext } from '../../core/steps.ts';
+import { rankCriticalZ } from '../rank.ts';
 import { formatPct, sprtBounds, StepAnalysis, type AnalysisConfig, type Decision, type PodHealth } from '../analysis.ts';
 import { routerFor, type CanaryTarget, type Placement, type PodTemplate } from '../router.ts';
 import '../routers/replicas.ts';
@@ -448,6 +449,12 @@ export function planLines(step: StepOf<Params>, scenario: Scenario): string[] {
     ...routing,
     `judged every ${TICK_MS} ms on the run's traffic per version: error rate ≤ min(${formatPct(c.thresholds.maxErrorRate)}, stable + ${Number((c.thresholds.maxErrorRateIncrease * 100).toFixed(2))} points); p99 ≤ min(${c.thresholds.maxP99Ms} ms, max(${c.thresholds.maxP99Ratio} × stable, stable + ${c.thresholds.p99SlackMs} ms))`,
     `test: SPRT per step (alpha ${c.test.alpha}, beta ${c.test.beta}, H1 = ${c.test.effect} × limit): rollback at llr ≥ ${b.upper.toFixed(2)} (at least ${Math.ceil(b.upper / Math.log(c.test.effect))} canary failures), healthy at llr ≤ ${b.lower.toFixed(2)} and ≥ ${c.test.minRequests} requests and ${c.minStepSeconds} s`,
+    c.rank
+      ? `latency rank test: Mann-Whitney U (one-sided, tie-corrected on the windows' buckets) canary vs stable × ${c.rank.ratio} + ${c.rank.slackMs} ms in the same seconds: rollback at z ≥ ${rankCriticalZ(c.rank).toFixed(2)} (alpha ${c.rank.alpha} per step over ${c.rank.looks} looks)`
+      : 'latency rank test: off (rank: false)',
+    p.attribution === 'services'
+      ? `attribution: per-version Services (${svc}-stable, ${svc}-canary) probed directly at ${p.probes.rate} req/s each; the load measures the whole`
+      : `attribution: the version the service reports${p.attribution === 'auto' ? `; if its responses carry none, per-version Services probed directly at ${p.probes.rate} req/s each` : ''}`,
     `failures also: pod restarts > ${c.maxRestarts}, a pod not Ready after ${c.readyTimeoutSeconds} s, no canary request for ${c.noTrafficSeconds} s; a step undecided after ${c.maxStepSeconds} s takes the more likely answer`,
     `worst case to a rollback decision: ${perStep} s per step (ready deadline + max step), ${perStep * steps.length} s over ${steps.length} step(s); on the decision the canary leaves rotation at once (${out}) and is deleted`,
     `promotion: roll ${wl} to the new template, wait up to ${formatDuration(p.promotionTimeout)} until available, remove the canary; ${p.afterPromotion === 'keep' ? 'the promotion is kept' : 'stable is put back at the end'}`,

@@ -240,6 +240,7 @@ describe.skipIf(!addonUp)('canary, weighted mode (HTTPRoute on Traefik)', () => 
     expect(rep.marks.some((m) => /^canary attribution: by per-version Services \(the responses carry no version\): Gauntlet probes Service\/demo-stable and Service\/demo-canary directly at 25 req\/s each/.test(m.label))).toBe(true);
     expect(rep.timeline).toContain('canary attribution: by per-version Services');
     expect(readFileSync(join(rep.runDir, 'report.md'), 'utf8')).toContain('canary attribution: by per-version Services');
+    expect(readFileSync(join(rep.runDir, 'report.html'), 'utf8')).toContain('canary attribution: by per-version Services');
     expect(rep.marks.find((m) => m.label.startsWith('canary rollback decided'))?.label).toMatch(/^canary rollback decided at step 10 %: canary error rate [\d.]+ % vs stable 0 % \(limit 1 %\), \d+ requests, p < 0\.001$/);
     expect(fig(rep, 'errorsServed', { version: 'canary', role: 'canary' })).toBeGreaterThan(0);
     console.log(`weighted no-version: detectionSeconds=${fig(rep, 'detectionSeconds')} rollbackSeconds=${fig(rep, 'rollbackSeconds')} (tr = tz with per-version Services); wall ${((Date.now() - started) / 1000).toFixed(1)} s`);
