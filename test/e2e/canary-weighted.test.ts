@@ -177,7 +177,7 @@ describe.skipIf(!addonUp)('canary, weighted mode (HTTPRoute on Traefik)', () => 
     const url = await stable(ns, true);
     const route = await routeAsBefore(ns);
     const started = Date.now();
-    const r = await gauntlet(['run', scenario(ns, url, 'env: {VERSION: v2}\nsteps: [10, 50]\nminStep: 8s\nrouter: {kind: httproute, route: demo}', { duration: 55, rate: 100 }), '--report-dir', mkdtempSync(join(tmpdir(), 'wg-')), '-o', 'json']);
+    const r = await gauntlet(['run', scenario(ns, url, 'env: {VERSION: v2}\nsteps: [10, 50]\nminStep: 8s\nrouter: {kind: httproute, route: demo}', { duration: 65, rate: 100 }), '--report-dir', mkdtempSync(join(tmpdir(), 'wg-')), '-o', 'json']);
     passedBarLoad(r);
     const rep = report(r.stdout);
     const at = (re: RegExp) => rep.marks.find((m) => re.test(m.label))?.t;
