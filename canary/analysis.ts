@@ -7,9 +7,12 @@
  * The test (docs/canary.md states it with its parameters and error rates): Wald's sequential
  * probability ratio test on counts, once for the error rate and once for latency (as a quantile
  * test: the share of successful responses slower than the latency limit), each judged against a
- * limit that combines an absolute threshold and one relative to stable in the same seconds.
+ * limit that combines an absolute threshold and one relative to stable in the same seconds; and
+ * a Mann-Whitney U test (canary/rank.ts) on the whole latency distribution against stable's in
+ * the same seconds, with a tolerance.
  */
 import { Histogram } from '../core/histogram.ts';
+import { rankCriticalZ, rankTest, type RankParams, type RankResult } from './rank.ts';
 
 export interface CanaryThresholds {
   /** Absolute: canary error rate <= this (0.01 = 1 %). */
@@ -50,7 +53,11 @@ export interface AnalysisConfig {
   minStepSeconds: number;
   /** A step still undecided after this long (s) takes the more likely answer (truncated test). */
   maxStepSeconds: number;
+  /** The rank test on latency (absent: not used). */
+  rank?: RankParams;
 }
+
+export const DEFAULT_RANK: RankParams = { ratio: 1.2, slackMs: 5, alpha: 0.001, looks: 120, minCanary: 50, minStable: 100 };
 
 export const DEFAULT_THRESHOLDS: CanaryThresholds = { maxErrorRate: 0.01, maxErrorRateIncrease: 0.01, maxP99Ms: 300, maxP99Ratio: 1.5, p99SlackMs: 20 };
 export const DEFAULT_TEST: TestParams = { alpha: 0.001, beta: 0.05, effect: 3, minRequests: 50, minStableResponses: 100 };
@@ -62,6 +69,7 @@ export const DEFAULT_ANALYSIS: AnalysisConfig = {
   maxRestarts: 0,
   minStepSeconds: 5,
   maxStepSeconds: 120,
+  rank: DEFAULT_RANK,
 };
 
 /** What one version served in one second. `latency` = successful responses only. */
@@ -85,7 +93,7 @@ export interface PodHealth {
 export type DecisionKind = 'advance' | 'hold' | 'rollback';
 
 /** Which check of the chain answered. */
-export type DecisionCheck = 'pods' | 'traffic' | 'errors' | 'latency' | 'evidence' | 'time';
+export type DecisionCheck = 'pods' | 'traffic' | 'errors' | 'latency' | 'rank' | 'evidence' | 'time';
 
 export interface Totals {
   canary: { requests: number; failures: number; errorRate?: number; p99?: number; slow: number; responses: number };
@@ -111,6 +119,8 @@ export interface Decision {
   totals: Totals;
   errors: SprtResult & { limit: number };
   latency: SprtResult & { limitMs: number };
+  /** The rank test, once both versions have enough responses in the step. */
+  rank?: RankResult & { criticalZ: number };
 }
 
 /** Wald's boundaries: reject H0 (rollback) at llr >= upper, accept H0 (healthy) at llr <= lower. */
@@ -232,7 +242,10 @@ export class StepAnalysis {
       canary: { requests: c.requests, failures: c.failures, ...(c.requests ? { errorRate: c.failures / c.requests } : {}), ...(c.latency.n ? { p99: c.latency.quantile(0.99) } : {}), slow, responses: c.latency.n },
       stable: { requests: st.requests, failures: st.failures, ...(stableRate !== undefined ? { errorRate: stableRate } : {}), ...(stableP99 !== undefined ? { p99: stableP99 } : {}) },
     };
-    const decide = (kind: DecisionKind, check: DecisionCheck, reason: string): Decision => ({ kind, check, reason, elapsed, totals, errors, latency });
+    const rp = this.config.rank;
+    const rr = rp && c.latency.n >= rp.minCanary && st.latency.n >= rp.minStable ? rankTest(c.latency, st.latency, rp.ratio, rp.slackMs) : undefined;
+    const rank = rr && rp ? { ...rr, criticalZ: rankCriticalZ(rp) } : undefined;
+    const decide = (kind: DecisionKind, check: DecisionCheck, reason: string): Decision => ({ kind, check, reason, elapsed, totals, errors, latency, ...(rank ? { rank } : {}) });
     const { upper, lower } = sprtBounds(test);
 
     if (pods) {
@@ -247,6 +260,13 @@ export class StepAnalysis {
     // A latency verdict needs stable's p99 in the same seconds (a slow moment for everyone, e.g. a
     // starved load generator, is not the canary's fault): until then, hold.
     if (latency.llr >= upper) return stableP99 !== undefined ? decide('rollback', 'latency', latText()) : decide('hold', 'latency', `waiting for a stable latency baseline (${st.latency.n} of ${test.minStableResponses} stable responses): ${latText()}`);
+    if (rank && rp && rank.z >= rank.criticalZ) {
+      return decide(
+        'rollback',
+        'rank',
+        `canary slower than stable: Mann-Whitney z = ${rank.z.toFixed(1)} (limit ${rank.criticalZ.toFixed(2)}), P(canary slower than stable × ${rp.ratio} + ${rp.slackMs} ms) = ${rank.effect.toFixed(2)}, median ${ms(c.latency.quantile(0.5))} vs ${ms(st.latency.quantile(0.5))}, ${rank.nCanary} vs ${rank.nStable} responses, ${formatP(rank.pValue)}`,
+      );
+    }
     if (pods && pods.ready < pods.pods) {
       // The no-traffic clock runs from when the canary could receive traffic.
       this.notReadyAt = elapsed;

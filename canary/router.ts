@@ -1,8 +1,8 @@
 /**
  * How a canary gets its share of traffic. One small interface; one file per implementation
  * (flagger's pkg/router shape): `replicas` (canary/routers/replicas.ts: a canary Deployment behind
- * the stable Service, traffic by replica ratio) today; `weighted` (Gateway API HTTPRoute
- * backendRefs weights) plugs in as one more file registered under its kind.
+ * the stable Service, traffic by replica ratio) and `httproute` (canary/routers/httproute.ts:
+ * Gateway API HTTPRoute backendRefs weights, exact percentages independent of replicas).
  *
  * A router makes every change through ctx.changes (journaled first, revert as data), so that the
  * strategy's one rollback path is: revert the router's changes, newest first.
@@ -23,6 +23,33 @@ export interface CanaryTarget {
   template: PodTemplate;
   /** Annotation value marking every object this run creates or changes. */
   runId: string;
+  /** The router's own fields from the scenario (`release.router`), keyed on kind. */
+  router: RouterSpec;
+  /** How long a canary pod may take to become Ready (the analysis' readyTimeout), ms. */
+  readyTimeoutMs?: number;
+  /** Per-version Services (canary/routers/services.ts), when the strategy created them. */
+  versionServices?: VersionServices;
+}
+
+/** `release.router`: how the canary gets its share. */
+export type RouterSpec =
+  | { kind: 'replicas' }
+  | {
+      kind: 'httproute';
+      /** An existing HTTPRoute in the target namespace whose backendRefs to the Service get the weights. */
+      route?: string;
+      /** Or: the Gateway a route Gauntlet creates attaches to. */
+      parentRef?: { name: string; namespace?: string; sectionName?: string };
+      /** The created route's path prefix (default /<namespace>/<service>). */
+      path?: string;
+      hostnames?: string[];
+    };
+
+/** Services selecting one version's pods only: stable's current ReplicaSet, or the canary. */
+export interface VersionServices {
+  stable: string;
+  canary: string;
+  port: number;
 }
 
 /** Where a step's weight landed. */
@@ -49,6 +76,12 @@ export interface Router {
   /** Describe the placement for `gauntlet plan` without touching anything. */
   planWeight(asked: number, stableReplicas: number): Placement;
   /**
+   * Before the baseline (the load must reach stable through the router to learn its version):
+   * route set-up that sends all traffic to stable, through ctx.changes; `onChange` gets each
+   * change's id as soon as it is journaled (part of the rollback path even if prepare throws).
+   */
+  prepare?(ctx: StepContext<any>, kube: Kube, t: CanaryTarget, onChange: (id: string) => void): Promise<void>;
+  /**
    * One-time set-up: create the canary objects at the first step's weight, through ctx.changes.
    * Returns the ids of those changes: reverting them (newest first) is the rollback path, so it
    * must take the canary out of rotation at once, then remove it.
@@ -58,6 +91,10 @@ export interface Router {
   setWeight(ctx: StepContext<any>, kube: Kube, t: CanaryTarget, asked: number): Promise<Placement>;
   /** The canary's pods, for health checks (restarts, readiness). */
   pods(kube: Kube, t: CanaryTarget): Promise<CanaryPodState[]>;
+  /** Per-version Services are part of how this router splits traffic (the strategy creates them first). */
+  needsVersionServices?: boolean;
+  /** Before stable rolls to the new version: hand traffic back to the stable Service (which then spreads it over stable and canary pods during the roll). */
+  beforePromotion?(ctx: StepContext<any>, kube: Kube, t: CanaryTarget): Promise<void>;
 }
 
 const routers = new Map<string, Router>();

@@ -39,9 +39,9 @@ export function gaussian(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
 
-/** One second of `n` requests served by a version behaving like `m`. */
-export function second(n: number, m: VersionModel, rand: () => number): VersionSecond {
-  const latency = new Histogram();
+/** One second of `n` requests served by a version behaving like `m` (histogram at `schema`: k6 windows use K6_SCHEMA). */
+export function second(n: number, m: VersionModel, rand: () => number, schema?: number): VersionSecond {
+  const latency = new Histogram(schema);
   let failures = 0;
   const sigma = m.sigma ?? 0.35;
   for (let i = 0; i < n; i++) {

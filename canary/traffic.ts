@@ -36,6 +36,21 @@ export function servedOf(e: JournalEvent): { version: string; start: number; end
   return undefined;
 }
 
+export type AttributionMode = 'response-header' | 'per-version-services';
+
+/**
+ * auto: the version header when any baseline response carried one; per-version Services when
+ * responses keep coming back without one (at least 20 over 3 s) and none with one; undefined
+ * while it cannot tell yet.
+ */
+export function attributionMode(asked: 'auto' | 'header' | 'services', a: Pick<Attribution, 'stable' | 'unversioned'>, now: number): AttributionMode | undefined {
+  if (asked === 'header') return 'response-header';
+  if (asked === 'services') return 'per-version-services';
+  if (a.stable.size) return 'response-header';
+  if (a.unversioned.first !== undefined && a.unversioned.requests >= 20 && now - a.unversioned.first >= 3000) return 'per-version-services';
+  return undefined;
+}
+
 export class Attribution {
   /** Versions stable serves (given, or seen before the canary existed). */
   readonly stable = new Set<string>();
@@ -45,16 +60,34 @@ export class Attribution {
   lastCanaryEnd: number | undefined;
   private readonly served: Served[] = [];
   private read = 0;
+  /** Only events of this step count (attribution by Gauntlet's own per-version probes). */
+  private readonly onlyStep: string | undefined;
+  /** Before the lock: requests that came back without a version, and when the first did. */
+  readonly unversioned = { requests: 0, first: undefined as number | undefined };
 
-  constructor(versions: { stable?: string; canary?: string } = {}) {
+  constructor(versions: { stable?: string; canary?: string } = {}, o: { onlyStep?: string } = {}) {
     if (versions.stable) this.stable.add(versions.stable);
     this.canary = versions.canary;
+    this.onlyStep = o.onlyStep;
   }
 
   /** Before the canary exists: everything with a version is stable. */
   observeBaseline(e: JournalEvent): void {
     const s = servedOf(e);
     if (s && !this.locked && s.version !== this.canary) this.stable.add(s.version);
+    // Successful responses without a version: the service may not report one (failures may come
+    // from a router with no route yet, or no response at all: they say nothing either way).
+    const answered = e.type === 'window' ? (e as WindowEvent).requests - (e as WindowEvent).failures : e.type === 'sample' && (e as SampleEvent).ok ? 1 : 0;
+    if (!s && answered > 0 && (e.type === 'window' ? !(e as WindowEvent).labels?.version : !(e as SampleEvent).labels?.version)) {
+      this.unversioned.requests += answered;
+      this.unversioned.first ??= e.type === 'window' ? (e as WindowEvent).start : (e as SampleEvent).t;
+    }
+  }
+
+  /** Forget the versionless responses seen so far (routing changed: only what comes next counts). */
+  resetUnversioned(): void {
+    this.unversioned.requests = 0;
+    this.unversioned.first = undefined;
   }
 
   /** From the canary's creation on: stable's versions are fixed, anything else is the canary. */
@@ -63,6 +96,7 @@ export class Attribution {
   }
 
   observe(e: JournalEvent): void {
+    if (this.onlyStep !== undefined && (e as { step?: string }).step !== this.onlyStep) return;
     if (!this.locked) return this.observeBaseline(e);
     const s = servedOf(e);
     if (!s) return;

@@ -136,6 +136,12 @@ describe('-o json: one document per command, valid against its schema, errors in
     expect(bad.stderr).toMatch(/scenarios\/probe\.yaml: no Canary/);
   });
 
+  it('canary run --router httproute without --route or --gateway: exit 2 before touching the cluster', () => {
+    const r = cli(['canary', 'run', '--workload', 'deployment/demo', '--url', 'http://127.0.0.1:9/', '--env', 'VERSION=v2', '--router', 'httproute', '--kubeconfig', '/nonexistent']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/canary: router: httproute: give route: <an existing HTTPRoute> or parentRef/);
+  });
+
   it('version', () => {
     const { doc } = json(['version']);
     expect(validateSchema(doc, schema('version'))).toEqual([]);

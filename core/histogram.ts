@@ -177,6 +177,20 @@ export class Histogram {
     return c;
   }
 
+  /**
+   * The recorded values as (representative ms, count), ascending: the geometric middle of each
+   * bucket (what `quantile` reports), 0 for the zero bucket. At `schema` when coarser than this
+   * histogram's (buckets merged), so two histograms can be compared bucket for bucket.
+   */
+  values(schema: number = this.schemaNow): Array<[number, number]> {
+    const s = Math.min(schema, this.schemaNow);
+    const merged = new Map<number, number>();
+    for (const [i, c] of this.counts) if (c) merged.set(downscaleIndex(i, this.schemaNow, s), (merged.get(downscaleIndex(i, this.schemaNow, s)) ?? 0) + c);
+    const out: Array<[number, number]> = this.zero ? [[0, this.zero]] : [];
+    for (const i of [...merged.keys()].sort((a, b) => a - b)) out.push([upperMs(i - 0.5, s), merged.get(i)!]);
+    return out;
+  }
+
   mean(): number | undefined {
     return this.n === 0 ? undefined : this.sum / this.n;
   }

@@ -78,7 +78,7 @@ const kinds = new Map<string, StepKind<any>>();
 
 /** Kinds designed but not shipped yet: `validate` names them instead of calling them unknown. */
 export const PLANNED_KINDS: Record<string, string> = {
-  'canary-weighted': 'weighted (Gateway API) canary releases, planned as `router: weighted` of kind canary',
+  'canary-weighted': 'weighted (Gateway API) canaries are kind canary with `router: {kind: httproute, route: <name>}` or `parentRef`',
   'node-stop': 'node faults (use node-loss)',
   'container-kill': 'pod faults',
 };

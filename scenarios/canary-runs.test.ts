@@ -7,7 +7,13 @@ describe('gauntlet canary run: the scenario it builds', () => {
     expect(s.target).toEqual({ url: 'http://10.79.0.80/', workload: { kind: 'Deployment', name: 'demo' }, namespace: 'shop' });
     const [load, canary] = s.steps;
     expect(load).toMatchObject({ kind: 'k6', at: 0, params: { env: { K6_NO_CONNECTION_REUSE: 'true' }, profile: { kind: 'constant', rate: 200, duration: 58_000 } } });
-    expect(canary).toMatchObject({ kind: 'canary', section: 'release', at: 5000, params: { steps: [10, 50], env: { VERSION: 'v2' }, router: 'replicas' } });
+    expect(canary).toMatchObject({ kind: 'canary', section: 'release', at: 5000, params: { steps: [10, 50], env: { VERSION: 'v2' }, router: { kind: 'replicas' } } });
+  });
+
+  it('--router httproute: on an existing route, or one created on a Gateway', () => {
+    const base = { workload: 'deployment/demo', url: 'http://10.77.0.5/shop/demo/', rate: 50, durationMs: 60_000 };
+    expect(canaryRunScenario({ ...base, canary: { env: { VERSION: 'v2' }, router: { kind: 'httproute', route: 'demo' } } }).steps[1]!.params).toMatchObject({ router: { kind: 'httproute', route: 'demo' } });
+    expect(() => canaryRunScenario({ ...base, canary: { env: { VERSION: 'v2' }, router: { kind: 'httproute' } } })).toThrow(/router: httproute: give route/);
   });
 
   it('bad input is a usage error naming the flag or field', () => {

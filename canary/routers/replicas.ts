@@ -10,6 +10,7 @@
  */
 import { registerReverter } from '../../core/changes.ts';
 import type { Kube } from '../../core/kube.ts';
+import type { StepContext } from '../../core/steps.ts';
 import { sleep } from '../../core/proc.ts';
 import { RUN_MARK } from '../strategies/deploy.ts';
 import { registerRouter, type CanaryPodState, type CanaryTarget, type Placement, type Router } from '../router.ts';
@@ -66,7 +67,64 @@ registerReverter('canary-replicas', async (spec, env) => {
   return (await removeCanary(kube, spec.namespace as string, spec.stable as string, spec.runId as string)) === 'absent' ? 'noop' : undefined;
 });
 
-async function stableReplicas(kube: Kube, t: CanaryTarget): Promise<number> {
+/**
+ * The canary Deployment: the new pod template with stable's labels plus CANARY_LABEL (its own
+ * selector: stable's ReplicaSets never select canary pods, as pod-template-hash differs and the
+ * canary's ReplicaSet owns them), marked with the run id. Journaled; its revert is removeCanary.
+ */
+export async function createCanary(ctx: StepContext<any>, kube: Kube, t: CanaryTarget, replicas: number, where: string): Promise<string> {
+  const labels = { ...(t.template.metadata?.labels ?? {}), [CANARY_LABEL]: t.stable };
+  const obj = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: canaryName(t.stable), namespace: t.namespace, labels: { [CANARY_LABEL]: t.stable }, annotations: { [RUN_MARK]: t.runId } },
+    spec: {
+      replicas,
+      selector: { matchLabels: { [CANARY_LABEL]: t.stable } },
+      template: { ...t.template, metadata: { ...t.template.metadata, labels, annotations: { ...(t.template.metadata?.annotations ?? {}), [RUN_MARK]: t.runId } } },
+    },
+  };
+  return journaled(ctx, { description: `create canary Deployment/${obj.metadata.name} in ${t.namespace} (${replicas} replica(s) ${where})`, revert: { kind: 'canary-replicas', namespace: t.namespace, stable: t.stable, runId: t.runId } }, () => kube.create(obj as never));
+}
+
+/**
+ * ctx.changes.apply, giving the change's id even when `make` throws (the id is known before the
+ * change is made: the caller's rollback then reverts a half-made change too). `onId` gets it first.
+ */
+export async function journaled(ctx: StepContext<any>, change: Parameters<StepContext<any>['changes']['apply']>[1], make: () => Promise<unknown>, onId?: (id: string) => void): Promise<string> {
+  let id = '';
+  await ctx.changes.apply(ctx.step.id, change, async () => {
+    id = ctx.changes.outstanding.at(-1)!;
+    onId?.(id);
+    await make();
+  });
+  return id;
+}
+
+export async function scaleCanary(kube: Kube, t: CanaryTarget, replicas: number): Promise<void> {
+  const r = ref(t);
+  await kube.patch({ ...r, metadata: { name: r.name, namespace: t.namespace }, spec: { replicas } } as never);
+}
+
+export async function canaryPods(kube: Kube, t: CanaryTarget): Promise<CanaryPodState[]> {
+  const now = Date.now();
+  return (await listPods(kube, t.namespace, t.stable))
+    .filter((p) => !p.metadata.deletionTimestamp)
+    .map((p): CanaryPodState => {
+      const cs = p.status?.containerStatuses ?? [];
+      const waiting = cs.map((c) => c.state?.waiting?.reason ?? (c.lastState?.terminated ? `last exit ${c.lastState.terminated.exitCode ?? '?'} ${c.lastState.terminated.reason ?? ''}`.trim() : undefined)).find(Boolean);
+      return {
+        name: p.metadata.name,
+        ready: p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+        restarts: cs.reduce((a, c) => a + (c.restartCount ?? 0), 0),
+        // The client deserializes known kinds (Date) but not always: accept both.
+        ageSeconds: p.metadata.creationTimestamp ? (now - new Date(p.metadata.creationTimestamp).getTime()) / 1000 : 0,
+        ...(waiting ? { waiting } : {}),
+      };
+    });
+}
+
+export async function stableReplicas(kube: Kube, t: CanaryTarget): Promise<number> {
   const s = await kube.get<{ apiVersion: string; kind: string; spec?: { replicas?: number } }>({ apiVersion: 'apps/v1', kind: 'Deployment', name: t.stable, namespace: t.namespace });
   if (!s) throw new Error(`Deployment ${t.stable} not found in ${t.namespace}`);
   return s.spec?.replicas ?? 1;
@@ -77,53 +135,15 @@ export const replicasRouter: Router = {
   planWeight: placement,
   async start(ctx, kube, t, asked) {
     const p = placement(asked, await stableReplicas(kube, t));
-    const labels = { ...(t.template.metadata?.labels ?? {}), [CANARY_LABEL]: t.stable };
-    const obj = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: canaryName(t.stable), namespace: t.namespace, labels: { [CANARY_LABEL]: t.stable }, annotations: { [RUN_MARK]: t.runId } },
-      spec: {
-        replicas: p.canaryReplicas,
-        // Its own selector: the stable ReplicaSets never select canary pods (pod-template-hash differs,
-        // and the canary's ReplicaSet owns them), while the Service does (it selects on `labels`).
-        selector: { matchLabels: { [CANARY_LABEL]: t.stable } },
-        template: { ...t.template, metadata: { ...t.template.metadata, labels, annotations: { ...(t.template.metadata?.annotations ?? {}), [RUN_MARK]: t.runId } } },
-      },
-    };
-    let id = '';
-    await ctx.changes.apply(
-      ctx.step.id,
-      { description: `create canary Deployment/${obj.metadata.name} in ${t.namespace} (${p.canaryReplicas} replica(s) behind Service/${t.service})`, revert: { kind: 'canary-replicas', namespace: t.namespace, stable: t.stable, runId: t.runId } },
-      async () => {
-        id = ctx.changes.outstanding.at(-1)!;
-        await kube.create(obj as never);
-      },
-    );
+    const id = await createCanary(ctx, kube, t, p.canaryReplicas!, `behind Service/${t.service}`);
     return { placement: p, changes: [id] };
   },
   async setWeight(_ctx, kube, t, asked) {
     const p = placement(asked, await stableReplicas(kube, t));
-    const r = ref(t);
-    await kube.patch({ ...r, metadata: { name: r.name, namespace: t.namespace }, spec: { replicas: p.canaryReplicas } } as never);
+    await scaleCanary(kube, t, p.canaryReplicas!);
     return p;
   },
-  async pods(kube, t) {
-    const now = Date.now();
-    return (await listPods(kube, t.namespace, t.stable))
-      .filter((p) => !p.metadata.deletionTimestamp)
-      .map((p): CanaryPodState => {
-        const cs = p.status?.containerStatuses ?? [];
-        const waiting = cs.map((c) => c.state?.waiting?.reason ?? (c.lastState?.terminated ? `last exit ${c.lastState.terminated.exitCode ?? '?'} ${c.lastState.terminated.reason ?? ''}`.trim() : undefined)).find(Boolean);
-        return {
-          name: p.metadata.name,
-          ready: p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
-          restarts: cs.reduce((a, c) => a + (c.restartCount ?? 0), 0),
-          // The client deserializes known kinds (Date) but not always: accept both.
-          ageSeconds: p.metadata.creationTimestamp ? (now - new Date(p.metadata.creationTimestamp).getTime()) / 1000 : 0,
-          ...(waiting ? { waiting } : {}),
-        };
-      });
-  },
+  pods: canaryPods,
 };
 
 registerRouter(replicasRouter);

@@ -19,17 +19,50 @@ import type { Kube } from '../../core/kube.ts';
 import { sleep } from '../../core/proc.ts';
 import type { Scenario, StepOf } from '../../core/scenario.ts';
 import { registerStep, type StepContext } from '../../core/steps.ts';
+import { rankCriticalZ } from '../rank.ts';
 import { formatPct, sprtBounds, StepAnalysis, type AnalysisConfig, type Decision, type PodHealth } from '../analysis.ts';
 import { routerFor, type CanaryTarget, type Placement, type PodTemplate } from '../router.ts';
 import '../routers/replicas.ts';
-import { Attribution } from '../traffic.ts';
+import { createVersionServices, readyEndpoints, serviceUrl } from '../routers/services.ts';
+import { VersionProbes } from '../probes.ts';
+import { weights } from '../routers/httproute.ts';
+import { Attribution, attributionMode, type AttributionMode } from '../traffic.ts';
 import { readManifests } from './deploy.ts';
 import { describeChange, mergeDiff, newTemplate } from '../template.ts';
 
+const gatewayName = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'expected a Kubernetes object name');
+const routerParams = z
+  .preprocess(
+    (v) => (typeof v === 'string' ? { kind: v } : v),
+    z.discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('replicas') }),
+      z.strictObject({
+        kind: z.literal('httproute'),
+        /** An existing HTTPRoute in the target namespace (its backendRefs to the Service get the weights). */
+        route: gatewayName.optional(),
+        /** Or the Gateway a route Gauntlet creates attaches to. */
+        parentRef: z.strictObject({ name: gatewayName, namespace: gatewayName.optional(), sectionName: gatewayName.optional() }).optional(),
+        /** The created route's path prefix (default /<namespace>/<service>). */
+        path: z.string().startsWith('/', 'expected a path starting with /').optional(),
+        hostnames: z.array(z.string().min(1)).optional(),
+      }),
+    ], { error: (i) => (i.code === 'invalid_union' ? 'expected router kind replicas or httproute' : undefined) }),
+  )
+  .superRefine((r, c) => {
+    if (r.kind !== 'httproute') return;
+    if (!r.route && !r.parentRef) c.addIssue({ code: 'custom', path: [], message: 'httproute: give route: <an existing HTTPRoute> or parentRef: {name, namespace} (the Gateway a new route attaches to)' });
+    if (r.route && r.parentRef) c.addIssue({ code: 'custom', path: ['parentRef'], message: 'httproute: give route or parentRef, not both' });
+    if (r.route && (r.path || r.hostnames)) c.addIssue({ code: 'custom', path: [r.path ? 'path' : 'hostnames'], message: 'httproute: path and hostnames are for a route Gauntlet creates (parentRef), not an existing one' });
+  })
+  .default({ kind: 'replicas' });
+
 const params = z
   .strictObject({
-    /** How traffic is split: `replicas` (replica ratio behind the stable Service). */
-    router: z.enum(['replicas']).default('replicas'),
+    /**
+     * How traffic is split: `replicas` (replica ratio behind the stable Service) or `httproute`
+     * (Gateway API weights: an existing route, or one Gauntlet creates on a Gateway).
+     */
+    router: routerParams,
     /** The Service in front of target.workload (default: the workload's name). */
     service: z.string().min(1).optional(),
     /** The new version as a pod-template change to one container (default: the first). */
@@ -61,6 +94,25 @@ const params = z
         effect: z.number().gt(1).max(20).default(3),
       })
       .prefault({}),
+    /** Mann-Whitney U on latency, canary vs stable × ratio + slack (false: off). docs/canary.md. */
+    rank: z
+      .union([
+        z.literal(false),
+        z.strictObject({
+          ratio: z.number().min(1).default(1.2),
+          slack: duration.default(5),
+          alpha: z.number().gt(0).lt(0.5).default(0.001),
+        }),
+      ])
+      .prefault({}),
+    /**
+     * Which version served a request: `header` (the version the service reports), `services`
+     * (Gauntlet's probes to per-version Services it creates), or `auto` (header when responses
+     * carry one, else services).
+     */
+    attribution: z.enum(['auto', 'header', 'services']).default('auto'),
+    /** The per-version probes (attribution by services): req/s to each version, timeout. */
+    probes: z.strictObject({ rate: z.number().positive().max(200).default(20), timeout: duration.default(2000) }).prefault({}),
     noTraffic: duration.default(30_000),
     readyTimeout: duration.default(60_000),
     maxRestarts: z.number().int().min(0).default(0),
@@ -102,6 +154,7 @@ export function analysisConfig(p: Params): AnalysisConfig {
     maxRestarts: p.maxRestarts,
     minStepSeconds: p.minStep / 1000,
     maxStepSeconds: p.maxStep / 1000,
+    ...(p.rank ? { rank: { ratio: p.rank.ratio, slackMs: p.rank.slack, alpha: p.rank.alpha, looks: Math.ceil(p.maxStep / 1000), minCanary: p.test.minRequests, minStable: 100 } } : {}),
   };
 }
 
@@ -151,6 +204,7 @@ export function decisionData(d: Decision): Record<string, unknown> {
     latencyLimitMs: r(d.latency.limitMs),
     latencyLlr: r(d.latency.llr, 3),
     pValue: r(Math.min(d.errors.pValue, d.latency.pValue), 3),
+    ...(d.rank ? { rankZ: r(d.rank.z, 3), rankEffect: r(d.rank.effect, 3), rankCriticalZ: r(d.rank.criticalZ, 3) } : {}),
   };
 }
 
@@ -178,16 +232,18 @@ async function run(ctx: StepContext<Params>): Promise<void> {
   if (missing.length || !Object.keys(selector).length) {
     throw new Error(`the new pod template does not carry Service/${serviceName}'s selector (${Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',') || 'none'}): the Service would not send it traffic`);
   }
-  const router = routerFor(p.router)!;
-  const target: CanaryTarget = { namespace, stable: w.name, service: serviceName, template, runId: ctx.runId };
+  const router = routerFor(p.router.kind)!;
+  const target: CanaryTarget = { namespace, stable: w.name, service: serviceName, template, runId: ctx.runId, router: p.router, readyTimeoutMs: p.readyTimeout };
   const config = analysisConfig(p);
   const steps = analysisSteps(p);
   const mark = (label: string, data?: Record<string, unknown>) => ctx.journal.append({ type: 'mark', step: id, label, ...(data ? { data } : {}) });
   const figure = (name: keyof typeof FIGURE_DEFINITIONS, value: number, unit: string, labels?: Record<string, string>) =>
     ctx.journal.append({ type: 'figure', step: id, name, value: Math.round(value * 1000) / 1000, unit, definition: FIGURE_DEFINITIONS[name], ...(labels ? { labels } : {}) });
 
-  const traffic = new Attribution(p.versions);
+  let traffic = new Attribution(p.versions);
   const unsubscribe = ctx.journal.subscribe((e: JournalEvent) => traffic.observe(e));
+  let mode: AttributionMode = 'response-header';
+  let probes: VersionProbes | undefined;
   const mine: string[] = [];
   let placement: Placement | undefined;
   const rollback = async (why: Decision | string, asked: number | undefined): Promise<void> => {
@@ -195,6 +251,8 @@ async function run(ctx: StepContext<Params>): Promise<void> {
     const reason = typeof why === 'string' ? why : why.reason;
     mark(`canary rollback decided${asked !== undefined ? ` at step ${asked} %` : ''}: ${reason}`, { ...(typeof why === 'string' ? { decision: 'rollback' } : decisionData(why)), ...(placement ? { weight: placement.effective } : {}) });
     ctx.progress(`canary: rollback: ${reason}`);
+    // Gauntlet's own per-version probes stop at the decision: from here nothing is judged.
+    await probes?.stop();
     const failed: string[] = [];
     for (const c of [...mine].reverse()) {
       const f = await ctx.changes.revertOne(c);
@@ -204,8 +262,9 @@ async function run(ctx: StepContext<Params>): Promise<void> {
     mark('canary removed', { weights: { stable: 100, canary: 0 } });
     // tr needs the traffic after the removal: wait (bounded) until stable-only traffic is seen.
     const until = Math.min(tz + 30_000, Math.max(ctx.deadline, tz + SETTLE_MS) + 5000);
-    // (Not when the run is stopping: the load stops with it, there is nothing left to watch.)
-    while (ctx.clock.now() < until && !ctx.signal.aborted) {
+    // (Not when the run is stopping: the load stops with it, there is nothing left to watch; nor
+    // when the probes were the attribution: the load cannot tell versions apart.)
+    while (ctx.clock.now() < until && !ctx.signal.aborted && mode === 'response-header') {
       const last = traffic.lastStableEnd() ?? -Infinity;
       if (last - Math.max(td, traffic.lastCanaryEnd ?? -Infinity) >= SETTLE_MS) break;
       await sleep(TICK_MS);
@@ -213,7 +272,8 @@ async function run(ctx: StepContext<Params>): Promise<void> {
     figure('promoted', 0, '');
     if (traffic.t0 !== undefined) {
       // No response can come from a canary pod that no longer exists: tr is at the latest tz.
-      const tr = Math.max(td, Math.min(traffic.lastCanaryEnd ?? td, tz));
+      // With per-version Services the load's responses carry no version: tr is tz (an upper bound).
+      const tr = mode === 'per-version-services' ? tz : Math.max(td, Math.min(traffic.lastCanaryEnd ?? td, tz));
       figure('detectionSeconds', (td - traffic.t0) / 1000, 's');
       figure('rollbackSeconds', (tr - traffic.t0) / 1000, 's');
       figure('canaryGoneSeconds', (tz - traffic.t0) / 1000, 's');
@@ -231,16 +291,38 @@ async function run(ctx: StepContext<Params>): Promise<void> {
     if (failed.length) throw new Error(`rollback incomplete: ${failed.join('; ')}`);
   };
 
+  const prepared: string[] = [];
+  const probeUrls: { canary?: string } = {};
   try {
-    // A baseline first: which versions stable serves (unless given), from traffic before the canary.
-    if (!p.versions?.stable) {
+    // Routing set-up that keeps every request on stable (the load reaches stable through it).
+    const onChange = (c: string) => (mine.push(c), prepared.push(c));
+    if (router.needsVersionServices) target.versionServices = await createVersionServices(ctx, kube, target, onChange);
+    if (router.prepare) await router.prepare(ctx, kube, target, onChange);
+    if (router.prepare) traffic.resetUnversioned();
+    // A baseline first: which versions stable serves (unless given), from traffic before the canary;
+    // or, when its responses carry no version, attribution by Gauntlet's per-version probes.
+    if (!p.versions?.stable && p.attribution !== 'services') {
       const until = Math.min(ctx.deadline, ctx.clock.now() + config.noTrafficSeconds * 1000);
-      while (!traffic.stable.size && ctx.clock.now() < until && !ctx.signal.aborted) await sleep(TICK_MS, ctx.signal);
+      while (!attributionMode(p.attribution, traffic, ctx.clock.now()) && ctx.clock.now() < until && !ctx.signal.aborted) await sleep(TICK_MS, ctx.signal);
       if (ctx.signal.aborted) return;
-      if (!traffic.stable.size) throw new Error(`no traffic with a version reaches stable within ${formatDuration(p.noTraffic)}: start the load before the canary (and check the service reports its version)`);
+      const found = attributionMode(p.attribution, traffic, ctx.clock.now());
+      if (!found || (found === 'response-header' && !traffic.stable.size)) throw new Error(`no traffic with a version reaches stable within ${formatDuration(p.noTraffic)}: start the load before the canary (and check the service reports its version${traffic.unversioned.requests ? `: ${traffic.unversioned.requests} responses came back without one; attribution: services probes each version directly` : ''})`);
+      mode = found;
+    } else if (p.attribution === 'services') mode = 'per-version-services';
+    if (mode === 'per-version-services') {
+      target.versionServices ??= await createVersionServices(ctx, kube, target, onChange);
+      const vs = target.versionServices;
+      traffic = new Attribution({ stable: 'stable', canary: 'canary' }, { onlyStep: id });
+      traffic.lock();
+      probes = new VersionProbes(ctx, { rate: p.probes.rate, timeoutMs: p.probes.timeout });
+      const path = new URL(ctx.scenario.target.url ?? 'http://x/').pathname;
+      probes.start('stable', await serviceUrl(kube, namespace, vs.stable, vs.port, path));
+      probeUrls.canary = await serviceUrl(kube, namespace, vs.canary, vs.port, path);
+      mark(`canary attribution: by per-version Services (the responses carry no version): Gauntlet probes Service/${vs.stable} and Service/${vs.canary} directly at ${p.probes.rate} req/s each and judges those; the run's load measures the service as a whole`, { mode, stable: vs.stable, canary: vs.canary, rate: p.probes.rate });
+    } else {
+      traffic.lock();
+      mark(`canary attribution: by the version the service reports (stable ${[...traffic.stable].join(', ')}${traffic.canary ? `, canary ${traffic.canary}` : ', canary = the first other version'})`, { mode: 'response-header', stable: [...traffic.stable], ...(traffic.canary ? { canary: traffic.canary } : {}) });
     }
-    traffic.lock();
-    mark(`canary attribution: by the version the service reports (stable ${[...traffic.stable].join(', ')}${traffic.canary ? `, canary ${traffic.canary}` : ', canary = the first other version'})`, { mode: 'response-header', stable: [...traffic.stable], ...(traffic.canary ? { canary: traffic.canary } : {}) });
     ctx.progress(`canary: stable serves ${[...traffic.stable].join(', ')}; creating the canary (${describeChange(p)})`);
     const started = await router.start(ctx, kube, target, steps[0] ?? 100);
     mine.push(...started.changes);
@@ -262,7 +344,10 @@ async function run(ctx: StepContext<Params>): Promise<void> {
           else analysis.add(sec, undefined, s.second);
         }
         const now = ctx.clock.now();
-        const d = analysis.judge((now - stepStart) / 1000, health(await router.pods(kube, target)));
+        const pods = await router.pods(kube, target);
+        // The canary's probes start once it can answer (a Service without endpoints refuses).
+        if (probes && !probes.has('canary') && pods.some((x) => x.ready) && (await readyEndpoints(kube, namespace, target.versionServices!.canary))) probes.start('canary', probeUrls.canary!);
+        const d = analysis.judge((now - stepStart) / 1000, health(pods));
         if (d.kind !== 'rollback' && (!last || last.kind !== d.kind || last.check !== d.check || d.elapsed - last.elapsed >= 10)) {
           mark(`canary ${d.kind}: ${d.reason}`, { step: asked, ...decisionData(d) });
           last = d;
@@ -281,8 +366,10 @@ async function run(ctx: StepContext<Params>): Promise<void> {
     }
 
     // Promotion: roll stable to the new template, wait until available, remove the canary.
+    await probes?.stop();
     mark('canary promoting: stable rolls to the new version');
     ctx.progress(`canary: promoting Deployment/${w.name}`);
+    if (router.beforePromotion) await router.beforePromotion(ctx, kube, target);
     const before = (await kube.get<Deployment>(stableRef))!;
     const forward = mergeDiff(before.spec.template, template);
     await ctx.changes.apply(
@@ -310,7 +397,7 @@ async function run(ctx: StepContext<Params>): Promise<void> {
       await sleep(500);
     }
     await kube.patch({ ...stableRef, metadata: { name: w.name, namespace, annotations: { [PROMOTED_ANNOTATION]: target.runId } } } as never);
-    for (const c of started.changes.reverse()) await ctx.changes.revertOne(c);
+    for (const c of [...prepared, ...started.changes].reverse()) await ctx.changes.revertOne(c);
     const done = ctx.clock.now();
     if (traffic.t0 !== undefined) {
       figure('promotionSeconds', (done - traffic.t0) / 1000, 's');
@@ -327,6 +414,7 @@ async function run(ctx: StepContext<Params>): Promise<void> {
     }
     throw e;
   } finally {
+    await probes?.stop();
     unsubscribe();
   }
 }
@@ -335,18 +423,40 @@ export function planLines(step: StepOf<Params>, scenario: Scenario): string[] {
   const p = step.params;
   const c = analysisConfig(p);
   const steps = analysisSteps(p);
-  const r = routerFor(p.router)!;
+  const r = routerFor(p.router.kind)!;
   const wl = scenario.target.workload ? `${scenario.target.workload.kind}/${scenario.target.workload.name}` : 'target.workload';
   const b = sprtBounds(c.test);
   const perStep = c.readyTimeoutSeconds + c.maxStepSeconds;
+  const svc = p.service ?? scenario.target.workload?.name ?? '?';
+  const rt = p.router;
+  const routing =
+    rt.kind === 'httproute'
+      ? [
+          `canary of ${wl} (router httproute): a new Deployment with ${describeChange(p)}, and Services ${svc}-stable (stable's pods only: Service/${svc}'s selector + pod-template-hash) and ${svc}-canary (canary pods only); stable untouched until promotion`,
+          rt.route
+            ? `HTTPRoute/${rt.route} (existing; its spec journaled and put back exactly): every backendRef to Service/${svc} split into ${svc}-stable / ${svc}-canary`
+            : `HTTPRoute/${svc}-gauntlet created on Gateway ${rt.parentRef!.namespace ? `${rt.parentRef!.namespace}/` : ''}${rt.parentRef!.name}, path ${rt.path ?? `/${scenario.target.namespace ?? '<namespace>'}/${svc}`}${rt.hostnames?.length ? `, hostnames ${rt.hostnames.join(', ')}` : ''} (marked with the run id, removed at the end): ${svc}-stable / ${svc}-canary`,
+          `steps: ${steps.map((s) => `${s} %`).join(' → ')} → promote. Weights (per mille of the Service's share) exact, independent of replicas: ${steps.map((w) => { const ws = weights(w); return `${w} % → stable ${ws.stable} / canary ${ws.canary}`; }).join(', ')}`,
+          `canary replicas max(1, ceil(S × w / 100)) (capacity follows the weight), with S=3: ${steps.map((w) => `${w} % → ${r.planWeight(w, 3).canaryReplicas}`).join(', ')}`,
+        ]
+      : [
+          `canary of ${wl} behind Service/${svc} (router replicas): a new Deployment with ${describeChange(p)}, carrying the Service's selector labels; stable untouched until promotion`,
+          `steps: ${steps.map((s) => `${s} %`).join(' → ')} → promote. Replicas C = max(1, round(S × w / (100 − w))) on top of the S stable replicas (read at run time), traffic C / (S + C):`,
+          ...[3, 10].map((s) => `  with S=${s}: ${steps.map((w) => { const pl = r.planWeight(w, s); return `${w} % → ${pl.canaryReplicas} canary (${pl.effective} %)`; }).join(', ')}`),
+        ];
+  const out = rt.kind === 'httproute' ? 'canary weight 0 in the route at once, then its pods killed with grace 0 and deleted, the route put back' : 'replicas 0, pods killed with grace 0';
   return [
-    `canary of ${wl} behind Service/${p.service ?? scenario.target.workload?.name ?? '?'} (router ${p.router}): a new Deployment with ${describeChange(p)}, carrying the Service's selector labels; stable untouched until promotion`,
-    `steps: ${steps.map((s) => `${s} %`).join(' → ')} → promote. Replicas C = max(1, round(S × w / (100 − w))) on top of the S stable replicas (read at run time), traffic C / (S + C):`,
-    ...[3, 10].map((s) => `  with S=${s}: ${steps.map((w) => { const pl = r.planWeight(w, s); return `${w} % → ${pl.canaryReplicas} canary (${pl.effective} %)`; }).join(', ')}`),
+    ...routing,
     `judged every ${TICK_MS} ms on the run's traffic per version: error rate ≤ min(${formatPct(c.thresholds.maxErrorRate)}, stable + ${Number((c.thresholds.maxErrorRateIncrease * 100).toFixed(2))} points); p99 ≤ min(${c.thresholds.maxP99Ms} ms, max(${c.thresholds.maxP99Ratio} × stable, stable + ${c.thresholds.p99SlackMs} ms))`,
     `test: SPRT per step (alpha ${c.test.alpha}, beta ${c.test.beta}, H1 = ${c.test.effect} × limit): rollback at llr ≥ ${b.upper.toFixed(2)} (at least ${Math.ceil(b.upper / Math.log(c.test.effect))} canary failures), healthy at llr ≤ ${b.lower.toFixed(2)} and ≥ ${c.test.minRequests} requests and ${c.minStepSeconds} s`,
+    c.rank
+      ? `latency rank test: Mann-Whitney U (one-sided, tie-corrected on the windows' buckets) canary vs stable × ${c.rank.ratio} + ${c.rank.slackMs} ms in the same seconds: rollback at z ≥ ${rankCriticalZ(c.rank).toFixed(2)} (alpha ${c.rank.alpha} per step over ${c.rank.looks} looks)`
+      : 'latency rank test: off (rank: false)',
+    p.attribution === 'services'
+      ? `attribution: per-version Services (${svc}-stable, ${svc}-canary) probed directly at ${p.probes.rate} req/s each; the load measures the whole`
+      : `attribution: the version the service reports${p.attribution === 'auto' ? `; if its responses carry none, per-version Services probed directly at ${p.probes.rate} req/s each` : ''}`,
     `failures also: pod restarts > ${c.maxRestarts}, a pod not Ready after ${c.readyTimeoutSeconds} s, no canary request for ${c.noTrafficSeconds} s; a step undecided after ${c.maxStepSeconds} s takes the more likely answer`,
-    `worst case to a rollback decision: ${perStep} s per step (ready deadline + max step), ${perStep * steps.length} s over ${steps.length} step(s); on the decision the canary leaves rotation at once (replicas 0, pods killed with grace 0) and is deleted`,
+    `worst case to a rollback decision: ${perStep} s per step (ready deadline + max step), ${perStep * steps.length} s over ${steps.length} step(s); on the decision the canary leaves rotation at once (${out}) and is deleted`,
     `promotion: roll ${wl} to the new template, wait up to ${formatDuration(p.promotionTimeout)} until available, remove the canary; ${p.afterPromotion === 'keep' ? 'the promotion is kept' : 'stable is put back at the end'}`,
     'figures: detectionSeconds, rollbackSeconds, canaryGoneSeconds, errorsServed per version, promotionSeconds (definitions in docs/canary.md)',
   ];

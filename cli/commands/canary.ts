@@ -20,6 +20,18 @@ interface CanaryArgs {
   errorRate?: string;
   p99?: string;
   afterPromotion?: 'keep' | 'revert';
+  router?: 'replicas' | 'httproute';
+  route?: string;
+  gateway?: string;
+  path?: string;
+}
+
+/** --router/--route/--gateway/--path as the canary step's `router` field (validated there). */
+function routerOf(a: CanaryArgs): Record<string, unknown> {
+  const kind = a.router ?? 'httproute';
+  if (kind === 'replicas') return { kind };
+  const [ns, name] = a.gateway?.includes('/') ? a.gateway.split('/', 2) : [undefined, a.gateway];
+  return { kind, ...(a.route ? { route: a.route } : {}), ...(name ? { parentRef: { name, ...(ns ? { namespace: ns } : {}) } } : {}), ...(a.path ? { path: a.path } : {}) };
 }
 
 export const canary = defineCommand<CanaryArgs>({
@@ -40,9 +52,14 @@ export const canary = defineCommand<CanaryArgs>({
       .option('steps', { type: 'string', describe: 'traffic steps, %, e.g. 10,25,50 (then promotion)' })
       .option('error-rate', { type: 'string', describe: 'absolute error-rate limit, e.g. 1%' })
       .option('p99', { type: 'string', describe: 'absolute p99 limit, e.g. 300ms' })
+      .option('router', { choices: ['replicas', 'httproute'] as const, describe: 'run: how traffic is split: replica ratio (default) or HTTPRoute weights' })
+      .option('route', { type: 'string', describe: 'run, httproute: an existing HTTPRoute in the namespace (its spec is put back at the end)' })
+      .option('gateway', { type: 'string', describe: 'run, httproute: [namespace/]name of the Gateway a route Gauntlet creates attaches to' })
+      .option('path', { type: 'string', describe: 'run, httproute: path prefix of the created route (default /<namespace>/<service>)' })
       .option('after-promotion', { choices: ['keep', 'revert'] as const, describe: 'keep the promoted version (default) or put stable back' })
       .example('$0 canary lint k8s/canary.yaml k8s/app.yaml', 'a Flagger Canary: exit 0 clean, 1 findings, 2 bad input')
-      .example('$0 canary run --workload deployment/demo -n shop --url http://10.79.0.80/ --env VERSION=v2 --rate 200', 'canary of an env change'),
+      .example('$0 canary run --workload deployment/demo -n shop --url http://10.79.0.80/ --env VERSION=v2 --rate 200', 'canary of an env change')
+      .example('$0 canary run --router httproute --gateway gauntlet-addons/lab --workload deployment/demo -n shop --url http://10.77.0.5/shop/demo/ --env VERSION=v2', 'exact weights on a Gateway API route'),
   async handler(a) {
     if (a.action === 'lint') {
       const { canaryLintCommand } = await import('./canary-lint.ts');
@@ -67,6 +84,7 @@ export const canary = defineCommand<CanaryArgs>({
       ...(a.steps ? { steps: a.steps.split(',').map(Number) } : {}),
       ...(a.errorRate || a.p99 ? { thresholds: { ...(a.errorRate ? { errorRate: a.errorRate } : {}), ...(a.p99 ? { p99: a.p99 } : {}) } } : {}),
       ...(a.afterPromotion ? { afterPromotion: a.afterPromotion } : {}),
+      ...(a.router || a.route || a.gateway ? { router: routerOf(a) } : {}),
     };
     const stop = new AbortController();
     let signals = 0;
