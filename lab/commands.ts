@@ -3,7 +3,9 @@ import { existsSync } from 'node:fs';
 import { InfraError, UsageError } from '../core/errors.ts';
 import { ADDON_NAMES, ENFORCERS, labPaths, type AddonName, type Enforcer, type LabPaths } from './config.ts';
 import { missingAddonTools } from './providers/local/addons.ts';
-import { dockerAnswers, kindDown, kindUp } from './providers/kind.ts';
+import { kindPaths } from './providers/kind/config.ts';
+import { kindNodeStart, kindNodeStop, kindStatus } from './providers/kind/status.ts';
+import { kindDown, kindUp, readKindSpec } from './providers/kind/up.ts';
 import { localDown } from './providers/local/down.ts';
 import { startNodeAgain, stopNode } from './providers/local/node-control.ts';
 import { localStatus, type LabStatus } from './providers/local/status.ts';
@@ -30,7 +32,8 @@ export interface LabUpResult {
   kubeconfig: string;
   nodes: number;
   fakeNodes: number;
-  enforcer: Enforcer | 'kind-default';
+  /** The kind provider runs the lab's own enforcer (netpol) as a DaemonSet on every node. */
+  enforcer: Enforcer;
   addons: AddonName[];
   seconds: number;
 }
@@ -54,8 +57,15 @@ export function labKubeconfigPath(paths?: LabPaths): string {
   return (paths ?? labPaths()).kubeconfig;
 }
 
-async function chooseProvider(p?: Provider): Promise<Provider> {
-  return p ?? ((await dockerAnswers()) ? 'kind' : 'local');
+/**
+ * Without --provider: the provider of the lab that is up (kind when only a kind lab is), else
+ * local. Not "kind whenever a container engine answers": podman is installed for the kind
+ * provider on machines whose shared lab is the local one, and commands must keep finding it.
+ */
+async function chooseProvider(p?: Provider, paths?: LabPaths): Promise<Provider> {
+  if (p !== undefined) return p;
+  const lp = paths ?? labPaths();
+  return readSpec(lp) === undefined && readKindSpec(kindPaths(lp)) !== undefined ? 'kind' : 'local';
 }
 
 export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
@@ -69,11 +79,23 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
   if (!ENFORCERS.includes(enforcer)) throw new UsageError(`--enforcer must be one of ${ENFORCERS.join(', ')}, got ${enforcer}`);
   const addons = opts.addons ?? [];
   for (const a of addons) if (!ADDON_NAMES.includes(a)) throw new UsageError(`--addons: unknown add-on ${a} (known: ${ADDON_NAMES.join(', ')})`);
-  const provider = await chooseProvider(opts.provider);
+  const provider = await chooseProvider(opts.provider, paths);
   if (provider === 'kind' && addons.length > 0) throw new UsageError('--addons needs the local provider');
+  if (provider === 'kind' && fakeNodes > 0) throw new UsageError('--fake-nodes needs the local provider');
   if (provider === 'kind') {
-    if (opts.enforcer) throw new UsageError('--enforcer applies to the local provider only');
-    await kindUp({ nodes, paths });
+    if (opts.enforcer && opts.enforcer !== 'netpol') throw new UsageError('--enforcer kube-router applies to the local provider only');
+    const kp = kindPaths(paths);
+    const existing = readKindSpec(kp);
+    if (existing !== undefined && existing.nodes !== nodes) {
+      throw new UsageError(`the kind lab is up with ${existing.nodes} nodes, not ${nodes}`, { hint: 'run `gauntlet lab down --provider kind` first' });
+    }
+    try {
+      await kindUp({ nodes, paths: kp, log: opts.log });
+    } catch (e) {
+      if (e instanceof InfraError || e instanceof UsageError) throw e;
+      throw new InfraError(`lab up --provider kind failed: ${(e as Error).message}`, { hint: '`gauntlet lab down --provider kind` cleans up', cause: e });
+    }
+    return { provider, kubeconfig: kp.kubeconfig, nodes, fakeNodes: 0, enforcer: 'netpol', addons: [], seconds: (Date.now() - started) / 1000 };
   } else {
     if (process.getuid?.() !== 0) throw new InfraError('the local lab needs root (network namespaces, cgroups, mounts)');
     const missing = [...missingTools(paths, enforcer), ...addons.flatMap((a) => missingAddonTools(paths, a))];
@@ -101,33 +123,35 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
     }
   }
   const spec = provider === 'local' ? readSpec(paths) : undefined;
-  return { provider, kubeconfig: paths.kubeconfig, nodes, fakeNodes, enforcer: provider === 'kind' ? 'kind-default' : enforcer, addons: spec?.addons ?? [], seconds: (Date.now() - started) / 1000 };
+  return { provider, kubeconfig: paths.kubeconfig, nodes, fakeNodes, enforcer, addons: spec?.addons ?? [], seconds: (Date.now() - started) / 1000 };
 }
 
 export async function labDown(opts: { provider?: Provider; paths?: LabPaths } = {}): Promise<LabDownResult> {
-  const provider = await chooseProvider(opts.provider);
-  if (provider === 'kind') {
-    await kindDown();
-    return { provider, stoppedProcesses: 0, unmounted: 0, leftovers: [] };
-  }
+  const provider = await chooseProvider(opts.provider, opts.paths);
+  if (provider === 'kind') return { provider, ...(await kindDown(kindPaths(opts.paths ?? labPaths()))) };
   return { provider, ...(await localDown({ paths: opts.paths })) };
 }
 
-export async function labStatus(opts: { paths?: LabPaths } = {}): Promise<LabStatus> {
+export async function labStatus(opts: { provider?: Provider; paths?: LabPaths } = {}): Promise<LabStatus> {
+  if ((await chooseProvider(opts.provider, opts.paths)) === 'kind') return kindStatus(kindPaths(opts.paths ?? labPaths()));
   return localStatus(opts);
 }
 
-export async function labEnv(opts: { paths?: LabPaths } = {}): Promise<LabEnvResult> {
+export async function labEnv(opts: { provider?: Provider; paths?: LabPaths } = {}): Promise<LabEnvResult> {
   const paths = opts.paths ?? labPaths();
-  const up = readSpec(paths) !== undefined && existsSync(paths.kubeconfig);
-  return { up, kubeconfig: paths.kubeconfig, shell: up ? `export KUBECONFIG=${paths.kubeconfig}` : '' };
+  const provider = await chooseProvider(opts.provider, paths);
+  const kubeconfig = provider === 'kind' ? kindPaths(paths).kubeconfig : paths.kubeconfig;
+  const up = (provider === 'kind' ? readKindSpec(kindPaths(paths)) !== undefined : readSpec(paths) !== undefined) && existsSync(kubeconfig);
+  return { up, kubeconfig, shell: up ? `export KUBECONFIG=${kubeconfig}` : '' };
 }
 
-export async function labNodeStop(opts: { node: string; paths?: LabPaths }): Promise<void> {
+export async function labNodeStop(opts: { node: string; provider?: Provider; paths?: LabPaths }): Promise<void> {
+  if ((await chooseProvider(opts.provider, opts.paths)) === 'kind') return kindNodeStop(kindPaths(opts.paths ?? labPaths()), opts.node);
   await stopNode(opts.node, opts.paths);
 }
 
 /** Start a stopped node; `waitMs` (> 0) waits until the API server reports it Ready. */
-export async function labNodeStart(opts: { node: string; paths?: LabPaths; waitMs?: number }): Promise<{ readyAfterMs?: number }> {
+export async function labNodeStart(opts: { node: string; provider?: Provider; paths?: LabPaths; waitMs?: number }): Promise<{ readyAfterMs?: number }> {
+  if ((await chooseProvider(opts.provider, opts.paths)) === 'kind') return kindNodeStart(kindPaths(opts.paths ?? labPaths()), opts.node, opts.waitMs ?? 0);
   return startNodeAgain(opts.node, opts.paths, opts.waitMs ?? 0);
 }

