@@ -21,11 +21,10 @@ describe('kind config', () => {
     expect(kindNodes(3).map((n) => n.container)).toEqual(['gauntlet-lab-control-plane', 'gauntlet-lab-worker', 'gauntlet-lab-worker2', 'gauntlet-lab-worker3']);
   });
 
-  it('carries the shortened timings (kubeadm v1beta4 list-form extraArgs) and the kubelet lease', () => {
-    const arg = (list: { name: string; value: string }[], n: string) => list.find((a) => a.name === n)?.value;
+  it('carries the shortened timings (kubeadm v1beta3 map-form extraArgs, what kind writes here) and the kubelet lease', () => {
     const c = patch('ClusterConfiguration');
-    expect(arg(c.apiServer.extraArgs, 'default-unreachable-toleration-seconds')).toBe(String(TIMINGS.unreachableTolerationSeconds));
-    expect(arg(c.controllerManager.extraArgs, 'node-monitor-grace-period')).toBe(`${TIMINGS.nodeMonitorGracePeriodSeconds}s`);
+    expect(c.apiServer.extraArgs['default-unreachable-toleration-seconds']).toBe(String(TIMINGS.unreachableTolerationSeconds));
+    expect(c.controllerManager.extraArgs['node-monitor-grace-period']).toBe(`${TIMINGS.nodeMonitorGracePeriodSeconds}s`);
     expect(patch('KubeletConfiguration').nodeLeaseDurationSeconds).toBe(TIMINGS.nodeLeaseDurationSeconds);
   });
 
@@ -62,7 +61,7 @@ describe('the network rule on kind', () => {
     const podman = JSON.stringify({
       cniVersion: '0.4.0', name: 'gauntlet-kind',
       plugins: [
-        { type: 'bridge', bridge: 'gl-kind0', isGateway: true, ipMasq: true, hairpinMode: true, ipam: { type: 'host-local', routes: [{ dst: '0.0.0.0/0' }], ranges: [[{ subnet: '10.76.0.0/24', gateway: '10.76.0.1' }]] } },
+        { type: 'bridge', bridge: 'cni-podman1', isGateway: true, ipMasq: true, hairpinMode: true, ipam: { type: 'host-local', routes: [{ dst: '0.0.0.0/0' }], ranges: [[{ subnet: '10.76.0.0/24', gateway: '10.76.0.1' }]] } },
         { type: 'portmap', capabilities: { portMappings: true } },
         { type: 'firewall', backend: '' },
         { type: 'tuning' },
@@ -70,6 +69,7 @@ describe('the network rule on kind', () => {
     });
     const locked = JSON.parse(lockDownNetworkConf(podman)) as { plugins: Record<string, any>[] };
     expect(locked.plugins.map((p) => p.type)).toEqual(['bridge']);
+    expect(locked.plugins[0]!.bridge).toBe('gl-kind0');
     expect(locked.plugins[0]!.ipMasq).toBe(false);
     expect(locked.plugins[0]!.isGateway).toBe(false);
     expect(locked.plugins[0]!.ipam.routes).toBeUndefined();

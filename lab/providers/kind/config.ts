@@ -99,15 +99,16 @@ kubeadmConfigPatches:
   etcd:
     local:
       imageTag: "${tags.etcd}"
+  # kind v0.33 writes kubeadm v1beta3 for this node image: extraArgs are maps.
   apiServer:
     extraArgs:
-    - {name: default-not-ready-toleration-seconds, value: "${TIMINGS.notReadyTolerationSeconds}"}
-    - {name: default-unreachable-toleration-seconds, value: "${TIMINGS.unreachableTolerationSeconds}"}
+      default-not-ready-toleration-seconds: "${TIMINGS.notReadyTolerationSeconds}"
+      default-unreachable-toleration-seconds: "${TIMINGS.unreachableTolerationSeconds}"
   controllerManager:
     extraArgs:
-    - {name: node-monitor-grace-period, value: "${TIMINGS.nodeMonitorGracePeriodSeconds}s"}
-    - {name: node-monitor-period, value: "${TIMINGS.nodeMonitorPeriodSeconds}s"}
-    - {name: enable-hostpath-provisioner, value: "true"}
+      node-monitor-grace-period: "${TIMINGS.nodeMonitorGracePeriodSeconds}s"
+      node-monitor-period: "${TIMINGS.nodeMonitorPeriodSeconds}s"
+      enable-hostpath-provisioner: "true"
 - |
   kind: InitConfiguration
   # kubeadm's CoreDNS forwards to the node's resolver (outside the lab): the provider applies
@@ -143,7 +144,8 @@ export function kindCniConflist(podCidr: string): string {
 /**
  * The podman network's CNI config as the provider wants it: podman writes a gateway bridge with
  * NAT, a default route and firewall/tuning plugins; the nodes need none of that (the host reaches
- * them on the bridge, which the provider addresses itself), so they get no route off the machine.
+ * them on the bridge, which the provider names and addresses itself: podman 4.3 has no
+ * --interface-name), so they get no route off the machine.
  */
 export function lockDownNetworkConf(conflist: string): string {
   const c = JSON.parse(conflist) as { plugins: Record<string, unknown>[] };
@@ -152,7 +154,7 @@ export function lockDownNetworkConf(conflist: string): string {
     .map((p) => {
       const ipam = { ...(p.ipam as Record<string, unknown>) };
       delete ipam.routes;
-      return { ...p, isGateway: false, ipMasq: false, ipam };
+      return { ...p, bridge: KIND.bridge, isGateway: false, ipMasq: false, ipam };
     });
   return `${JSON.stringify(c, null, 2)}\n`;
 }
@@ -163,6 +165,7 @@ export function guardRuleset(): string {
   chain forward {
     type filter hook forward priority -200; policy accept;
     iifname "${KIND.bridge}" oifname != "${KIND.bridge}" counter drop
+    oifname "${KIND.bridge}" iifname != "${KIND.bridge}" counter drop
     ip saddr { ${KIND.subnet}, ${KIND.podCidr} } oifname != "${KIND.bridge}" counter drop
   }
 }

@@ -28,12 +28,12 @@ export interface Container {
 /** The cluster's node containers, by kind's label. */
 export async function clusterContainers(): Promise<Container[]> {
   if (!(await podmanAnswers())) return [];
-  const out = await podman(['ps', '-a', '--filter', `label=io.x-k8s.kind.cluster=${KIND.cluster}`, '--format', '{{.Names}} {{.State}}']);
-  const rows = out.split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string]);
+  const names = (await podman(['ps', '-a', '--filter', `label=io.x-k8s.kind.cluster=${KIND.cluster}`, '--format', '{{.Names}}'])).split('\n').filter(Boolean);
   const res: Container[] = [];
-  for (const [name, state] of rows) {
-    const ip = (await podman(['inspect', '-f', `{{(index .NetworkSettings.Networks "${KIND.network}").IPAddress}}`, name]).catch(() => '')).trim();
-    res.push({ name, running: state === 'running', ...(ip ? { ip } : {}) });
+  for (const name of names) {
+    const out = (await podman(['inspect', '-f', `{{.State.Running}} {{with index .NetworkSettings.Networks "${KIND.network}"}}{{.IPAddress}}{{end}}`, name]).catch(() => '')).trim();
+    const [running, ip] = out.split(' ');
+    res.push({ name, running: running === 'true', ...(ip ? { ip } : {}) });
   }
   return res.sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -49,7 +49,7 @@ export async function execIn(container: string, script: string, input?: string):
  */
 export async function ensureNetwork(): Promise<void> {
   if (!(await tryPodman(['network', 'exists', KIND.network]))) {
-    await podman(['network', 'create', '--disable-dns', '--subnet', KIND.subnet, '--gateway', KIND.hostIp, '--interface-name', KIND.bridge, KIND.network]);
+    await podman(['network', 'create', '--disable-dns', '--subnet', KIND.subnet, '--gateway', KIND.hostIp, KIND.network]);
   }
   const { readFileSync, writeFileSync } = await import('node:fs');
   const conf = readFileSync(CNI_CONF, 'utf8');
@@ -87,5 +87,49 @@ export async function requireEngine(p: KindPaths): Promise<void> {
   }
   if (!(await tryPodman(['image', 'exists', KIND.nodeImage]))) {
     throw new InfraError(`the kind node image ${KIND.nodeImage} is not built`, { hint: 'run scripts/tools/build-kind-node.sh' });
+  }
+}
+
+const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
+
+/**
+ * podman turns on the host's IPv4 forwarding when it attaches a container to a bridge network.
+ * The kind lab needs none (nodes, world hosts and the host share one bridge), and the local lab
+ * relies on the host not forwarding: remember the value before the first podman step, put it back
+ * after each one, and at `lab down`.
+ */
+export async function rememberIpForward(state: string): Promise<void> {
+  const { existsSync, readFileSync, writeFileSync } = await import('node:fs');
+  const file = join(state, 'host-ip-forward');
+  if (!existsSync(file)) writeFileSync(file, readFileSync(IP_FORWARD, 'utf8').trim());
+}
+
+export async function restoreIpForward(state: string): Promise<void> {
+  const { existsSync, readFileSync, writeFileSync } = await import('node:fs');
+  const file = join(state, 'host-ip-forward');
+  if (!existsSync(file)) return;
+  const want = readFileSync(file, 'utf8').trim();
+  if (readFileSync(IP_FORWARD, 'utf8').trim() !== want) writeFileSync(IP_FORWARD, want);
+}
+
+/**
+ * podman's CNI set-up adds CNI-FORWARD and CNI-ADMIN chains to the host's iptables filter table
+ * (its firewall plugin's bookkeeping, even with the plugin dropped from the provider's network).
+ * Removed at `lab down` while they hold nothing but podman's own jump.
+ */
+export async function podmanChains(): Promise<string[]> {
+  const out = await run('iptables', ['-S']).catch(() => '');
+  return [...new Set(out.split('\n').flatMap((l) => /^-N (CNI-[A-Z0-9-]+)$/.exec(l)?.[1] ?? []))];
+}
+
+export async function removePodmanChains(): Promise<void> {
+  const rules = await run('iptables', ['-S']).catch(() => '');
+  const foreign = rules.split('\n').filter((l) => l.startsWith('-A CNI-') && !/^-A CNI-FORWARD (-m comment --comment "CNI firewall plugin admin overrides" )?-j CNI-ADMIN$/.test(l));
+  if (foreign.length > 0) return;
+  await tryRun('iptables', ['-D', 'FORWARD', '-m', 'comment', '--comment', 'CNI firewall plugin rules', '-j', 'CNI-FORWARD']);
+  await tryRun('iptables', ['-D', 'FORWARD', '-j', 'CNI-FORWARD']);
+  for (const c of ['CNI-FORWARD', 'CNI-ADMIN']) {
+    await tryRun('iptables', ['-F', c]);
+    await tryRun('iptables', ['-X', c]);
   }
 }

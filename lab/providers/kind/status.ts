@@ -6,7 +6,7 @@ import { TIMINGS } from '../../config.ts';
 import type { LabStatus, NodeRow, ProcessRow } from '../local/status.ts';
 import { daemons } from '../local/sh.ts';
 import { KIND, kindNodes, type KindPaths } from './config.ts';
-import { clusterContainers, podman } from './engine.ts';
+import { clusterContainers, podman, restoreIpForward } from './engine.ts';
 import { kindLeftovers, kubectlKind, readKindSpec, wireKindNetworks, writeHosts } from './up.ts';
 
 interface RawNode {
@@ -58,6 +58,7 @@ export async function kindNodeStart(p: KindPaths, name: string, waitMs: number):
   const c = container(p, name);
   const started = Date.now();
   await podman(['start', c]);
+  await restoreIpForward(p.state);
   // A restarted container has a fresh /etc/hosts and network namespace: names, sysctls, routes again.
   await writeHosts(await clusterContainers());
   await wireKindNetworks(p);

@@ -9,7 +9,7 @@ import { IMAGES, WORLD_PORTS, imageTarball } from '../../config.ts';
 import { ensureNetns } from './netns.ts';
 import { daemons, run, startDaemon, stopPids, tryRun, waitFor } from '../local/sh.ts';
 import { KIND, KIND_WORLD_HOSTS, addonManifests, kindCniConflist, kindConfig, kindNodes, parseImageTags, type KindPaths } from './config.ts';
-import { clusterContainers, ensureGuard, ensureNetwork, execIn, guardPresent, kind, podman, removeGuard, removeNetwork, requireEngine, type Container } from './engine.ts';
+import { clusterContainers, podmanChains, removePodmanChains, ensureGuard, ensureNetwork, execIn, guardPresent, kind, podman, rememberIpForward, removeGuard, removeNetwork, requireEngine, restoreIpForward, type Container } from './engine.ts';
 
 export interface KindSpec {
   provider: 'kind';
@@ -50,7 +50,8 @@ export async function writeHosts(cs: Container[]): Promise<void> {
   if (lines.length === 0) return;
   const block = `# gauntlet-kind\n${lines.join('\n')}\n# /gauntlet-kind\n`;
   for (const c of cs.filter((x) => x.running)) {
-    await execIn(c.name, 'sed -i "/^# gauntlet-kind$/,/^# \\/gauntlet-kind$/d" /etc/hosts; cat >> /etc/hosts', block).catch(() => undefined);
+    // podman bind-mounts /etc/hosts: rewrite it in place (sed -i would rename over the mount).
+    await execIn(c.name, 'h=$(sed "/^# gauntlet-kind$/,/^# \\/gauntlet-kind$/d" /etc/hosts); { printf "%s\\n" "$h"; cat; } > /etc/hosts', block).catch(() => undefined);
   }
 }
 
@@ -110,6 +111,7 @@ export async function kindUp(opts: KindUpOptions): Promise<KindSpec> {
   writeFileSync(kindSpecFile(p), `${JSON.stringify(spec, null, 2)}\n`);
 
   log('network: podman network, bridge, host guard');
+  await rememberIpForward(p.state);
   await ensureGuard();
   await ensureNetwork();
   await worldHostsUp(p);
@@ -141,6 +143,7 @@ export async function kindUp(opts: KindUpOptions): Promise<KindSpec> {
     } finally {
       done = true;
       await hosts;
+      await restoreIpForward(p.state);
     }
   }
   const cs = await clusterContainers();
@@ -148,7 +151,9 @@ export async function kindUp(opts: KindUpOptions): Promise<KindSpec> {
   const cp = cs.find((c) => c.name === `${KIND.cluster}-control-plane`);
   if (cp?.ip === undefined) throw new Error('the control-plane container has no address');
   // kind's kubeconfig goes through a published port; the provider publishes none (no host rules): straight to the node.
-  const kc = readFileSync(join(p.state, 'kind-kubeconfig'), 'utf8').replace(/server: https:\/\/[^\s]+/, `server: https://${cp.ip}:6443`);
+  const kc = readFileSync(join(p.state, 'kind-kubeconfig'), 'utf8').replace(/server: https:\/\/[^\s]+/, `server: https://${cp.ip}:6443`)
+    // Same context name as the local lab's, so scenarios (target.context) run on either provider.
+    .replaceAll(`kind-${KIND.cluster}`, 'gauntlet-lab');
   writeFileSync(p.kubeconfig, kc, { mode: 0o600 });
 
   log('node networks: CNI per node, routes');
@@ -193,6 +198,7 @@ export async function kindLeftovers(): Promise<string[]> {
   if (await tryRun('podman', ['network', 'exists', KIND.network])) out.push(`podman network: ${KIND.network}`);
   if (await tryRun('ip', ['link', 'show', KIND.bridge])) out.push(`bridge: ${KIND.bridge}`);
   if (await guardPresent()) out.push(`nftables table: inet ${KIND.guardTable}`);
+  for (const c of await podmanChains()) out.push(`iptables chain: ${c}`);
   const { labNetnsWith } = await import('./netns.ts');
   for (const n of labNetnsWith(KIND.netnsPrefix)) out.push(`network namespace: ${n}`);
   if (await tryRun('podman', ['info'])) {
@@ -224,7 +230,9 @@ export async function kindDown(p: KindPaths): Promise<KindDownResult> {
   const { labNetnsWith } = await import('./netns.ts');
   for (const n of labNetnsWith(KIND.netnsPrefix)) await tryRun('ip', ['netns', 'del', n]);
   await removeNetwork();
+  await restoreIpForward(p.state);
   await removeGuard();
+  await removePodmanChains();
   await tryRun('ip', ['route', 'del', KIND.serviceCidr]);
   rmSync(p.state, { recursive: true, force: true });
   return { stoppedProcesses: stopped, unmounted: 0, leftovers: await kindLeftovers() };
