@@ -88,7 +88,8 @@ printf '%s' "$K8S_VERSION" > "$rootfs/kind/version"
 
 # 4. Component images, from the static binaries (umoci + skopeo, as build-lab-images.sh does).
 img="$work/images"; mkdir -p "$img"
-# bundle ROOT BIN...: copy programs from the node rootfs with the shared libraries they load.
+# bundle ROOT FILE...: copy programs (or plugins: iptables' xtables/*.so) from the node rootfs with
+# the shared libraries they load (libxt_statistic needs libm, which iptables itself does not).
 bundle() {
   dest="$1"; shift
   for b in "$@"; do
@@ -119,8 +120,7 @@ r="$(static coredns "$COREDNS_TAG" coredns)"; ln -s usr/local/bin/coredns "$r/co
 # kube-proxy (iptables mode) runs the node's iptables; kind's entrypoint picks the legacy backend
 # on a fresh node, so the image's iptables are the legacy ones with their modules.
 r="$(static kube-proxy "$K8S_VERSION" kube-proxy)"
-bundle "$r" /usr/sbin/xtables-legacy-multi
-mkdir -p "$r/usr/lib/x86_64-linux-gnu" && cp -r "$rootfs/usr/lib/x86_64-linux-gnu/xtables" "$r/usr/lib/x86_64-linux-gnu/"
+bundle "$r" /usr/sbin/xtables-legacy-multi $(cd "$rootfs" && ls usr/lib/x86_64-linux-gnu/xtables/*.so | sed 's#^#/#')
 for t in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do ln -sf xtables-legacy-multi "$r/usr/sbin/$t"; done
 image kube-proxy "$K8S_VERSION" "$r" ""
 # The lab's NetworkPolicy enforcer (a DaemonSet on every node) applies rules with nft.

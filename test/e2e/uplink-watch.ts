@@ -27,8 +27,14 @@ export async function startUplinkWatch(labSources: string[]): Promise<void> {
   const dev = await uplinkInterface();
   await q`nft delete table inet ${TABLE}`;
   const rules = `table inet ${TABLE} {
-  chain fwd { type filter hook forward priority -400; policy accept; oifname "${dev}" counter comment "forwarded" }
-  chain post { type filter hook postrouting priority -400; policy accept; oifname "${dev}" ip saddr { ${labSources.join(', ')} } counter comment "lab-source" }
+  chain watch_forward {
+    type filter hook forward priority -400; policy accept;
+    oifname "${dev}" counter comment "forwarded"
+  }
+  chain watch_postrouting {
+    type filter hook postrouting priority -400; policy accept;
+    oifname "${dev}" ip saddr { ${labSources.join(', ')} } counter comment "lab-source"
+  }
 }
 `;
   const r = await q({ input: rules })`nft -f -`;

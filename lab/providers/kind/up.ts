@@ -71,8 +71,10 @@ export async function wireKindNetworks(p: KindPaths): Promise<void> {
   for (const c of cidrs.filter((x) => x.running)) {
     await nodeSysctls(c.node);
     await execIn(c.node, 'mkdir -p /etc/cni/net.d; cat > /etc/cni/net.d/10-gauntlet-kind.conflist.tmp; mv /etc/cni/net.d/10-gauntlet-kind.conflist.tmp /etc/cni/net.d/10-gauntlet-kind.conflist', kindCniConflist(c.cidr));
-    const routes = cidrs.filter((o) => o.node !== c.node).map((o) => `ip route replace ${o.cidr} via ${o.ip}`).join('; ');
-    if (routes) await execIn(c.node, routes);
+    // Nodes have no default route: connect() to a ClusterIP needs a route before kube-proxy's DNAT
+    // (the host, ip_forward off and guarded, never forwards it anywhere).
+    const routes = [...cidrs.filter((o) => o.node !== c.node).map((o) => `ip route replace ${o.cidr} via ${o.ip}`), `ip route replace ${KIND.serviceCidr} via ${KIND.hostIp}`];
+    await execIn(c.node, routes.join('; '));
   }
   for (const o of cidrs) {
     await run('ip', ['route', 'replace', o.cidr, 'via', o.ip, 'dev', KIND.bridge]);
