@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type WatchEvent } from '../../core/kube.ts';
 import { sleep } from '../../core/proc.ts';
-import { labPaths } from '../../lab/index.ts';
-import { k, kk, requireLab } from './lab-kube.ts';
+import { k, kk, requireLab, labKubeconfig } from './lab-kube.ts';
 
 const ns = `e2e-kube-${Date.now().toString(36)}`;
 
@@ -25,7 +24,7 @@ describe('kube adapter in the lab', () => {
   });
 
   it('a watch closed by the server every second resumes without losing or repeating events', async () => {
-    const kube = connect({ kubeconfig: labPaths().kubeconfig, env: {} });
+    const kube = connect({ kubeconfig: labKubeconfig(), env: {} });
     const seen: string[] = [];
     const stop = new AbortController();
     const q = { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, labelSelector: 'e2e=watch' };
@@ -47,7 +46,7 @@ describe('kube adapter in the lab', () => {
   it('an RBAC denial names the verb and resource, and a run exits 3 having changed nothing', async () => {
     await kk(['-n', ns, 'create', 'serviceaccount', 'nobody']);
     const token = (await kk(['-n', ns, 'create', 'token', 'nobody', '--duration=10m'])).trim();
-    const lab = readFileSync(labPaths().kubeconfig, 'utf8');
+    const lab = readFileSync(labKubeconfig(), 'utf8');
     const server = lab.match(/server:\s*(\S+)/)![1]!;
     const ca = lab.match(/certificate-authority-data:\s*(\S+)/)?.[1];
     const dir = mkdtempSync(join(tmpdir(), 'gauntlet-rbac-'));

@@ -2,8 +2,16 @@
 import { join } from 'node:path';
 import { $ } from 'zx';
 import { labPaths, labStatus } from '../../lab/index.ts';
+import { kindPaths } from '../../lab/providers/kind/config.ts';
 
-const p = labPaths();
+/**
+ * The lab the e2e suite runs against: GAUNTLET_LAB_PROVIDER=kind selects the kind provider's
+ * (its own kubeconfig, same context name `gauntlet-lab`); anything else, the local lab.
+ */
+export const LAB_PROVIDER: 'local' | 'kind' = process.env.GAUNTLET_LAB_PROVIDER === 'kind' ? 'kind' : 'local';
+const p = LAB_PROVIDER === 'kind' ? { ...labPaths(), kubeconfig: kindPaths(labPaths()).kubeconfig } : labPaths();
+/** The selected lab's kubeconfig. */
+export const labKubeconfig = (): string => p.kubeconfig;
 const q = $({ quiet: true, verbose: false, nothrow: true });
 
 export interface Result {
@@ -46,9 +54,9 @@ export async function eventually<T>(what: string, fn: () => Promise<T | undefine
 
 /** Fail loudly (never skip) when the lab is not up: CI brings it up before the e2e project. */
 export async function requireLab(): Promise<void> {
-  const s = await labStatus();
+  const s = await labStatus({ provider: LAB_PROVIDER });
   if (s.phase !== 'up') {
-    throw new Error(`the lab is not up (phase ${s.phase}; stale: ${s.stale.join('; ') || 'none'}). Run \`gauntlet lab up\` first.`);
+    throw new Error(`the lab is not up (phase ${s.phase}; stale: ${s.stale.join('; ') || 'none'}). Run \`gauntlet lab up --provider ${LAB_PROVIDER}\` first.`);
   }
 }
 

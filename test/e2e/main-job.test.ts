@@ -7,11 +7,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { labPaths } from '../../lab/index.ts';
 import { runGauntlet } from '../support/cli.ts';
-import { k, requireLab } from './lab-kube.ts';
+import { k, requireLab, labKubeconfig } from './lab-kube.ts';
 
-const gauntlet = (args: string[]) => runGauntlet(args, { env: { KUBECONFIG: labPaths().kubeconfig } });
+const gauntlet = (args: string[]) => runGauntlet(args, { env: { KUBECONFIG: labKubeconfig() } });
 
 describe('main job: scenarios/lab-demo.yaml in the lab', () => {
   beforeAll(async () => {

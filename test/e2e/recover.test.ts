@@ -7,12 +7,11 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { labPaths } from '../../lab/index.ts';
 import { runGauntlet } from '../support/cli.ts';
-import { eventually, k, requireLab } from './lab-kube.ts';
+import { eventually, k, requireLab, labKubeconfig } from './lab-kube.ts';
 
 const gauntlet = (args: string[], killOn?: RegExp) =>
-  runGauntlet(args, { env: { KUBECONFIG: labPaths().kubeconfig }, ...(killOn ? { signalOn: { pattern: killOn, signal: 'SIGKILL' } } : {}) });
+  runGauntlet(args, { env: { KUBECONFIG: labKubeconfig() }, ...(killOn ? { signalOn: { pattern: killOn, signal: 'SIGKILL' } } : {}) });
 
 describe('crash recovery in the lab', () => {
   beforeAll(async () => {
@@ -49,11 +48,11 @@ describe('crash recovery in the lab', () => {
         expect(journal).not.toContain(secret);
       }
       const start = JSON.parse(journal.split('\n')[0]!);
-      expect(start.provenance.kube).toMatchObject({ context: 'gauntlet-lab', kubeconfig: labPaths().kubeconfig });
+      expect(start.provenance.kube).toMatchObject({ context: 'gauntlet-lab', kubeconfig: labKubeconfig() });
 
       // A kubeconfig whose context of the same name points at another server: refused, nothing done.
       const other = join(dir, 'other-kubeconfig');
-      writeFileSync(other, readFileSync(labPaths().kubeconfig, 'utf8').replace(/server: \S+/g, 'server: https://127.0.0.1:16443'));
+      writeFileSync(other, readFileSync(labKubeconfig(), 'utf8').replace(/server: \S+/g, 'server: https://127.0.0.1:16443'));
       const refused = await runGauntlet(['recover', runDir, '--kubeconfig', other], { env: { KUBECONFIG: '' } });
       expect(refused.code, refused.stderr).toBe(2);
       expect(refused.stderr).toContain('https://127.0.0.1:16443');
@@ -61,7 +60,7 @@ describe('crash recovery in the lab', () => {
 
       // From a shell without KUBECONFIG: the journal's kubeconfig is used, and printed first.
       const rec = await runGauntlet(['recover', runDir], { env: { KUBECONFIG: '' } });
-      expect(rec.stderr).toContain(`kubeconfig ${labPaths().kubeconfig}`);
+      expect(rec.stderr).toContain(`kubeconfig ${labKubeconfig()}`);
       // The Secret it replaced cannot be put back (its data was never journaled): said, exit 4.
       expect(rec.code, rec.stderr).toBe(4);
       expect(rec.stdout).toMatch(/FAILED c\d+: update Secret\/creds in trust-recover \(.*never reached the journal/);

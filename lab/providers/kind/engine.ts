@@ -132,4 +132,9 @@ export async function removePodmanChains(): Promise<void> {
     await tryRun('iptables', ['-F', c]);
     await tryRun('iptables', ['-X', c]);
   }
+  // iptables-nft leaves its tables behind, empty: drop them while they hold no rule (nobody's).
+  for (const t of ['nat', 'filter']) {
+    const j = await run('nft', ['-j', 'list', 'table', 'ip', t]).catch(() => undefined);
+    if (j !== undefined && !(JSON.parse(j) as { nftables: Record<string, unknown>[] }).nftables.some((x) => 'rule' in x)) await tryRun('nft', ['delete', 'table', 'ip', t]);
+  }
 }
