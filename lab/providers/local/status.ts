@@ -85,7 +85,7 @@ export function formatStatus(s: LabStatus): string {
     const state = n.state === 'stopped' ? 'Stopped ' : n.ready ? 'Ready   ' : 'NotReady';
     lines.push(`node ${n.name.padEnd(14)} ${state} ${kind.padEnd(9)} zone=${n.labels['topology.kubernetes.io/zone'] ?? '-'} podCIDR=${n.podCidr ?? '-'}`);
   }
-  for (const d of s.processes) lines.push(`process ${d.name.padEnd(28)} ${d.alive ? `running pid ${d.pid}` : d.stopped ? 'stopped (lab node-stop; lab node-start starts it)' : 'STALE (not running)'}`);
+  for (const d of s.processes) lines.push(`process ${d.name.padEnd(28)} ${d.alive ? (d.pid > 0 ? `running pid ${d.pid}` : 'running') : d.stopped ? `stopped (lab node-stop; lab node-start${s.provider === 'kind' ? ' --provider kind' : ''} starts it)` : 'STALE (not running)'}`);
   for (const a of s.addons) {
     const parts = Object.entries(a.healthy).map(([k, ok]) => `${k}=${ok ? 'ok' : 'NOT ANSWERING'}`).join(' ');
     lines.push(`addon ${a.name}: ${Object.entries(a.versions).map(([k, v]) => `${k} ${v}`).join(', ')}; ${parts}; router ${a.router}, prometheus ${a.prometheus}`);
