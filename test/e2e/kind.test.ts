@@ -43,8 +43,10 @@ const WORKERS = 2;
 describe.skipIf(!enabled)('the kind provider', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gauntlet-kind-'));
   let upSeconds = 0;
+  let ipForward = '';
 
   beforeAll(async () => {
+    ipForward = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8');
     await startUplinkWatch([KIND.subnet, KIND.podCidr, KIND.serviceCidr]);
     const r = await labUp({ provider: 'kind', nodes: WORKERS, log: (l) => console.log(`lab: ${l}`) });
     upSeconds = r.seconds;
@@ -119,6 +121,17 @@ gates:
   }, 300_000);
 
   it('resolves cluster and world names with no upstream, reaches the world hosts, and enforces NetworkPolicy', async () => {
+    // Each layer of the rule on its own: no node has a route off the bridge, CoreDNS has no forward,
+    // the host forwards as before podman ran (no more), and the guard is in place.
+    for (const node of [`${KIND.cluster}-control-plane`, `${KIND.cluster}-worker`]) {
+      const r = await q`podman exec ${node} ip -4 route show default`;
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout.trim(), `${node} has a default route`).toBe('');
+    }
+    const cm = JSON.parse((await k(['-n', 'kube-system', 'get', 'configmap', 'coredns', '-o', 'json'])).stdout);
+    expect(cm.data.Corefile).not.toMatch(/forward/);
+    expect(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8')).toBe(ipForward);
+    expect((await q`nft list table inet ${KIND.guardTable}`).exitCode).toBe(0);
     await eventually('probe pod Ready', async () => (await k(['-n', NS, 'wait', '--for=condition=Ready', 'pod/probe', '--timeout=5s'])).ok, 120_000);
     const probe = (kind: string, target: string) => k(['-n', NS, 'exec', 'probe', '--', '/bin/probe', '-timeout=3s', kind, target]);
     const allowed = KIND_WORLD_HOSTS.find((h) => h.approved)!;

@@ -2,6 +2,7 @@
  * The kind provider's door to podman, kind and the host's network: every command it runs goes
  * through here (and through local/sh.ts, the lab's door to child processes).
  */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfraError } from '../../../core/errors.ts';
 import { run, tryRun } from '../local/sh.ts';
@@ -51,7 +52,6 @@ export async function ensureNetwork(): Promise<void> {
   if (!(await tryPodman(['network', 'exists', KIND.network]))) {
     await podman(['network', 'create', '--disable-dns', '--subnet', KIND.subnet, '--gateway', KIND.hostIp, KIND.network]);
   }
-  const { readFileSync, writeFileSync } = await import('node:fs');
   const conf = readFileSync(CNI_CONF, 'utf8');
   const locked = lockDownNetworkConf(conf);
   if (locked !== conf) writeFileSync(CNI_CONF, locked);
@@ -99,13 +99,11 @@ const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
  * after each one, and at `lab down`.
  */
 export async function rememberIpForward(state: string): Promise<void> {
-  const { existsSync, readFileSync, writeFileSync } = await import('node:fs');
   const file = join(state, 'host-ip-forward');
   if (!existsSync(file)) writeFileSync(file, readFileSync(IP_FORWARD, 'utf8').trim());
 }
 
 export async function restoreIpForward(state: string): Promise<void> {
-  const { existsSync, readFileSync, writeFileSync } = await import('node:fs');
   const file = join(state, 'host-ip-forward');
   if (!existsSync(file)) return;
   const want = readFileSync(file, 'utf8').trim();

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IMAGES, WORLD_PORTS, imageTarball } from '../../config.ts';
-import { ensureNetns } from './netns.ts';
+import { ensureNetns, labNetnsWith } from './netns.ts';
 import { daemons, run, startDaemon, stopPids, tryRun, waitFor } from '../local/sh.ts';
 import { KIND, KIND_WORLD_HOSTS, addonManifests, kindCniConflist, kindConfig, kindNodes, parseImageTags, type KindPaths } from './config.ts';
 import { clusterContainers, podmanChains, removePodmanChains, ensureGuard, ensureNetwork, execIn, guardPresent, kind, podman, rememberIpForward, removeGuard, removeNetwork, requireEngine, restoreIpForward, type Container } from './engine.ts';
@@ -201,7 +201,6 @@ export async function kindLeftovers(): Promise<string[]> {
   if (await tryRun('ip', ['link', 'show', KIND.bridge])) out.push(`bridge: ${KIND.bridge}`);
   if (await guardPresent()) out.push(`nftables table: inet ${KIND.guardTable}`);
   for (const c of await podmanChains()) out.push(`iptables chain: ${c}`);
-  const { labNetnsWith } = await import('./netns.ts');
   for (const n of labNetnsWith(KIND.netnsPrefix)) out.push(`network namespace: ${n}`);
   if (await tryRun('podman', ['info'])) {
     const vols = (await podman(['volume', 'ls', '-q', '--filter', 'dangling=true']).catch(() => '')).split('\n').filter(Boolean);
@@ -229,7 +228,6 @@ export async function kindDown(p: KindPaths): Promise<KindDownResult> {
   const ds = daemons(p.state).filter((d) => d.alive);
   stopped += ds.length;
   await stopPids(ds.map((d) => d.pid), 3000);
-  const { labNetnsWith } = await import('./netns.ts');
   for (const n of labNetnsWith(KIND.netnsPrefix)) await tryRun('ip', ['netns', 'del', n]);
   await removeNetwork();
   await restoreIpForward(p.state);
