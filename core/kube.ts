@@ -7,6 +7,7 @@
 import {
   ApiException,
   CoreV1Api,
+  Exec,
   KubeConfig,
   KubernetesObjectApi,
   PatchStrategy,
@@ -15,6 +16,7 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { delimiter, join, resolve } from 'node:path';
 import { InfraError, UsageError } from './errors.ts';
 import type { GauntletOptions } from './options.ts';
@@ -58,6 +60,11 @@ export interface Kube {
   serverVersion(): Promise<string>;
   /** A container's log ('' when the pod or container is gone). */
   logs(pod: { name: string; namespace: string; container?: string }): Promise<string>;
+  /**
+   * Run a command in a container (no shell, no stdin, no tty), bounded by `timeoutMs`. `code` is
+   * the command's exit code (the API's status), stdout/stderr its output (capped at 64 KiB each).
+   */
+  exec(pod: { name: string; namespace: string; container: string }, command: string[], opts?: { timeoutMs?: number }): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Watch until the signal aborts; resumes after drops, re-lists after 410 Gone. */
   watch<T extends KubernetesObject>(q: ListQuery, onEvent: (e: WatchEvent<T>) => void, signal: AbortSignal, opts?: { timeoutSeconds?: number }): Promise<void>;
 }
@@ -301,6 +308,28 @@ export function connect(o: TargetOptions): Kube {
         if (e instanceof InfraError && e.cause instanceof ApiException && (e.cause.code === 404 || e.cause.code === 400)) return '';
         throw e;
       }
+    },
+    async exec(pod, command, opts = {}) {
+      const out = { stdout: '', stderr: '' };
+      const sink = (k: 'stdout' | 'stderr') => new Writable({ write(chunk, _enc, cb) { if (out[k].length < 65536) out[k] += String(chunk); cb(); } });
+      const where = { verb: 'create', resource: 'pods/exec', namespace: pod.namespace };
+      const timeoutMs = opts.timeoutMs ?? 30_000;
+      let ws: { close(): void } | undefined;
+      const status = await new Promise<{ status?: string; message?: string; details?: { causes?: Array<{ reason?: string; message?: string }> } }>((resolve, reject) => {
+        const timer = setTimeout(() => { ws?.close(); reject(new InfraError(`exec in ${pod.namespace}/${pod.name} (${pod.container}) timed out after ${timeoutMs / 1000} s: ${command.join(' ')}`)); }, timeoutMs);
+        new Exec(kc)
+          .exec(pod.namespace, pod.name, pod.container, command, sink('stdout'), sink('stderr'), null, false, (st) => { clearTimeout(timer); resolve(st as never); })
+          .then((w) => {
+            ws = w;
+            // A socket that closes without a status (older servers) counts as exit 0.
+            w.on('close', () => { clearTimeout(timer); resolve({ status: 'Success' }); });
+          }, (e) => { clearTimeout(timer); reject(explain(e, where, server)); });
+      });
+      if (status.status === 'Success') return { code: 0, ...out };
+      const exit = status.details?.causes?.find((c) => c.reason === 'ExitCode')?.message;
+      if (exit !== undefined) return { code: Number(exit), ...out };
+      // No exit code: the command could not start (e.g. not in the image).
+      return { code: 126, stdout: out.stdout, stderr: out.stderr + (status.message ?? '') };
     },
     async watch(q, onEvent, signal, opts = {}) {
       const w = new Watch(kc);

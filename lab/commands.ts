@@ -7,7 +7,7 @@ import { kindPaths } from './providers/kind/config.ts';
 import { kindNodeStart, kindNodeStop, kindStatus } from './providers/kind/status.ts';
 import { kindDown, kindUp, readKindSpec } from './providers/kind/up.ts';
 import { localDown } from './providers/local/down.ts';
-import { startNodeAgain, stopNode } from './providers/local/node-control.ts';
+import { killContainer, startNodeAgain, stopNode } from './providers/local/node-control.ts';
 import { localStatus, type LabStatus } from './providers/local/status.ts';
 import { localUp, missingTools, readSpec } from './providers/local/up.ts';
 
@@ -148,6 +148,11 @@ export async function labEnv(opts: { provider?: Provider; paths?: LabPaths } = {
 export async function labNodeStop(opts: { node: string; provider?: Provider; paths?: LabPaths }): Promise<void> {
   if ((await chooseProvider(opts.provider, opts.paths)) === 'kind') return kindNodeStop(kindPaths(opts.paths ?? labPaths()), opts.node);
   await stopNode(opts.node, opts.paths);
+}
+
+/** Kill one container of a lab node from the host (see node-control.ts); the kubelet restarts it. */
+export async function labContainerKill(opts: { node: string; containerId: string; signal?: NodeJS.Signals; paths?: LabPaths }): Promise<{ pid: number } | 'gone'> {
+  return killContainer(opts.node, opts.containerId, opts.signal, opts.paths);
 }
 
 /** Start a stopped node; `waitMs` (> 0) waits until the API server reports it Ready. */

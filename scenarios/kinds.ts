@@ -8,6 +8,7 @@ import '../chaos/faults/node-loss.ts';
 import '../chaos/faults/spot-interruption.ts';
 import '../chaos/faults/pod-failure.ts';
 import '../chaos/faults/network-partition.ts';
+import '../chaos/faults/container-kill.ts';
 import '../canary/strategies/deploy.ts';
 import '../canary/strategies/canary.ts';
 import '../canary/strategies/flagger.ts';

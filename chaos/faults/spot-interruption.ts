@@ -19,12 +19,12 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { registerReverter } from '../../core/changes.ts';
 import { formatDuration } from '../../core/duration.ts';
-import type { JournalEvent } from '../../core/events.ts';
 import { duration } from '../../core/fields.ts';
 import type { Kube } from '../../core/kube.ts';
 import { sleep } from '../../core/proc.ts';
 import type { StepContext } from '../../core/steps.ts';
 import { drainable, drainNode } from '../drain.ts';
+import { countFailedRequests, REQUESTS_FAILED_DEFINITION } from '../requests-failed.ts';
 import { registerFault } from '../fault.ts';
 import { nodeTargets } from '../plan-targets.ts';
 import { bringBack, lossMethod, loseNode, readyCounts, readyElsewhere } from '../node-power.ts';
@@ -215,17 +215,12 @@ registerFault({
   async observe(ctx, window) {
     const r = runs.get(`${ctx.runId}/${ctx.step.id}`)!;
     const kube = await ctx.kube();
-    let failed = 0;
-    const stop = ctx.journal.subscribe((e: JournalEvent) => {
-      if (e.type === 'window' && e.end > r.start) failed += e.failures;
-      else if (e.type === 'sample' && e.measures !== 'check' && !e.ok && e.t >= r.start) failed++;
-    });
+    const failed = countFailedRequests(ctx.journal, r.start);
     try {
       await Promise.all(r.nodes.map((n, i) => interrupt(ctx, kube, n.node, n.how, r.start + i * ctx.step.params.stagger, r.namespaces, r.before, window)));
       await sleep(ctx.deadline - ctx.clock.now(), window);
     } finally {
-      stop();
-      ctx.journal.append({ type: 'figure', step: ctx.step.id, name: 'requestsFailed', value: failed, unit: 'requests', definition: 'failed requests during the fault: load windows (k6) that ended in it, plus failed probe requests' });
+      ctx.journal.append({ type: 'figure', step: ctx.step.id, name: 'requestsFailed', value: failed(), unit: 'requests', definition: REQUESTS_FAILED_DEFINITION });
     }
   },
 });

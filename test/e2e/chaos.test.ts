@@ -297,6 +297,36 @@ describe('chaos in the lab', () => {
     expect(figures(journalOf(runDirOf(out)), 'podsFailed')[0].value).toBe(1);
   }, 120_000);
 
+  it('container-kill under k6 load: the container restarts (restartCount up), the pod and its UID stay, figures in report.json', async () => {
+    const ns = 'chaos3-ckill';
+    namespaces.push(ns);
+    await deploy(ns, '10.79.0.181', 2, 1);
+    const uids = async () => Object.fromEntries((await kjson(['-n', ns, 'get', 'pods', '-l', 'app=demo'])).items.map((p: any) => [p.metadata.name, { uid: p.metadata.uid, restarts: p.status.containerStatuses[0].restartCount }]));
+    const beforePods = await uids();
+    const out = mkdtempSync(join(dir, 'ckill-'));
+    const file = scenario(dir, 'chaos3-ckill', ns, '10.79.0.181', '22s', `  - {kind: container-kill, name: ckill, at: 5s, duration: 14s, selector: app=demo, container: demo}`, '', `load: {kind: k6, name: load, at: 1s, profile: {kind: constant, rate: 20, duration: 19s}}
+`);
+    const run = await gauntlet(['run', file, '--report-dir', out]);
+    const runDir = runDirOf(out);
+    const events = journalOf(runDir);
+    const fig = (n: string) => figures(events, n)[0];
+    console.log(`container-kill: runningAgainSeconds=${fig('runningAgainSeconds')?.value} restarts=${fig('restarts')?.value} requestsFailed=${fig('requestsFailed')?.value}`);
+    expect(run.code, run.stderr).toBe(0);
+    expect(events.filter((e) => e.type === 'window' && e.step === 'load').length).toBeGreaterThan(10); // real k6 load throughout
+    const victim = fig('restarts').labels.pod as string;
+    const afterPods = await uids();
+    expect(Object.keys(afterPods).sort()).toEqual(Object.keys(beforePods).sort());
+    for (const [name, b] of Object.entries(beforePods) as Array<[string, { uid: string; restarts: number }]>) {
+      expect(afterPods[name].uid).toBe(b.uid);
+      expect(afterPods[name].restarts).toBe(b.restarts + (name === victim ? 1 : 0));
+    }
+    expect(fig('restarts').value).toBe(1);
+    expect(fig('runningAgainSeconds').value).toBeGreaterThan(0);
+    expect(fig('runningAgainSeconds').value).toBeLessThan(14);
+    const report = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8'));
+    expect(report.figures.map((f: any) => f.name)).toEqual(expect.arrayContaining(['runningAgainSeconds', 'restarts', 'requestsFailed']));
+  }, 120_000);
+
   it('network-partition cuts the pods off for the window, then the policy is gone and traffic flows', async () => {
     const ns = 'chaos-partition';
     namespaces.push(ns);
