@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGES, labNodeStart, labPaths } from '../../lab/index.ts';
+import { nodeRunning } from '../../lab/providers/local/node-control.ts';
 import { runGauntlet } from '../support/cli.ts';
 import { eventually, k, kjson, kk, requireLab } from './lab-kube.ts';
 
@@ -417,6 +418,42 @@ describe('chaos in the lab', () => {
       return now.length === pods.length && now.every((p) => p.image === IMAGES.demoV1 && p.ready);
     }, 60_000, 1000);
     expect((await gauntlet(['recover', runDirOf(out)])).stdout).toMatch(/nothing to recover/);
+  }, 180_000);
+
+  it('SIGKILL mid spot-interruption (tainted and cordoned, drain blocked by the PDB), then `gauntlet recover`: the node as before', async () => {
+    const ns = 'chaos3-spotcrash';
+    namespaces.push(ns);
+    await deploy(ns, '10.79.0.182', 2, 2);
+    const node = (await podsOf(ns)).map((p) => p.node).find((n) => n === 'lab-node-1' || n === 'lab-node-2')!;
+    expect(node).toBeDefined();
+    const out = mkdtempSync(join(dir, 'spotcrash-'));
+    const file = scenario(dir, 'chaos3-spotcrash', ns, '10.79.0.182', '60s', `  - {kind: spot-interruption, name: spot, at: 1s, duration: 50s, notice: 40s, evictionRetry: 1s, nodes: {spot: true, names: [${node}]}}`);
+    try {
+      const run = await gauntlet(['run', file, '--report-dir', out], /fault spot: spot-interrupt node/, 4000);
+      expect(run.signal).toBe('SIGKILL');
+      const hit = (await nodeState())[node] as { unschedulable: boolean; taints: string[]; ours: string[] };
+      expect(hit.unschedulable).toBe(true);
+      expect(hit.taints.some((t) => t.startsWith('aws-node-termination-handler/spot-itn='))).toBe(true);
+      expect(journalOf(runDirOf(out)).some((e) => e.type === 'mark' && /blocked by a PodDisruptionBudget/.test(e.label))).toBe(true);
+      const rec = await gauntlet(['recover', runDirOf(out)]);
+      expect(rec.code, rec.stderr + rec.stdout).toBe(0);
+      expect(await nodeState()).toEqual(before);
+      expect((await podsOf(ns)).filter((p) => p.ready)).toHaveLength(2);
+      expect((await gauntlet(['recover', runDirOf(out)])).stdout).toMatch(/nothing to recover/);
+
+      // Killed after T: the node was stopped (no replacement asked); recover starts it and clears our marks.
+      const out2 = mkdtempSync(join(dir, 'spotcrash-t-'));
+      const atT = scenario(dir, 'chaos3-spotcrash-t', ns, '10.79.0.182', '60s', `  - {kind: spot-interruption, name: spot, at: 1s, duration: 50s, notice: 3s, evictionRetry: 1s, nodes: {spot: true, names: [${node}]}}`);
+      const run2 = await gauntlet(['run', atT, '--report-dir', out2], /fault spot: spot-interrupt node/, 12_000);
+      expect(run2.signal).toBe('SIGKILL');
+      expect(nodeRunning(node)).toBe(false);
+      const rec2 = await gauntlet(['recover', runDirOf(out2)]);
+      expect(rec2.code, rec2.stderr + rec2.stdout).toBe(0);
+      await eventually(`${node} Ready`, async () => ((await nodeState())[node] as { ready: boolean }).ready, 60_000);
+      expect(await nodeState()).toEqual(before);
+    } finally {
+      await restoreNodes();
+    }
   }, 180_000);
 
   it('SIGKILL while a node is lost, then `gauntlet recover` starts it again', async () => {
