@@ -12,6 +12,7 @@ import { labNodeStart, labNodeStop } from '../lab/commands.ts';
 import { nodeRunning } from '../lab/providers/local/node-control.ts';
 import { readSpec } from '../lab/providers/local/up.ts';
 import type { Pod } from './drain.ts';
+import { changeNode, restoreNode } from './nodes.ts';
 
 export type Elsewhere = 'refuse' | 'delete';
 
@@ -30,8 +31,15 @@ export function lossMethod(kube: Pick<Kube, 'context'>, node: string, elsewhere:
   });
 }
 
-export async function loseNode(kube: Kube, node: string, how: 'lab-stop' | 'delete'): Promise<void> {
-  if (how === 'lab-stop') return labNodeStop({ node });
+/**
+ * Lose the node. A lab node is marked first (its undo state says "stopped", in the annotation
+ * restoreNode removes), so recovery from the cluster alone knows to start it again.
+ */
+export async function loseNode(kube: Kube, node: string, how: 'lab-stop' | 'delete', mark?: { step: string; runId: string }): Promise<void> {
+  if (how === 'lab-stop') {
+    if (mark) await changeNode(kube, node, mark.step, mark.runId, { stopped: 'lab-stop' });
+    return labNodeStop({ node });
+  }
   const { items } = await kube.list<Pod>({ apiVersion: 'v1', kind: 'Pod', fieldSelector: `spec.nodeName=${node}` });
   await kube.delete({ apiVersion: 'v1', kind: 'Node', name: node });
   for (const p of items) await kube.delete({ apiVersion: 'v1', kind: 'Pod', name: p.metadata.name, namespace: p.metadata.namespace }, { gracePeriodSeconds: 0 });
@@ -44,9 +52,13 @@ export async function bringBack(node: string, how: 'lab-stop' | 'delete'): Promi
   return 'started';
 }
 
-registerReverter('node-start', async (spec) => {
+registerReverter('node-start', async (spec, env) => {
   let any = false;
-  for (const n of spec.nodes as Array<{ node: string; how: 'lab-stop' | 'delete' }>) if ((await bringBack(n.node, n.how)) === 'started') any = true;
+  for (const n of spec.nodes as Array<{ node: string; how: 'lab-stop' | 'delete' }>) {
+    if ((await bringBack(n.node, n.how)) === 'started') any = true;
+    // The "stopped" mark (journals written before it existed carry no step: nothing to remove).
+    if (n.how === 'lab-stop' && spec.step && (await restoreNode((await env.kube()) as Kube, { node: n.node, step: spec.step as string, runId: spec.runId as string })) === 'restored') any = true;
+  }
   return any ? undefined : 'noop';
 });
 

@@ -90,6 +90,8 @@ export interface NodeUndo {
   taints: Taint[];
   /** Annotations the step added (removed on revert). */
   annotations?: string[];
+  /** The step stopped this lab node (written before stopping it): a sweep starts it again. */
+  stopped?: 'lab-stop';
 }
 
 export const undoKey = (step: string): string => `gauntlet.dev/undo-${step.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 40)}`;
@@ -100,7 +102,7 @@ const sameTaint = (a: Taint, b: Taint) => a.key === b.key && a.effect === b.effe
  * Record the undo on the node, then cordon and/or add taints, in one patch. Returns what was
  * really changed (a node already cordoned is not "cordoned by us", a taint already there is not ours).
  */
-export async function changeNode(kube: Kube, node: string, step: string, runId: string, want: { cordon?: boolean; taints?: Taint[]; annotations?: Record<string, string> }): Promise<NodeUndo> {
+export async function changeNode(kube: Kube, node: string, step: string, runId: string, want: { cordon?: boolean; taints?: Taint[]; annotations?: Record<string, string>; stopped?: 'lab-stop' }): Promise<NodeUndo> {
   const live = await kube.get<Node>({ apiVersion: 'v1', kind: 'Node', name: node });
   if (!live) throw new Error(`node ${node} is gone`);
   const had = live.spec?.taints ?? [];
@@ -110,6 +112,7 @@ export async function changeNode(kube: Kube, node: string, step: string, runId: 
     cordoned: (prev?.cordoned ?? false) || (!!want.cordon && !live.spec?.unschedulable),
     taints: [...(prev?.taints ?? []), ...(want.taints ?? []).filter((t) => !had.some((h) => sameTaint(h, t)))],
     annotations: [...new Set([...(prev?.annotations ?? []), ...Object.keys(want.annotations ?? {}).filter((a) => live.metadata.annotations?.[a] === undefined)])],
+    ...(prev?.stopped ?? want.stopped ? { stopped: prev?.stopped ?? want.stopped } : {}),
   };
   const taints = [...had, ...(want.taints ?? []).filter((t) => !had.some((h) => sameTaint(h, t)))];
   await kube.patch({

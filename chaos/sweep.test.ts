@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Kube } from '../core/kube.ts';
 import { changeNode, undoKey } from './nodes.ts';
-import { sweepRunMarks } from './sweep.ts';
+import { planRunMarks, sweepRunMarks } from './sweep.ts';
 
 function cluster() {
   const nodes: any[] = [{ metadata: { name: 'n1', annotations: {} }, spec: {} }, { metadata: { name: 'n2', annotations: {} }, spec: {} }];
@@ -48,5 +48,29 @@ describe('sweepRunMarks', () => {
     expect(c.pods[0].spec.containers[0].image).toBe('shop:v3');
     expect(c.policies.map((p) => p.metadata.namespace)).toEqual(['other']);
     expect(await sweepRunMarks(c.kube, 'r1')).toEqual([]);
+  });
+});
+
+describe('planRunMarks', () => {
+  it('lists what the run left and what undoing it means, changing nothing', async () => {
+    const c = cluster();
+    await changeNode(c.kube, 'n1', 'drain', 'r1', { cordon: true, taints: [{ key: 'x/y', effect: 'NoSchedule' }] });
+    const snapshot = structuredClone({ n: c.nodes, p: c.pods, np: c.policies });
+    const plan = await planRunMarks(c.kube, 'r1');
+    expect(plan.map((i) => [i.object, i.undo])).toEqual([
+      ['node n1', 'uncordon, remove taint x/y:NoSchedule, drop the undo mark'],
+      ['pod shop/a', 'restore image web=shop:v3, drop the undo mark'],
+      ['NetworkPolicy shop/gauntlet-partition-cut', 'delete it (injected by network-partition)'],
+    ]);
+    expect({ n: c.nodes, p: c.pods, np: c.policies }).toEqual(snapshot);
+    expect(await planRunMarks(c.kube, 'r-none')).toEqual([]);
+  });
+  it('a "stopped" mark on a node that is not the local lab\'s is never started, only its mark dropped', async () => {
+    const c = cluster();
+    await changeNode(c.kube, 'n1', 'loss', 'r1', { stopped: 'lab-stop' });
+    const [item] = (await planRunMarks(c.kube, 'r1')).filter((i) => i.object === 'node n1');
+    expect(item!.undo).toBe('drop the undo mark');
+    expect(await item!.apply()).toBe('done');
+    expect(c.nodes[0].metadata.annotations).toEqual({});
   });
 });

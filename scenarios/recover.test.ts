@@ -15,7 +15,8 @@ import { defaultOptions } from '../core/options.ts';
 import { processAlive, processStartTicks, sleep } from '../core/proc.ts';
 import { acquireRunLock } from '../core/runlock.ts';
 import { RUN_MARK } from '../canary/strategies/deploy.ts';
-import { recoverRun } from './recover.ts';
+import { undoKey } from '../chaos/nodes.ts';
+import { recoverFromCluster, recoverRun } from './recover.ts';
 
 const line = (seq: number, o: object) => JSON.stringify({ v: 1, seq, t: seq, wall: '', ...o }) + '\n';
 const start = (kube?: object) => ({ type: 'run.start', runId: 'r1', scenario: {}, provenance: { ...(kube ? { kube } : {}) }, epochMs: 0 });
@@ -113,5 +114,60 @@ describe('recover', () => {
     expect(await revertChange(j, 'c2', 'create Namespace/ours', spec('ours'), env)).toBeUndefined();
     expect(store.has('ours')).toBe(false);
     j.close();
+  });
+
+  it('--dry-run lists the journal\'s unreverted changes and changes nothing', async () => {
+    const marker = join(mkdtempSync(join(tmpdir(), 'gauntlet-cmd-')), 'reverted');
+    const dir = runDir([start(), { type: 'change.intent', id: 'c1', step: 's', description: 'scale down', revert: { kind: 'command', argv: ['touch', marker] } }]);
+    const r = await recoverRun(dir, options, { dryRun: true, runCommands: true });
+    expect(r.planned).toEqual([{ id: 'c1', description: 'scale down' }]);
+    expect(existsSync(marker)).toBe(false);
+    expect(readJournal(join(dir, 'journal.ndjson'))).toHaveLength(2);
+  });
+});
+
+describe('recover from the cluster (journal lost)', () => {
+  function cluster(server = 'https://10.0.0.1:6443') {
+    const node = { metadata: { name: 'n1', annotations: { [undoKey('drain')]: JSON.stringify({ runId: 'r1', cordoned: true, taints: [] }), [RUN_MARK]: 'r1' } }, spec: { unschedulable: true } };
+    const patches: unknown[] = [];
+    const kube = {
+      context: 'prod', server, kubeconfig: '/k', namespace: 'default',
+      async list({ kind }: { kind: string }) {
+        return { items: kind === 'Node' ? [structuredClone(node)] : [], resourceVersion: '1' };
+      },
+      async get() {
+        return structuredClone(node);
+      },
+      async patch(obj: any) {
+        patches.push(obj);
+        node.spec.unschedulable = obj.spec.unschedulable;
+        for (const [k, v] of Object.entries(obj.metadata.annotations ?? {})) if (v === null) delete (node.metadata.annotations as Record<string, string>)[k];
+        return node;
+      },
+    };
+    return { kube: kube as never, node, patches };
+  }
+
+  it('lists first (dry run: nothing changed), then undoes only what carries the run id', async () => {
+    const c = cluster();
+    const dry = await recoverFromCluster('r1', options, { kube: c.kube, dryRun: true });
+    expect(dry.planned).toEqual([{ object: 'node n1', step: 'drain', undo: 'uncordon, drop the undo mark' }]);
+    expect(c.patches).toEqual([]);
+    expect(progress.at(-1)).toMatch(/context prod at https:\/\/10.0.0.1:6443 .*run r1, from the cluster's marks/);
+    expect((await recoverFromCluster('r2', options, { kube: c.kube })).planned).toEqual([]);
+    expect(c.patches).toEqual([]);
+    const done = await recoverFromCluster('r1', options, { kube: c.kube });
+    expect(done.reverted).toEqual([{ object: 'node n1', undo: 'uncordon, drop the undo mark' }]);
+    expect(c.node.spec.unschedulable).toBe(false);
+    expect(c.node.metadata.annotations).toEqual({});
+    expect((await recoverFromCluster('r1', options, { kube: c.kube })).planned).toEqual([]);
+  });
+
+  it('refuses another API server than --server, and a malformed run id, before reading anything', async () => {
+    const c = cluster('https://10.9.9.9:6443');
+    await expect(recoverFromCluster('r1', options, { kube: c.kube, server: 'https://10.0.0.1:6443' })).rejects.toThrow(/points at https:\/\/10.9.9.9:6443, not https:\/\/10.0.0.1:6443/);
+    await expect(recoverFromCluster('r1 --all', options, { kube: c.kube })).rejects.toThrow(UsageError);
+    expect(c.patches).toEqual([]);
+    expect(c.node.spec.unschedulable).toBe(true);
   });
 });

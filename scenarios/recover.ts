@@ -13,13 +13,15 @@ import { UsageError, type UnrevertedChange } from '../core/errors.ts';
 import type { ChangeIntent, JournalEvent, ProcessStart } from '../core/events.ts';
 import { Journal, readJournal } from '../core/journal.ts';
 import type { GauntletOptions } from '../core/options.ts';
-import { stopProcess } from '../core/proc.ts';
+import { processAlive, stopProcess } from '../core/proc.ts';
 import { liveRunLock } from '../core/runlock.ts';
 import './kinds.ts';
 
 export interface RecoverOptions {
   /** Run `command` reverters' argv from the journal (otherwise they are shown and recover refuses). */
   runCommands?: boolean;
+  /** List what would be undone (and the processes that would be stopped); change nothing. */
+  dryRun?: boolean;
 }
 
 export interface RecoverResult {
@@ -27,6 +29,8 @@ export interface RecoverResult {
   failed: UnrevertedChange[];
   /** Child processes of the run that were still running and were stopped. */
   stopped: Array<{ pid: number; command: string }>;
+  /** With dryRun: what would be undone and stopped. */
+  planned?: Array<{ id: string; description: string }>;
 }
 
 /** Note in a crashed run's journal that nothing is left to undo, so it is not flagged again. */
@@ -47,7 +51,7 @@ export function survivingProcesses(events: readonly JournalEvent[]): ProcessStar
 }
 
 /** Reverters of faults that also keep their undo state on the objects they changed (chaos/sweep.ts). */
-const CLUSTER_FAULT_REVERTS = new Set(['node-restore', 'spot-interruption', 'pod-failure', 'network-partition']);
+const CLUSTER_FAULT_REVERTS = new Set(['node-restore', 'node-start', 'spot-interruption', 'pod-failure', 'network-partition']);
 
 const commandsOf = (changes: readonly ChangeIntent[]) => changes.filter((c) => reverterFor(c.revert.kind)?.runsCommands);
 
@@ -63,6 +67,10 @@ export async function recoverRun(runDir: string, o: GauntletOptions, ro: Recover
   const todo = unrevertedChanges(events);
   const result: RecoverResult = { reverted: [], failed: [], stopped: [] };
 
+  if (ro.dryRun) {
+    const alive = survivingProcesses(events).filter((p) => processAlive(p.pid, p.startTicks));
+    return { ...result, planned: [...alive.map((p) => ({ id: `pid ${p.pid}`, description: `stop ${p.command}` })), ...todo.map((c) => ({ id: c.id, description: c.description }))] };
+  }
   const commands = commandsOf(todo);
   if (commands.length && !ro.runCommands) {
     throw new UsageError(
@@ -138,4 +146,60 @@ async function connectAsRecorded(recorded: { context: string; server: string; na
     });
   }
   return k;
+}
+
+export interface ClusterRecoverOptions {
+  /** List what carries the run's marks and what undoing it means; change nothing. */
+  dryRun?: boolean;
+  /** Refuse unless the context's API server is this one (the journal's check, given by hand). */
+  server?: string;
+  /** An already connected cluster (library callers, tests); default: connect as every command does. */
+  kube?: import('../core/kube.ts').Kube;
+}
+
+export interface ClusterRecoverResult {
+  runId: string;
+  context: string;
+  server: string;
+  kubeconfig: string;
+  dryRun: boolean;
+  /** Every object carrying the run's undo state, and what undoing it means. */
+  planned: Array<{ object: string; step?: string; undo: string }>;
+  reverted: Array<{ object: string; undo: string }>;
+  failed: Array<{ object: string; error: string }>;
+}
+
+/**
+ * Recovery with the journal lost: undo what the cluster's own marks say run `runId` left
+ * (chaos/sweep.ts: nodes' and pods' undo annotations, injected NetworkPolicies). The cluster is
+ * the one the kubeconfig and --context resolve to, as for every command, printed before anything
+ * is done; only objects carrying this run id are touched, so a wrong cluster finds nothing.
+ * Changes that keep no state on the cluster (created objects of deploy steps, commands) need
+ * the journal. A run still going on this machine (its run directory's lock) is refused.
+ */
+export async function recoverFromCluster(runId: string, o: GauntletOptions, ro: ClusterRecoverOptions = {}): Promise<ClusterRecoverResult> {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) throw new UsageError(`--run-id ${JSON.stringify(runId)}: expected a run id (the run directory's name, e.g. 20261121T120000Z-chaos-ab12)`);
+  const live = liveRunLock(join(o.reportDir, runId));
+  if (live) throw new UsageError(`run ${runId} is still going (pid ${live.pid}): recover would revert its changes under it`, { hint: 'stop it with Ctrl-C (it reverts on the way out), or wait for it to end' });
+  const kube = ro.kube ?? (await import('../core/kube.ts')).connect(o);
+  o.progress(`recover: context ${kube.context} at ${kube.server} (kubeconfig ${kube.kubeconfig || 'none'}); run ${runId}, from the cluster's marks (no journal)`);
+  if (ro.server !== undefined && ro.server.replace(/\/+$/, '') !== kube.server.replace(/\/+$/, '')) {
+    throw new UsageError(`context ${kube.context} points at ${kube.server}, not ${ro.server}: refusing to revert on another cluster`, { hint: 'pass --kubeconfig / --context for the cluster the run acted on' });
+  }
+  const { planRunMarks } = await import('../chaos/sweep.ts');
+  const items = await planRunMarks(kube, runId);
+  const result: ClusterRecoverResult = {
+    runId, context: kube.context, server: kube.server, kubeconfig: kube.kubeconfig, dryRun: !!ro.dryRun,
+    planned: items.map((i) => ({ object: i.object, ...(i.step ? { step: i.step } : {}), undo: i.undo })), reverted: [], failed: [],
+  };
+  if (ro.dryRun) return result;
+  for (const i of items) {
+    o.progress(`reverting ${i.object}: ${i.undo}`);
+    try {
+      if ((await i.apply()) === 'done') result.reverted.push({ object: i.object, undo: i.undo });
+    } catch (e) {
+      result.failed.push({ object: i.object, error: (e as Error).message });
+    }
+  }
+  return result;
 }

@@ -72,11 +72,11 @@ registerFault({
     const how = nodes.map((node) => ({ node, how: lossMethod(kube, node, p.elsewhere) }));
     const namespaces = p.namespaces ?? (ctx.scenario.target.namespace ? [ctx.scenario.target.namespace] : []);
     return {
-      change: { description: `stop node${nodes.length > 1 ? 's' : ''} ${nodes.join(', ')} (${how.map((h) => h.how).join(', ')})`, revert: { kind: 'node-start', nodes: how } },
+      change: { description: `stop node${nodes.length > 1 ? 's' : ''} ${nodes.join(', ')} (${how.map((h) => h.how).join(', ')})`, revert: { kind: 'node-start', nodes: how, step: ctx.step.id, runId: ctx.runId } },
       make: async () => {
         const before = await readyCounts(kube, namespaces);
         const at = ctx.clock.now();
-        for (const h of how) await loseNode(kube, h.node, h.how);
+        for (const h of how) await loseNode(kube, h.node, h.how, { step: ctx.step.id, runId: ctx.runId });
         state.set(`${ctx.runId}/${ctx.step.id}`, { nodes, at, before, namespaces });
         return { onset: at };
       },

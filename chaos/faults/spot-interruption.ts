@@ -150,7 +150,7 @@ async function interrupt(ctx: StepContext<Params>, kube: Kube, node: string, how
   fig('podsEvictedBeforeT', evicted, 'pods', 'evicted by the handler before the node went');
   fig('podsKilledAtT', left.length, 'pods', 'still on the node when it went (no graceful exit)');
   mark(`${node} is gone (T): ${left.length} pod(s) lost with it`);
-  await loseNode(kube, node, how);
+  await loseNode(kube, node, how, { step: ctx.step.id, runId: ctx.runId });
   // The instance is gone: so are its pods (force-deleted, as the pod GC would once the Node went).
   if (how === 'lab-stop') for (const pod of await drainable(kube, node)) await kube.delete({ apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, namespace: pod.metadata.namespace }, { gracePeriodSeconds: 0 });
 

@@ -116,22 +116,46 @@ export const verify = defineCommand<{ bundle: string }>({
   },
 });
 
-export const recover = defineCommand<{ runDir: string; runCommands?: boolean }>({
-  command: 'recover <run-dir>',
-  describe: 'undo every change a crashed or abandoned run left behind, from its journal',
+export const recover = defineCommand<{ runDir?: string; runId?: string; server?: string; dryRun?: boolean; runCommands?: boolean }>({
+  command: 'recover [run-dir]',
+  describe: 'undo every change a crashed or abandoned run left behind, from its journal (or, journal lost, from the cluster\'s marks: --run-id)',
   builder: (y) =>
     y
-      .positional('run-dir', { type: 'string', demandOption: true, describe: 'the run directory of the crashed run' })
+      .positional('run-dir', { type: 'string', describe: 'the run directory of the crashed run' })
+      .option('run-id', { type: 'string', describe: 'journal lost: undo what the cluster\'s objects say this run left (nodes, pods, injected policies)' })
+      .option('server', { type: 'string', describe: 'with --run-id: refuse unless the context\'s API server is this URL' })
+      .option('dry-run', { type: 'boolean', describe: 'list what would be undone; change nothing' })
       .option('run-commands', { type: 'boolean', describe: 'run the revert commands the journal names (shown first; without this flag recover refuses)' })
-      .example('$0 recover runs/20261121T120000Z-chaos-ab12', 'revert what the journal says is still applied'),
+      .example('$0 recover runs/20261121T120000Z-chaos-ab12', 'revert what the journal says is still applied')
+      .example('$0 recover --run-id 20261121T120000Z-chaos-ab12 --dry-run', 'journal lost: list what the cluster still carries of that run'),
   async handler(a) {
     const o = optionsFromArgs(a);
+    const { UsageError } = await import('../../core/errors.ts');
+    if (a.runId !== undefined) {
+      if (a.runDir) throw new UsageError('give a run directory or --run-id, not both', { hint: 'the run directory recovers from its journal; --run-id from the cluster\'s marks when the journal is lost' });
+      const { recoverFromCluster } = await import('../../scenarios/recover.ts');
+      const r = await recoverFromCluster(a.runId, o, { dryRun: a.dryRun ?? false, ...(a.server ? { server: a.server } : {}) });
+      emit(o, r, () => {
+        if (!r.planned.length) return `run ${r.runId}: no object in ${r.context} carries its marks: nothing to recover`;
+        if (r.dryRun) return [`would undo (run ${r.runId}, ${r.server}):`, ...r.planned.map((p) => `  ${p.object}${p.step ? ` (step ${p.step})` : ''}: ${p.undo}`)].join('\n');
+        return [...r.reverted.map((c) => `reverted ${c.object}: ${c.undo}`), ...r.failed.map((c) => `FAILED ${c.object} (${c.error})`)].join('\n') || `run ${r.runId}: nothing left to undo`;
+      });
+      return r.failed.length ? ExitCode.RevertFailed : ExitCode.Pass;
+    }
+    if (!a.runDir) throw new UsageError('name the run directory to recover, or --run-id <id> when its journal is lost', { hint: 'gauntlet runs lists run directories' });
+    const { existsSync } = await import('node:fs');
+    if (!existsSync(join(a.runDir, 'journal.ndjson'))) {
+      const { basename, resolve } = await import('node:path');
+      throw new UsageError(`${join(a.runDir, 'journal.ndjson')}: no journal`, { hint: `journal lost? undo from the cluster's marks: gauntlet recover --run-id ${basename(resolve(a.runDir))} --dry-run` });
+    }
     const { recoverRun } = await import('../../scenarios/recover.ts');
-    const r = await recoverRun(a.runDir, o, { runCommands: a.runCommands ?? false });
+    const r = await recoverRun(a.runDir, o, { runCommands: a.runCommands ?? false, dryRun: a.dryRun ?? false });
     emit(o, r, () =>
-      r.reverted.length + r.failed.length + r.stopped.length === 0
-        ? `${a.runDir}: nothing to recover`
-        : [...r.stopped.map((p) => `stopped ${p.command} (pid ${p.pid})`), ...r.reverted.map((c) => `reverted ${c.id}: ${c.description}`), ...r.failed.map((c) => `FAILED ${c.id}: ${c.description} (${c.error})`)].join('\n'),
+      r.planned
+        ? r.planned.length ? [`would undo (${a.runDir}):`, ...r.planned.map((c) => `  ${c.id}: ${c.description}`)].join('\n') : `${a.runDir}: nothing to recover`
+        : r.reverted.length + r.failed.length + r.stopped.length === 0
+          ? `${a.runDir}: nothing to recover`
+          : [...r.stopped.map((p) => `stopped ${p.command} (pid ${p.pid})`), ...r.reverted.map((c) => `reverted ${c.id}: ${c.description}`), ...r.failed.map((c) => `FAILED ${c.id}: ${c.description} (${c.error})`)].join('\n'),
     );
     return r.failed.length ? ExitCode.RevertFailed : ExitCode.Pass;
   },

@@ -6,9 +6,9 @@
  *
  * The lab is shared: every node change here is short and restored in afterEach/finally.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGES, labNodeStart, labPaths } from '../../lab/index.ts';
 import { nodeRunning } from '../../lab/providers/local/node-control.ts';
@@ -455,6 +455,41 @@ describe('chaos in the lab', () => {
       await restoreNodes();
     }
   }, 180_000);
+
+  it('journal lost: SIGKILL mid node-loss and partition, run dir deleted, `recover --run-id` lists then undoes from the cluster\'s marks', async () => {
+    const ns = 'chaos3-nojournal';
+    namespaces.push(ns);
+    await deploy(ns, '10.79.0.183', 2, 1);
+    const out = mkdtempSync(join(dir, 'nojournal-'));
+    const file = scenario(dir, 'chaos3-nojournal', ns, '10.79.0.183', '60s', `  - {kind: network-partition, name: cut, at: 1s, selector: app=demo}
+  - {kind: node-loss, name: loss, at: 1s, nodes: {names: [lab-node-3]}}`);
+    try {
+      const run = await gauntlet(['run', file, '--report-dir', out], /fault loss: stop node/, 4000);
+      expect(run.signal).toBe('SIGKILL');
+      expect(nodeRunning('lab-node-3')).toBe(false);
+      const runDir = runDirOf(out);
+      const runId = basename(runDir);
+      rmSync(runDir, { recursive: true });
+      const noJournal = await gauntlet(['recover', runDir]);
+      expect(noJournal.code).toBe(2);
+      expect(noJournal.stderr).toContain(`gauntlet recover --run-id ${runId}`);
+      const dry = await gauntlet(['recover', '--run-id', runId, '--dry-run']);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stdout).toContain('node lab-node-3 (step loss): start the stopped lab node, drop the undo mark');
+      expect(dry.stdout).toContain(`NetworkPolicy ${ns}/gauntlet-partition-cut: delete it`);
+      expect(nodeRunning('lab-node-3')).toBe(false);
+      expect((await kjson(['-n', ns, 'get', 'networkpolicy'])).items).toHaveLength(1);
+      const rec = await gauntlet(['recover', '--run-id', runId]);
+      expect(rec.code, rec.stderr + rec.stdout).toBe(0);
+      expect(rec.stderr).toContain(`kubeconfig ${labPaths().kubeconfig}`);
+      expect((await kjson(['-n', ns, 'get', 'networkpolicy'])).items).toEqual([]);
+      await eventually('lab-node-3 Ready', async () => ((await nodeState())['lab-node-3'] as { ready: boolean }).ready, 60_000);
+      expect(await nodeState()).toEqual(before);
+      expect((await gauntlet(['recover', '--run-id', runId])).stdout).toMatch(/nothing to recover/);
+    } finally {
+      await restoreNodes();
+    }
+  }, 150_000);
 
   it('SIGKILL while a node is lost, then `gauntlet recover` starts it again', async () => {
     const out = mkdtempSync(join(dir, 'crash-loss-'));
