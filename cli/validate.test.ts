@@ -9,7 +9,7 @@ const cli = (...args: string[]) =>
 const cases: Array<[string, RegExp]> = [
   ['yaml-syntax.yaml', /yaml-syntax\.yaml:6:1: YAML syntax: Missing closing "quote/],
   ['unknown-kind.yaml', /unknown-kind\.yaml:4:11 faults\[0\]\.kind: unknown kind "meteor-strike"; available in faults: command, pod-kill/],
-  ['planned-kind.yaml', /planned-kind\.yaml:4:11 faults\[0\]\.kind: "container-kill" \(pod faults\) is not available/],
+  ['planned-kind.yaml', /planned-kind\.yaml:4:11 faults\[0\]\.kind: "node-stop" \(node faults \(use node-loss\)\) is not available/],
   ['bad-duration.yaml', /bad-duration\.yaml:9:15 faults\[0\]\.duration: expected a duration like 30s, got "30 seconds"/],
   ['wrong-type.yaml', /wrong-type\.yaml:6:18 checks\[0\]\.maxRequests: expected number, got string/],
   ['missing-target.yaml', /missing-target\.yaml:4:5 checks\[0\]: needs url/],

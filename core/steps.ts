@@ -80,7 +80,6 @@ const kinds = new Map<string, StepKind<any>>();
 export const PLANNED_KINDS: Record<string, string> = {
   'canary-weighted': 'weighted (Gateway API) canaries are kind canary with `router: {kind: httproute, route: <name>}` or `parentRef`',
   'node-stop': 'node faults (use node-loss)',
-  'container-kill': 'pod faults',
 };
 
 /** The kind's params type is checked against its entry in StepParamsByKind. */
