@@ -17,9 +17,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dieWithParentPrefix } from '../core/proc.ts';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -38,9 +39,11 @@ const log = (s: string) => process.stdout.write(`${new Date().toISOString()} ${s
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function daemon(name: string, cmd: string, args: string[]): ChildProcess {
-  const out = join(dir, `${name}.log`);
-  const c = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  c.stderr!.on('data', (d) => writeFileSync(out, d, { flag: 'a' }));
+  // Straight to a file: the bench blocks in spawnSync (kubectl, gauntlet), and a piped stderr would fill
+  // and stall the daemon (KWOK logs every patch) until the event loop ran again.
+  // And dying with the bench (parent-death signal), even while it is blocked or killed.
+  const argv = [...dieWithParentPrefix(), cmd, ...args];
+  const c = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', openSync(join(dir, `${name}.log`), 'a')] });
   children.push(c);
   return c;
 }
@@ -157,14 +160,17 @@ async function main(): Promise<void> {
   daemon('kube-apiserver', join(BIN, 'kube-apiserver'), [
     `--etcd-servers=http://127.0.0.1:${PORT.etcd}`, '--bind-address=127.0.0.1', `--secure-port=${PORT.api}`, `--cert-dir=${join(dir, 'certs')}`,
     `--token-auth-file=${join(dir, 'tokens.csv')}`, '--authorization-mode=RBAC', '--service-cluster-ip-range=10.96.0.0/16',
-    '--disable-admission-plugins=ServiceAccount', `--service-account-key-file=${join(dir, 'sa.pub')}`, `--service-account-signing-key-file=${join(dir, 'sa.key')}`, '--service-account-issuer=https://bench.invalid',
+    '--disable-admission-plugins=ServiceAccount,TaintNodesByCondition', `--service-account-key-file=${join(dir, 'sa.pub')}`, `--service-account-signing-key-file=${join(dir, 'sa.key')}`, '--service-account-issuer=https://bench.invalid',
     `--audit-policy-file=${join(dir, 'audit.yaml')}`, `--audit-log-path=${join(dir, 'audit.log')}`, '--audit-log-format=json', '--audit-log-maxsize=0',
     '--profiling=false', '--v=0',
   ]);
   await until('apiserver ready', () => spawnSync(join(BIN, 'kubectl'), [`--kubeconfig=${join(dir, 'admin.kubeconfig')}`, 'get', '--raw', '/readyz'], { encoding: 'utf8' }).stdout.trim() === 'ok', 90_000);
   const admin = join(dir, 'admin.kubeconfig');
   // The control plane's own rate limits raised, so it is not what bounds the drains (set-up of 1,000 pods).
-  daemon('kube-controller-manager', join(BIN, 'kube-controller-manager'), [`--kubeconfig=${admin}`, '--leader-elect=false', '--secure-port=0', '--kube-api-qps=200', '--kube-api-burst=400', '--controllers=*,-serviceaccount-token', '--v=0']);
+  // No node lifecycle controller: on a loaded machine KWOK's heartbeats lag past the grace period, the
+  // controller marks every pod NotReady, and KWOK never sets them Ready again. (So the apiserver must not
+  // add the not-ready taint at creation either: TaintNodesByCondition is off, nothing would remove it.)
+  daemon('kube-controller-manager', join(BIN, 'kube-controller-manager'), [`--kubeconfig=${admin}`, '--leader-elect=false', '--secure-port=0', '--kube-api-qps=200', '--kube-api-burst=400', '--controllers=*,-serviceaccount-token,-nodelifecycle', '--v=0']);
   daemon('kube-scheduler', join(BIN, 'kube-scheduler'), [`--kubeconfig=${admin}`, '--leader-elect=false', '--secure-port=0', '--kube-api-qps=200', '--kube-api-burst=400', '--v=0']);
   daemon('kwok', join(BIN, 'kwok'), [`--kubeconfig=${admin}`, '--manage-all-nodes=true', '--cidr=10.200.0.0/16', '--node-ip=10.201.0.1']);
 
@@ -270,7 +276,7 @@ function cleanup(): void {
 
 process.on('SIGINT', () => {
   cleanup();
-  process.exitCode = 130;
+  setTimeout(() => process.exit(130), 3500);
 });
 main()
   .catch((e) => {
