@@ -42,36 +42,27 @@ export async function drainable(kube: Kube, node: string, namespaces?: readonly 
   return items.filter((p) => !daemon(p) && !mirror(p) && !done(p) && (!namespaces || namespaces.includes(p.metadata.namespace)));
 }
 
-/** Evictions in flight at once per node (kubectl drain has no cap; a node holds at most ~110 pods). */
-export const EVICTION_CONCURRENCY = 32;
-
 export async function drainNode(kube: Kube, node: string, o: DrainOptions): Promise<DrainResult> {
   const ref = (p: Pod) => `${p.metadata.namespace}/${p.metadata.name}`;
-  const queue = (await drainable(kube, node, o.namespaces)).filter((p) => !p.metadata.deletionTimestamp);
+  let pending = (await drainable(kube, node, o.namespaces)).filter((p) => !p.metadata.deletionTimestamp);
   const evicted: Pod[] = [];
-  const pending: Pod[] = [];
+  const warned = new Set<string>();
   let calls = 0;
-  // As kubectl drain does: every pod its own eviction loop, retried on 429 every retryMs until the
-  // deadline. One pod a PDB blocks never holds up the others (a storm drains many nodes whose pods
-  // share PDBs: a sequential pass would wait out every blocked pod in turn).
-  const evictOne = async (p: Pod): Promise<void> => {
-    for (let first = true; ; first = false) {
+  while (pending.length && !o.signal.aborted) {
+    const still: Pod[] = [];
+    for (const p of pending) {
       calls++;
       const r = await kube.evict({ name: p.metadata.name, namespace: p.metadata.namespace });
-      if (r === 'evicted') return void evicted.push(p);
-      if (r === 'absent') return;
-      if (first) o.onBlocked?.(ref(p));
-      const wait = Math.min(o.retryMs, o.deadline - o.now());
-      if (o.signal.aborted || wait <= 0 || !(await sleep(wait, o.signal))) return void pending.push(p);
+      if (r === 'blocked') {
+        if (!warned.has(ref(p))) o.onBlocked?.(ref(p));
+        warned.add(ref(p));
+        still.push(p);
+      } else if (r === 'evicted') evicted.push(p);
     }
-  };
-  const work = [...queue];
-  await Promise.all(Array.from({ length: Math.min(EVICTION_CONCURRENCY, work.length) }, async () => {
-    for (let p = work.shift(); p; p = work.shift()) {
-      if (o.signal.aborted) pending.push(p);
-      else await evictOne(p);
-    }
-  }));
+    pending = still;
+    const wait = Math.min(o.retryMs, o.deadline - o.now());
+    if (!pending.length || wait <= 0 || !(await sleep(wait, o.signal))) break;
+  }
   // Drained = none of the evicted pods is still on the node (graceful exits take a while).
   const uids = new Set(evicted.map((p) => p.metadata.uid));
   let drainedAt: number | undefined;

@@ -103,25 +103,6 @@ describe('drain', () => {
     expect(blocked).toEqual(['shop/b']);
     expect(r.drainedAt).toBeDefined();
   });
-  it('evicts a node\'s pods concurrently, as kubectl drain does: a PDB-blocked pod never holds up the others', async () => {
-    const pods = Array.from({ length: 5 }, (_, i) => pod(`p${i}`));
-    const { kube, attempts } = fakeKube([], pods, (name, n) => (name === 'p0' && n < 3 ? 'blocked' : 'evicted'));
-    const evict = kube.evict.bind(kube);
-    let inFlight = 0;
-    let most = 0;
-    kube.evict = async (x) => {
-      most = Math.max(most, ++inFlight);
-      await new Promise((r) => setImmediate(r));
-      inFlight--;
-      return evict(x);
-    };
-    let t = 0;
-    const r = await drainNode(kube, 'n', { retryMs: 1, deadline: 10_000, now: () => t++, signal: new AbortController().signal });
-    expect(most).toBe(5);
-    expect(r.evicted.sort()).toEqual(['shop/p0', 'shop/p1', 'shop/p2', 'shop/p3', 'shop/p4']);
-    expect(attempts.get('p0')).toBe(3);
-    expect(attempts.get('p4')).toBe(1);
-  });
   it('gives up at the deadline with what a PDB still protects', async () => {
     const { kube } = fakeKube([], [pod('a')], () => 'blocked');
     let t = 0;
