@@ -172,7 +172,7 @@ async function run(ctx: StepContext<Params>): Promise<void> {
   const svc = await kube.get<{ apiVersion: string; kind: string; spec?: { selector?: Record<string, string> } }>({ apiVersion: 'v1', kind: 'Service', name: serviceName, namespace });
   if (!svc) throw new Error(`Service ${serviceName} not found in namespace ${namespace} (set service: to the one in front of ${w.name})`);
   const selector = svc.spec?.selector ?? {};
-  const template = newTemplate(stable.spec.template, p, ctx.scenario.file, namespace);
+  const template = newTemplate(stable.spec.template, p, ctx.scenario.file, namespace, ctx.scenario.vars);
   const labels = template.metadata?.labels ?? {};
   const missing = Object.entries(selector).filter(([k, v]) => labels[k] !== v);
   if (missing.length || !Object.keys(selector).length) {
@@ -364,7 +364,7 @@ registerStep({
     if (!w || w.kind.toLowerCase() !== 'deployment') issues.push([[], 'the canary needs target.workload: deployment/<name>']);
     if (step.params.manifest) {
       try {
-        readManifests([step.params.manifest], scenario.file, scenario.target.namespace);
+        readManifests([step.params.manifest], scenario.file, scenario.target.namespace, scenario.vars ?? {});
       } catch (e) {
         issues.push([['manifest'], `cannot read ${step.params.manifest}: ${(e as Error).message.split('\n')[0]}`]);
       }
