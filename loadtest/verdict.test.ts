@@ -24,6 +24,9 @@ describe('surge verdict', () => {
     const v = surgeVerdict(w, stages, 100, { p99Ms: 100, maxErrorRate: 0.01 });
     expect(v.verdict).toBe('held');
     expect(v.summary).toBe('held 3.0x for 4s: p99 15 ms, errors 0%');
+    // Headroom at the peak: the p99 used 15 of its 100 ms.
+    expect(v.headroom?.p99).toBeCloseTo(0.85, 1);
+    expect(v.headroom?.errors).toBe(1);
   });
 
   it('broke: names the multiple and the time of the first lasting breach', () => {
