@@ -145,6 +145,15 @@ registerStep({
     add(p.thresholds);
     return thresholdsToGates(thresholds, step.id, p.script ? HTTP_METRICS : BUILTIN_REQUEST_METRICS).gates;
   },
+  /** A profile that outlasts the scenario would be cut at its end: say so at validate time. */
+  check(step, scenario) {
+    const p = step.params.profile;
+    if (!p) return [];
+    const end = step.at + totalDuration(stagesOf(p));
+    return end > scenario.duration
+      ? [[['profile'], `the ${p.kind} profile runs ${formatDuration(totalDuration(stagesOf(p)))} from ${formatDuration(step.at)}, past the scenario's end at ${formatDuration(scenario.duration)} (raise duration: to at least ${formatDuration(end)})`]]
+      : [];
+  },
   // A script's own tags may label its windows: labels are not known before it runs.
   produces: () => ({ traffic: true, figures: ['surgeMultipleHeld', 'p99Headroom', 'errorHeadroom', 'capacityRps'] }),
   async tools(options) {
