@@ -13,7 +13,7 @@ import { profileSchema, stagesOf, totalDuration, type Profile } from './profiles
 import { BUILTIN_REQUEST_METRICS, runK6Step } from './run.ts';
 import { HTTP_METRICS, thresholdsToGates } from './thresholds.ts';
 import { resolve } from 'node:path';
-import { BreachWatcher, capacityVerdict, DEFAULT_SLO, surgeVerdict, type Slo } from './verdict.ts';
+import { BreachWatcher, capacityVerdict, DEFAULT_SLO, surgeMultipleHeld, surgeVerdict, type Slo } from './verdict.ts';
 
 const k6Threshold = z.union([z.string(), z.strictObject({ threshold: z.string(), abortOnFail: z.boolean().optional(), delayAbortEval: z.string().optional() })]);
 
@@ -110,7 +110,8 @@ function analyze(ctx: StepContext<K6Params>, p: K6Params, windows: WindowEvent[]
   if (p.analyze === 'surge') {
     const v = surgeVerdict(windows, stages, baselineOf(p.profile) ?? stages[0]!.from, slo, loadStart);
     ctx.journal.append({ type: 'mark', step: id, label: `surge: ${v.summary}`, data: { analysis: 'surge', ...v } });
-    if (v.achievedMultiple !== undefined) ctx.journal.append({ type: 'figure', step: id, name: 'surgeMultipleHeld', value: v.verdict === 'held' ? v.multiple : 0, unit: 'x', definition: 'peak rate held within the SLO, as a multiple of baseline (0 when it broke)' });
+    const held = surgeMultipleHeld(v);
+    if (held !== undefined) ctx.journal.append({ type: 'figure', step: id, name: 'surgeMultipleHeld', value: held, unit: 'x', definition: 'peak rate held within the SLO, as a multiple of baseline (0 when it broke)' });
     const hr = v.verdict === 'held' ? v.headroom : undefined;
     if (hr?.p99 !== undefined) ctx.journal.append({ type: 'figure', step: id, name: 'p99Headroom', value: Math.round(hr.p99 * 1000) / 1000, unit: 'ratio', definition: `capacity headroom at the peak: 1 - p99 during the hold / the SLO's p99 (${slo.p99Ms} ms)` });
     if (hr?.errors !== undefined) ctx.journal.append({ type: 'figure', step: id, name: 'errorHeadroom', value: Math.round(hr.errors * 1000) / 1000, unit: 'ratio', definition: `capacity headroom at the peak: 1 - error rate during the hold / the SLO's error rate (${formatValue(slo.maxErrorRate, 'ratio')})` });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { WindowEvent } from '../core/events.ts';
 import { Histogram } from '../core/histogram.ts';
 import { profileSchema, stagesOf } from './profiles.ts';
-import { BreachWatcher, capacityVerdict, surgeVerdict } from './verdict.ts';
+import { BreachWatcher, capacityVerdict, surgeMultipleHeld, surgeVerdict } from './verdict.ts';
 
 /** One fake second of load: `n` requests at `ms` each, `fail` of them failed. */
 function win(sec: number, stage: string, n: number, ms: number, o: { fail?: number; target?: number; dropped?: number } = {}): WindowEvent {
@@ -35,6 +35,8 @@ describe('surge verdict', () => {
     expect(v.verdict).toBe('broke');
     expect(v.breach?.multiple).toBe(2);
     expect(v.summary).toMatch(/^broke at 2\.0x: first SLO breach at t=3s \(p99 40\d(\.\d)? ms > 250 ms\)$/);
+    // A broken surge is a measured 0 for its gate (it fails), not a gate without data.
+    expect(surgeMultipleHeld(v)).toBe(0);
   });
 
   it('two slow seconds are not a breach', () => {

@@ -127,6 +127,14 @@ export interface SurgeVerdict {
   reasons: string[];
 }
 
+/**
+ * The figure a surge gate judges: the multiple when held, 0 when it broke (a breach is a
+ * measurement: the gate fails, it does not lack data), nothing when inconclusive.
+ */
+export function surgeMultipleHeld(v: SurgeVerdict): number | undefined {
+  return v.verdict === 'held' ? v.multiple : v.verdict === 'broke' ? 0 : undefined;
+}
+
 /** The SLO left unused during the hold: 1 - observed / limit, clamped to 0..1. */
 export function surgeHeadroom(hold: SurgeVerdict['hold'], slo: Slo): SurgeVerdict['headroom'] {
   if (!hold?.requests) return undefined;
