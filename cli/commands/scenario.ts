@@ -28,7 +28,7 @@ async function targetScenario(s: Scenario, o: GauntletOptions, mode: 'plan' | 'r
   return { ...s, target };
 }
 
-interface ScenarioArgs {
+export interface ScenarioArgs {
   scenario: string;
   seed?: number;
   set?: string[];
@@ -97,27 +97,32 @@ export const run = defineCommand<ScenarioArgs & { dryRun?: boolean; bundle?: str
       .example('$0 run scenarios/surge-200.yaml --set baseline=50 --set hold=30s', 'override the variables the scenario declares'),
   async handler(a) {
     if (a.dryRun) return plan.handler(a);
-    const o = optionsFromArgs(a);
-    const { loadScenario } = await import('../../scenarios/load.ts');
-    const { runScenario } = await import('../../scenarios/runner.ts');
-    const { summarizeAsync } = await import('./summary.ts');
-    const { runDoc } = await import('../documents.ts');
-    const s = await targetScenario(await loadScenario(a.scenario, { seed: a.seed, set: a.set }), o, 'run');
-    const interrupt = onInterrupt();
-    try {
-      const r = await runScenario({ scenario: s, options: o, signal: interrupt.signal });
-      // The bundle is evidence of whatever happened, so it is written whatever the verdict.
-      const bundle = a.bundle === undefined ? undefined : await (await import('../../reports/bundle.ts')).writeBundle(r.runDir, { ...(a.bundle ? { out: a.bundle } : {}) });
-      const text = o.output === 'json' ? '' : `${await summarizeAsync(r, o.color)}${bundle ? `\nevidence bundle: ${bundle.path} (sha256 ${bundle.sha256})` : ''}`;
-      emit(o, { ...runDoc(r, s.gates), ...(bundle ? { bundle: { path: bundle.path, sha256: bundle.sha256, bytes: bundle.bytes } } : {}) }, () => text);
-      if (o.env.GITHUB_ACTIONS === 'true') {
-        // Failed gates as annotations on the workflow run's page (workflow commands on stderr).
-        const { buildReport, githubAnnotations } = await import('../../reports/index.ts');
-        for (const line of githubAnnotations(buildReport(r.events))) process.stderr.write(`${line}\n`);
-      }
-      return r.exitCode;
-    } finally {
-      interrupt.done();
-    }
+    return (await runCommand(a)).exitCode;
   },
 });
+
+/** `run` without the dry-run path: shared with `demo`, which also needs the run directory. */
+export async function runCommand(a: ScenarioArgs & import('../context.ts').GlobalArgs & { bundle?: string }): Promise<{ exitCode: number; runDir: string; reportFiles: string[] }> {
+  const o = optionsFromArgs(a);
+  const { loadScenario } = await import('../../scenarios/load.ts');
+  const { runScenario } = await import('../../scenarios/runner.ts');
+  const { summarizeAsync } = await import('./summary.ts');
+  const { runDoc } = await import('../documents.ts');
+  const s = await targetScenario(await loadScenario(a.scenario, { seed: a.seed, set: a.set }), o, 'run');
+  const interrupt = onInterrupt();
+  try {
+    const r = await runScenario({ scenario: s, options: o, signal: interrupt.signal });
+    // The bundle is evidence of whatever happened, so it is written whatever the verdict.
+    const bundle = a.bundle === undefined ? undefined : await (await import('../../reports/bundle.ts')).writeBundle(r.runDir, { ...(a.bundle ? { out: a.bundle } : {}) });
+    const text = o.output === 'json' ? '' : `${await summarizeAsync(r, o.color)}${bundle ? `\nevidence bundle: ${bundle.path} (sha256 ${bundle.sha256})` : ''}`;
+    emit(o, { ...runDoc(r, s.gates), ...(bundle ? { bundle: { path: bundle.path, sha256: bundle.sha256, bytes: bundle.bytes } } : {}) }, () => text);
+    if (o.env.GITHUB_ACTIONS === 'true') {
+      // Failed gates as annotations on the workflow run's page (workflow commands on stderr).
+      const { buildReport, githubAnnotations } = await import('../../reports/index.ts');
+      for (const line of githubAnnotations(buildReport(r.events))) process.stderr.write(`${line}\n`);
+    }
+    return { exitCode: r.exitCode, runDir: r.runDir, reportFiles: r.reportFiles };
+  } finally {
+    interrupt.done();
+  }
+}
