@@ -76,6 +76,7 @@ registerStep({
         });
       }
       const bad = mine.filter((w) => w.verdict !== 'compliant');
+      ctx.journal.append({ type: 'mark', step: ctx.step.id, label: `egress static check: ${mine.length - bad.length} of ${mine.length} workload(s) compliant with the allowlist${bad.length ? `; not: ${bad.map((w) => `${w.namespace}/${w.name} (${w.verdict})`).join(', ')}` : ''}` });
       ctx.progress(`egress static check: ${mine.length - bad.length} of ${mine.length} workload(s) compliant with ${p.allowlist}${bad.length ? `; not: ${bad.map((w) => `${w.namespace}/${w.name} (${w.verdict})`).join(', ')}` : ''}`);
     }
     const { probePolicies } = await import('../../policies/probe.ts');
@@ -88,6 +89,8 @@ registerStep({
       },
       ledger: { changes: ctx.changes, runId: ctx.runId, step: ctx.step.id },
     });
+    const failed = r.rows.filter((row) => !probeRowOk(row)).length;
+    ctx.journal.append({ type: 'mark', step: ctx.step.id, label: `egress probes: ${r.rows.length - failed} of ${r.rows.length} check(s) as the allowlist and the analysis expect${failed ? ` (${failed} not)` : ''}, ${r.cleanedUp} probe pod(s) removed` });
     for (const row of r.rows) {
       const ok = probeRowOk(row);
       ctx.journal.append({

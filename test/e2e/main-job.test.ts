@@ -48,13 +48,13 @@ describe('main job: gauntlet demo (scenarios/game-day.yaml) in the lab', () => {
     // The story in order: deployed, surge, canary steps, spot notice, release settled, egress audit.
     const events = readFileSync(join(out.runDir, 'journal.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const at = (re: RegExp) => events.find((e) => e.type === 'mark' && re.test(e.label))?.t ?? Infinity;
-    const firstCheck = events.find((e) => e.type === 'sample' && e.step === 'egress-audit')?.t ?? Infinity;
-    const story = [at(/^deployed /), at(/^canary weight 25 %/), at(/^spot interruption notice for /), at(/^canary (promoted|release settled)/), firstCheck];
+    const story = [at(/^deployed /), at(/^canary weight 25 %/), at(/^spot interruption notice for /), at(/^canary (promoted|release settled)/), at(/^egress static check: 1 of 1 workload/), at(/^egress probes: /)];
     expect(story.every(Number.isFinite), JSON.stringify(story)).toBe(true);
     expect([...story].sort((a, b) => a - b)).toEqual(story);
     const md = readFileSync(join(out.runDir, 'report.md'), 'utf8');
     expect(md).toMatch(/spot interruption notice/);
     expect(md).toMatch(/canary weight 25 %/);
+    expect(md).toMatch(/egress probes: \d+ of \d+ check\(s\) as the allowlist and the analysis expect/);
     // Every change was reverted: the namespace it created is gone, the nodes are back.
     await eventually('namespace gone', async () => !(await k(['get', 'namespace', NS])).ok, 60_000);
     await eventually('every node Ready', async () => {
