@@ -4,7 +4,8 @@
  * shortened where the scenario offers it. The demo service is deployed once: each scenario's own
  * deploy step then updates it in place and puts it back, so no run waits for a namespace to come
  * and go. game-day runs in the main-job e2e (it is `npm start`). Spot interruptions here stop lab
- * nodes for seconds; every node is Ready again after each case.
+ * nodes for seconds; every node is Ready again after each case. (The spot storm over both spot
+ * nodes is this file's spot-storm case; chaos.test.ts keeps the single-node interruption.)
  */
 import { readFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
@@ -21,7 +22,7 @@ const NODES = ['lab-node-1', 'lab-node-2', 'lab-node-3'];
 const gauntlet = (args: string[]) => runGauntlet(args, { env: { KUBECONFIG: labPaths().kubeconfig } });
 const where = ['--set', `namespace=${NS}`, '--set', `ip=${IP}`];
 
-interface Outcome { code: number | null; stderr: string; verdict: string; gates: Array<{ name: string; verdict: string; samples: number; observed?: number }>; figures: Array<{ name: string; value: number; labels?: Record<string, string> }>; marks: string[]; seconds: number }
+interface Outcome { code: number | null; stderr: string; verdict: string; gates: Array<{ name: string; verdict: string; samples: number; observed?: number }>; figures: Array<{ name: string; value: number; labels?: Record<string, string> }>; marks: string[]; markTimes: Array<{ label: string; t: number }>; seconds: number }
 
 async function run(scenario: string, ...set: string[]): Promise<Outcome> {
   const dir = mkdtempSync(join(tmpdir(), `gameday-${scenario}-`));
@@ -31,7 +32,7 @@ async function run(scenario: string, ...set: string[]): Promise<Outcome> {
   const out = JSON.parse(r.stdout);
   const report = JSON.parse(readFileSync(join(out.runDir, 'report.json'), 'utf8'));
   const events = readFileSync(join(out.runDir, 'journal.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  const o: Outcome = { code: r.code, stderr: r.stderr, verdict: out.verdict, gates: out.gates, figures: report.figures, marks: events.filter((e) => e.type === 'mark').map((e) => e.label as string), seconds };
+  const o: Outcome = { code: r.code, stderr: r.stderr, verdict: out.verdict, gates: out.gates, figures: report.figures, marks: events.filter((e) => e.type === 'mark').map((e) => e.label as string), markTimes: events.filter((e) => e.type === 'mark').map((e) => ({ label: e.label as string, t: e.t as number })), seconds };
   console.log(`${scenario}: exit ${o.code} in ${seconds.toFixed(1)} s; ${o.gates.map((g) => `${g.name}=${g.observed ?? '-'}(${g.verdict})`).join(' ')}`);
   return o;
 }
@@ -106,6 +107,10 @@ describe('the shipped scenarios in the lab', () => {
     passedOnData(o);
     expect(fig(o, 'replacementReadySeconds').map((f) => f.labels?.node).sort()).toEqual(['lab-node-1', 'lab-node-2']);
     expect(fig(o, 'podsKilledAtT').every((f) => f.value === 0)).toBe(true);
+    // Staggered: the second node went 20 s after the first, so they were never down together.
+    const gone = o.markTimes.filter((m) => /is gone \(T\)/.test(m.label)).map((m) => m.t);
+    expect(gone).toHaveLength(2);
+    expect(gone[1]! - gone[0]!).toBeGreaterThan(15_000);
     await eventually('every node Ready and schedulable again', nodesReady, 120_000);
   }, 300_000);
 });
