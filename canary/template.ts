@@ -26,9 +26,9 @@ export function mergeDiff(from: unknown, to: unknown): unknown {
 }
 
 /** The new version's pod template: stable's with the change applied, or the manifest's. */
-export function newTemplate(stable: PodTemplate, p: VersionChange, scenarioFile: string, namespace: string): PodTemplate {
+export function newTemplate(stable: PodTemplate, p: VersionChange, scenarioFile: string, namespace: string, vars: Record<string, string | number | boolean> = {}): PodTemplate {
   if (p.manifest) {
-    const dep = readManifests([p.manifest], scenarioFile, namespace).find((o) => o.kind === 'Deployment');
+    const dep = readManifests([p.manifest], scenarioFile, namespace, vars).find((o) => o.kind === 'Deployment');
     if (!dep) throw new Error(`${p.manifest}: no Deployment in the manifest`);
     return structuredClone((dep.spec as { template: PodTemplate }).template);
   }

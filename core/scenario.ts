@@ -74,4 +74,6 @@ export interface Scenario {
   gates: GateSpec[];
   /** The service's SLO, when declared: the report states the error budget the run burned. */
   slo?: SloSpec;
+  /** The variables as resolved (defaults from `vars:`, overridden by `--set`); also applied to deploy manifests. */
+  vars?: Record<string, string | number | boolean>;
 }

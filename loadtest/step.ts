@@ -8,11 +8,12 @@ import { formatDuration } from '../core/duration.ts';
 import type { WindowEvent } from '../core/events.ts';
 import { duration, ratio, url } from '../core/fields.ts';
 import { registerStep, type StepContext } from '../core/steps.ts';
+import { formatValue } from '../core/gates.ts';
 import { profileSchema, stagesOf, totalDuration, type Profile } from './profiles.ts';
 import { BUILTIN_REQUEST_METRICS, runK6Step } from './run.ts';
 import { HTTP_METRICS, thresholdsToGates } from './thresholds.ts';
 import { resolve } from 'node:path';
-import { BreachWatcher, capacityVerdict, DEFAULT_SLO, surgeVerdict, type Slo } from './verdict.ts';
+import { BreachWatcher, capacityVerdict, DEFAULT_SLO, surgeMultipleHeld, surgeVerdict, type Slo } from './verdict.ts';
 
 const k6Threshold = z.union([z.string(), z.strictObject({ threshold: z.string(), abortOnFail: z.boolean().optional(), delayAbortEval: z.string().optional() })]);
 
@@ -109,8 +110,12 @@ function analyze(ctx: StepContext<K6Params>, p: K6Params, windows: WindowEvent[]
   if (p.analyze === 'surge') {
     const v = surgeVerdict(windows, stages, baselineOf(p.profile) ?? stages[0]!.from, slo, loadStart);
     ctx.journal.append({ type: 'mark', step: id, label: `surge: ${v.summary}`, data: { analysis: 'surge', ...v } });
-    if (v.achievedMultiple !== undefined) ctx.journal.append({ type: 'figure', step: id, name: 'surgeMultipleHeld', value: v.verdict === 'held' ? v.multiple : 0, unit: 'x', definition: 'peak rate held within the SLO, as a multiple of baseline (0 when it broke)' });
-    ctx.progress(`surge ${v.summary}`);
+    const held = surgeMultipleHeld(v);
+    if (held !== undefined) ctx.journal.append({ type: 'figure', step: id, name: 'surgeMultipleHeld', value: held, unit: 'x', definition: 'peak rate held within the SLO, as a multiple of baseline (0 when it broke)' });
+    const hr = v.verdict === 'held' ? v.headroom : undefined;
+    if (hr?.p99 !== undefined) ctx.journal.append({ type: 'figure', step: id, name: 'p99Headroom', value: Math.round(hr.p99 * 1000) / 1000, unit: 'ratio', definition: `capacity headroom at the peak: 1 - p99 during the hold / the SLO's p99 (${slo.p99Ms} ms)` });
+    if (hr?.errors !== undefined) ctx.journal.append({ type: 'figure', step: id, name: 'errorHeadroom', value: Math.round(hr.errors * 1000) / 1000, unit: 'ratio', definition: `capacity headroom at the peak: 1 - error rate during the hold / the SLO's error rate (${formatValue(slo.maxErrorRate, 'ratio')})` });
+    ctx.progress(`surge ${v.summary}${hr?.p99 !== undefined ? `; headroom at the peak: p99 ${Math.round(hr.p99 * 100)} % under the SLO's ${slo.p99Ms} ms` : ''}`);
   } else {
     const v = capacityVerdict(windows, stages, slo, loadStart);
     ctx.journal.append({ type: 'mark', step: id, label: `capacity: ${v.summary}`, data: { analysis: 'capacity', ...v } });
@@ -141,8 +146,17 @@ registerStep({
     add(p.thresholds);
     return thresholdsToGates(thresholds, step.id, p.script ? HTTP_METRICS : BUILTIN_REQUEST_METRICS).gates;
   },
+  /** A profile that outlasts the scenario would be cut at its end: say so at validate time. */
+  check(step, scenario) {
+    const p = step.params.profile;
+    if (!p) return [];
+    const end = step.at + totalDuration(stagesOf(p));
+    return end > scenario.duration
+      ? [[['profile'], `the ${p.kind} profile runs ${formatDuration(totalDuration(stagesOf(p)))} from ${formatDuration(step.at)}, past the scenario's end at ${formatDuration(scenario.duration)} (raise duration: to at least ${formatDuration(end)})`]]
+      : [];
+  },
   // A script's own tags may label its windows: labels are not known before it runs.
-  produces: () => ({ traffic: true, figures: ['surgeMultipleHeld', 'capacityRps'] }),
+  produces: () => ({ traffic: true, figures: ['surgeMultipleHeld', 'p99Headroom', 'errorHeadroom', 'capacityRps'] }),
   async tools(options) {
     const { findK6 } = await import('./k6.ts');
     const k6 = await findK6(options);

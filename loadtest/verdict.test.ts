@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { WindowEvent } from '../core/events.ts';
 import { Histogram } from '../core/histogram.ts';
 import { profileSchema, stagesOf } from './profiles.ts';
-import { BreachWatcher, capacityVerdict, surgeVerdict } from './verdict.ts';
+import { BreachWatcher, capacityVerdict, surgeMultipleHeld, surgeVerdict } from './verdict.ts';
 
 /** One fake second of load: `n` requests at `ms` each, `fail` of them failed. */
 function win(sec: number, stage: string, n: number, ms: number, o: { fail?: number; target?: number; dropped?: number } = {}): WindowEvent {
@@ -24,6 +24,9 @@ describe('surge verdict', () => {
     const v = surgeVerdict(w, stages, 100, { p99Ms: 100, maxErrorRate: 0.01 });
     expect(v.verdict).toBe('held');
     expect(v.summary).toBe('held 3.0x for 4s: p99 15 ms, errors 0%');
+    // Headroom at the peak: the p99 used 15 of its 100 ms.
+    expect(v.headroom?.p99).toBeCloseTo(0.85, 1);
+    expect(v.headroom?.errors).toBe(1);
   });
 
   it('broke: names the multiple and the time of the first lasting breach', () => {
@@ -32,6 +35,8 @@ describe('surge verdict', () => {
     expect(v.verdict).toBe('broke');
     expect(v.breach?.multiple).toBe(2);
     expect(v.summary).toMatch(/^broke at 2\.0x: first SLO breach at t=3s \(p99 40\d(\.\d)? ms > 250 ms\)$/);
+    // A broken surge is a measured 0 for its gate (it fails), not a gate without data.
+    expect(surgeMultipleHeld(v)).toBe(0);
   });
 
   it('two slow seconds are not a breach', () => {

@@ -119,7 +119,29 @@ export interface SurgeVerdict {
   achievedMultiple?: number;
   hold?: { rps: number; p99?: number; errorRate?: number; requests: number };
   breach?: Breach & { multiple: number; afterLoadStartMs: number };
+  /**
+   * Capacity headroom at the peak (held only): how much of the SLO the hold left unused, 0..1.
+   * p99: 1 - p99 / SLO p99; errors: 1 - error rate / SLO error rate.
+   */
+  headroom?: { p99?: number; errors?: number };
   reasons: string[];
+}
+
+/**
+ * The figure a surge gate judges: the multiple when held, 0 when it broke (a breach is a
+ * measurement: the gate fails, it does not lack data), nothing when inconclusive.
+ */
+export function surgeMultipleHeld(v: SurgeVerdict): number | undefined {
+  return v.verdict === 'held' ? v.multiple : v.verdict === 'broke' ? 0 : undefined;
+}
+
+/** The SLO left unused during the hold: 1 - observed / limit, clamped to 0..1. */
+export function surgeHeadroom(hold: SurgeVerdict['hold'], slo: Slo): SurgeVerdict['headroom'] {
+  if (!hold?.requests) return undefined;
+  const left = (x: number | undefined, limit: number) => (x === undefined || !(limit > 0) ? undefined : Math.min(1, Math.max(0, 1 - x / limit)));
+  const p99 = left(hold.p99, slo.p99Ms);
+  const errors = left(hold.errorRate, slo.maxErrorRate);
+  return { ...(p99 !== undefined ? { p99 } : {}), ...(errors !== undefined ? { errors } : {}) };
 }
 
 export function surgeVerdict(windows: readonly WindowEvent[], stages: readonly Stage[], baseline: number, slo: Slo, loadStart = 0): SurgeVerdict {
@@ -162,6 +184,7 @@ export function surgeVerdict(windows: readonly WindowEvent[], stages: readonly S
     multiple,
     achievedMultiple,
     hold,
+    headroom: surgeHeadroom(hold, slo),
     reasons,
   };
 }

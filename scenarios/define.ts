@@ -36,6 +36,8 @@ export interface ScenarioInput {
   target?: { context?: string; namespace?: string; workload?: string | { kind: string; name: string }; url?: string };
   duration: DurationText;
   seed?: number;
+  /** Variables with defaults: `${name}` in any string, overridden by `--set name=value`. */
+  vars?: Record<string, string | number | boolean>;
   load?: StepInput | StepInput[];
   release?: StepInput | StepInput[];
   faults?: StepInput[];

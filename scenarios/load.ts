@@ -11,7 +11,7 @@ import './kinds.ts';
 
 const CODE_EXT = new Set(['.ts', '.mts', '.js', '.mjs']);
 
-export async function loadScenario(file: string, opts: { seed?: number } = {}): Promise<Scenario> {
+export async function loadScenario(file: string, opts: { seed?: number; set?: readonly string[] } = {}): Promise<Scenario> {
   const ext = extname(file).toLowerCase();
   if (CODE_EXT.has(ext)) return loadCodeScenario(file, opts);
   if (!['.yaml', '.yml', '.json'].includes(ext)) {
@@ -23,7 +23,7 @@ export async function loadScenario(file: string, opts: { seed?: number } = {}): 
   return normalizeScenario(doc.toJS(), doc, opts);
 }
 
-async function loadCodeScenario(file: string, opts: { seed?: number }): Promise<Scenario> {
+async function loadCodeScenario(file: string, opts: { seed?: number; set?: readonly string[] }): Promise<Scenario> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');

@@ -22,6 +22,8 @@ export interface Plan {
   scenario: string;
   file: string;
   target: Scenario['target'] & { context?: string; namespace?: string };
+  /** The scenario's variables as resolved (`--set` over `vars:` defaults). */
+  vars?: Scenario['vars'];
   durationMs: number;
   seed: number;
   steps: PlanStep[];
@@ -35,6 +37,7 @@ export function planScenario(s: Scenario, o: Pick<GauntletOptions, 'context' | '
     target: { ...s.target, context: s.target.context ?? o.context, namespace: s.target.namespace ?? o.namespace },
     durationMs: s.duration,
     seed: s.seed,
+    ...(s.vars ? { vars: s.vars } : {}),
     steps: s.steps.map((st) => ({
       id: st.id,
       kind: st.kind,
@@ -78,6 +81,7 @@ export function formatPlan(p: Plan, color: boolean): string {
   const b = (x: string) => (color ? `\x1b[1m${x}\x1b[22m` : x);
   const lines = [
     b(`plan for ${p.scenario}`) + ` (${p.file}), up to ${formatDuration(p.durationMs)}, seed ${p.seed}`,
+    ...(p.vars ? [`vars: ${Object.entries(p.vars).map(([k, v]) => `${k}=${v}`).join(' ')} (--set name=value to change)`] : []),
     `target: ${[p.target.context && `context ${p.target.context}`, p.target.namespace && `namespace ${p.target.namespace}`, p.target.workload && `${p.target.workload.kind}/${p.target.workload.name}`, p.target.url].filter(Boolean).join(', ') || '(none)'}`,
     '',
   ];

@@ -20,6 +20,7 @@ import { stepKind, type StepContext } from '../core/steps.ts';
 import { redact } from '../core/redact.ts';
 import { acquireRunLock } from '../core/runlock.ts';
 import { unfinishedRuns } from './unfinished.ts';
+import { heartbeat } from './progress.ts';
 import './kinds.ts';
 
 /** Time allowed after the scenario's duration for steps to stop and changes to revert. */
@@ -217,7 +218,10 @@ export async function runScenario(ro: RunOptions): Promise<RunResult> {
   };
 
   options.progress(`run ${runId}: ${scenario.steps.length} step(s), up to ${Math.round(scenario.duration / 1000)}s`);
+  // A line a person can follow the run by: time left, phase, steps running, the last second's traffic.
+  const beat = setInterval(() => options.progress(heartbeat(events, clock.now(), scenario.duration)), options.liveProgress ? 5000 : 10_000);
   await Promise.all(scenario.steps.map(runStep));
+  clearInterval(beat);
   clearTimeout(hardStop);
   if (gateTimer) clearInterval(gateTimer);
   ro.signal?.removeEventListener('abort', onExternal);

@@ -11,6 +11,7 @@ import { SECTIONS, type Scenario, type Section, type Step } from '../core/scenar
 import { PLANNED_KINDS, stepKind, stepKinds } from '../core/steps.ts';
 import { nearest } from '../core/suggest.ts';
 import { checkGates } from './gate-checks.ts';
+import { applySets, badVarNames, substituteValue, type VarIssue, type Vars } from '../core/vars.ts';
 
 /** Locates a field path in the file the user wrote. */
 export interface Locator {
@@ -82,6 +83,8 @@ const topSchema = z.strictObject({
   target: targetSchema.default({}),
   duration,
   seed: z.number().int().nonnegative().optional(),
+  /** Variables with their defaults: `${name}` anywhere in the scenario, `--set name=value` overrides. */
+  vars: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   load: z.unknown().optional(),
   release: z.unknown().optional(),
   faults: z.unknown().optional(),
@@ -201,8 +204,9 @@ export function derivedSeed(value: unknown): number {
 }
 
 /** Validate and normalize a scenario's plain value. Throws InputError listing every issue. */
-export function normalizeScenario(value: unknown, loc: Locator, opts: { seed?: number } = {}): Scenario {
+export function normalizeScenario(raw: unknown, loc: Locator, opts: { seed?: number; set?: readonly string[] } = {}): Scenario {
   const issues: InputIssue[] = [];
+  const { value, vars } = resolveVars(raw, loc, opts.set ?? []);
   const top = topSchema.safeParse(value);
   if (!top.success) throw new InputError(zodIssues(loc, [], top.error));
   const s = top.data;
@@ -231,7 +235,7 @@ export function normalizeScenario(value: unknown, loc: Locator, opts: { seed?: n
     ? { ...s.target, workload: { kind: s.target.workload.split('/')[0]!, name: s.target.workload.split('/')[1]! } }
     : { ...s.target, workload: s.target.workload };
   const gates = s.gates.map(normalizeGate);
-  const head = { name: s.name, file: loc.file, target, duration: s.duration, seed: 0, gates };
+  const head = { name: s.name, file: loc.file, target, duration: s.duration, seed: 0, gates, ...(Object.keys(vars).length ? { vars } : {}) };
   steps.forEach((st) => {
     for (const [rel, msg] of stepKind(st.kind)?.check?.(st, head) ?? []) issues.push(loc.issue([...stepPath.get(st)!, ...rel], msg));
   });
@@ -266,5 +270,28 @@ export function normalizeScenario(value: unknown, loc: Locator, opts: { seed?: n
     steps,
     gates,
     ...(s.slo ? { slo: { availability: s.slo.availability, window: s.slo.window, rps: s.slo.rps, ...(s.slo.step ? { step: s.slo.step } : {}) } } : {}),
+    ...(Object.keys(vars).length ? { vars } : {}),
   };
+}
+
+const varsSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean default' }));
+
+/**
+ * `vars:` and `--set`, then `${name}` replaced everywhere else in the document (core/vars.ts).
+ * Issues are located where the reference was written; `--set` issues name the flag.
+ */
+function resolveVars(raw: unknown, loc: Locator, sets: readonly string[]): { value: unknown; vars: Vars } {
+  const doc = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
+  if (!doc || (doc.vars === undefined && !sets.length)) return { value: raw, vars: {} };
+  const declared = varsSchema.safeParse(doc.vars ?? {});
+  if (!declared.success) throw new InputError(zodIssues(loc, ['vars'], declared.error));
+  const bad = badVarNames(declared.data);
+  if (bad.length) throw new InputError(bad.map((n) => loc.issue(['vars', n], 'a variable name is letters, digits and _ (not starting with a digit)', true)));
+  const { vars, issues } = applySets(declared.data, sets);
+  if (issues.length) throw new InputError(issues.map((message) => ({ file: loc.file, path: '', message })));
+  const found: VarIssue[] = [];
+  const { vars: _declared, ...rest } = doc;
+  const value = { ...(substituteValue(rest, vars, found) as Record<string, unknown>), vars: declared.data };
+  if (found.length) throw new InputError(found.map((i) => loc.issue(i.path, i.message)));
+  return { value, vars };
 }

@@ -195,7 +195,8 @@ describe('canary step run loop (in-memory cluster)', () => {
     expect(r.store.has('Deployment/ns/demo-canary')).toBe(false);
     expect(r.figures.find((f) => f.name === 'promotionSeconds')!.value).toBeGreaterThan(0);
     expect(r.figures.find((f) => f.name === 'promoted')!.value).toBe(1);
-    expect(await stepKind('canary')!.gates!({ id: 'canary' } as never, {} as never, {} as never)).toEqual([{ name: 'canary-promoted', metric: 'promoted', step: 'canary', min: 1 }]);
+    expect(await stepKind('canary')!.gates!({ id: 'canary', params: { expect: 'promote' } } as never, {} as never, {} as never)).toEqual([{ name: 'canary-promoted', metric: 'promoted', step: 'canary', min: 1 }]);
+    expect(r.figures.find((f) => f.name === 'settled')!.value).toBe(1);
     // The promotion's revert (run at the end of every run) keeps a completed promotion.
     const left = unrevertedChanges(r.events);
     expect(left.map((c) => c.revert.kind)).toEqual(['canary-promotion']);
@@ -203,4 +204,23 @@ describe('canary step run loop (in-memory cluster)', () => {
     expect(r.store.get('Deployment/ns/demo')!.spec.template.spec.containers[0].env).toEqual([{ name: 'VERSION', value: 'v2' }]);
     r.journal.close();
   }, 60_000);
+
+  it('expect: rollback (a drill): the analysis rolling the bad version back is the step succeeding, judged by its gate', async () => {
+    const r = await runCanary(0.3, { env: { VERSION: 'v2' }, steps: [10, 50], noTraffic: '5s', expect: 'rollback' });
+    expect(r.error).toBeUndefined();
+    expect(r.store.has('Deployment/ns/demo-canary')).toBe(false);
+    expect(JSON.stringify(r.store.get('Deployment/ns/demo')!.spec)).toBe(r.stableBefore);
+    expect(r.figures.find((f) => f.name === 'promoted')!.value).toBe(0);
+    expect(r.marks.find((m) => m.startsWith('canary release settled'))).toMatch(/^canary release settled: rolled back in [\d.]+ s \(within rollbackWithin 30s\)$/);
+    expect(await stepKind('canary')!.gates!({ id: 'c', params: { expect: 'rollback' } } as never, {} as never, {} as never)).toEqual([{ name: 'c-rolled-back', metric: 'promoted', step: 'c', max: 0 }]);
+    r.journal.close();
+  }, 30_000);
+
+  it('expect: either: a rollback over rollbackWithin does not settle the release (settled 0)', async () => {
+    const r = await runCanary(0.3, { env: { VERSION: 'v2' }, steps: [10, 50], noTraffic: '5s', expect: 'either', rollbackWithin: '1ms' });
+    expect(r.error).toBeUndefined();
+    expect(r.figures.find((f) => f.name === 'settled')!.value).toBe(0);
+    expect(await stepKind('canary')!.gates!({ id: 'c', params: { expect: 'either' } } as never, {} as never, {} as never)).toEqual([{ name: 'c-settled', metric: 'settled', step: 'c', min: 1 }]);
+    r.journal.close();
+  }, 30_000);
 });

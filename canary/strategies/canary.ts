@@ -121,6 +121,13 @@ const params = z
     promotionTimeout: duration.default(180_000),
     /** After a completed promotion: keep the new version (a release) or put stable back at the end (a rehearsal). */
     afterPromotion: z.enum(['keep', 'revert']).default('keep'),
+    /**
+     * What passes: `promote` (a release: a rollback fails the run), `rollback` (a drill with a bad
+     * version: the analysis must roll it back), `either` (promoted, or rolled back by the analysis
+     * within `rollbackWithin`: the step's gate is on the figure `settled`).
+     */
+    expect: z.enum(['promote', 'rollback', 'either']).default('promote'),
+    rollbackWithin: duration.default(30_000),
   })
   .refine((p) => p.image || p.env || p.args || p.manifest, { message: 'give the new version: image, env, args, or manifest' })
   .refine((p) => !(p.manifest && (p.image || p.env || p.args)), { message: 'give manifest, or image/env/args, not both' })
@@ -142,7 +149,8 @@ export const FIGURE_DEFINITIONS = {
   errorsServed: 'failed responses per version from t0 to tr (promotion: to the end of the analysis)',
   errorsDuringRollback: 'failed responses per version in the 1 s windows (and samples) overlapping td to tr',
   promotionSeconds: 't0 to stable rolled to the new version, available, and the canary removed',
-  promoted: '1 when the canary was promoted, 0 when it was rolled back (the step brings a gate: promoted >= 1)',
+  promoted: '1 when the canary was promoted, 0 when it was rolled back (the step brings a gate: promoted >= 1, or <= 0 with expect: rollback)',
+  settled: '1 when the release settled within its gate: promoted, or rolled back by the analysis with rollbackSeconds <= rollbackWithin (or before the canary served anything); else 0',
 } as const;
 
 export function analysisConfig(p: Params): AnalysisConfig {
@@ -226,7 +234,7 @@ async function run(ctx: StepContext<Params>): Promise<void> {
   const svc = await kube.get<{ apiVersion: string; kind: string; spec?: { selector?: Record<string, string> } }>({ apiVersion: 'v1', kind: 'Service', name: serviceName, namespace });
   if (!svc) throw new Error(`Service ${serviceName} not found in namespace ${namespace} (set service: to the one in front of ${w.name})`);
   const selector = svc.spec?.selector ?? {};
-  const template = newTemplate(stable.spec.template, p, ctx.scenario.file, namespace);
+  const template = newTemplate(stable.spec.template, p, ctx.scenario.file, namespace, ctx.scenario.vars);
   const labels = template.metadata?.labels ?? {};
   const missing = Object.entries(selector).filter(([k, v]) => labels[k] !== v);
   if (missing.length || !Object.keys(selector).length) {
@@ -246,7 +254,8 @@ async function run(ctx: StepContext<Params>): Promise<void> {
   let probes: VersionProbes | undefined;
   const mine: string[] = [];
   let placement: Placement | undefined;
-  const rollback = async (why: Decision | string, asked: number | undefined): Promise<void> => {
+  /** Returns rollbackSeconds (undefined when the canary served nothing). */
+  const rollback = async (why: Decision | string, asked: number | undefined): Promise<number | undefined> => {
     const td = ctx.clock.now();
     const reason = typeof why === 'string' ? why : why.reason;
     mark(`canary rollback decided${asked !== undefined ? ` at step ${asked} %` : ''}: ${reason}`, { ...(typeof why === 'string' ? { decision: 'rollback' } : decisionData(why)), ...(placement ? { weight: placement.effective } : {}) });
@@ -270,10 +279,12 @@ async function run(ctx: StepContext<Params>): Promise<void> {
       await sleep(TICK_MS);
     }
     figure('promoted', 0, '');
+    let rollbackSeconds: number | undefined;
     if (traffic.t0 !== undefined) {
       // No response can come from a canary pod that no longer exists: tr is at the latest tz.
       // With per-version Services the load's responses carry no version: tr is tz (an upper bound).
       const tr = mode === 'per-version-services' ? tz : Math.max(td, Math.min(traffic.lastCanaryEnd ?? td, tz));
+      rollbackSeconds = (tr - traffic.t0) / 1000;
       figure('detectionSeconds', (td - traffic.t0) / 1000, 's');
       figure('rollbackSeconds', (tr - traffic.t0) / 1000, 's');
       figure('canaryGoneSeconds', (tz - traffic.t0) / 1000, 's');
@@ -289,6 +300,7 @@ async function run(ctx: StepContext<Params>): Promise<void> {
       mark('canary figures: the canary served no response (t0 undefined)', { td: Math.round(td), tz: Math.round(tz) });
     }
     if (failed.length) throw new Error(`rollback incomplete: ${failed.join('; ')}`);
+    return rollbackSeconds;
   };
 
   const prepared: string[] = [];
@@ -336,7 +348,7 @@ async function run(ctx: StepContext<Params>): Promise<void> {
       const stepStart = ctx.clock.now();
       let last: Decision | undefined;
       for (;;) {
-        if (ctx.signal.aborted) return await rollback(`interrupted (${String(ctx.signal.reason ?? 'stopped')})`, asked);
+        if (ctx.signal.aborted) return void (await rollback(`interrupted (${String(ctx.signal.reason ?? 'stopped')})`, asked));
         for (const s of traffic.drain()) {
           if (s.start < stepStart) continue;
           const sec = Math.floor((s.start - stepStart) / 1000);
@@ -353,8 +365,13 @@ async function run(ctx: StepContext<Params>): Promise<void> {
           last = d;
         }
         if (d.kind === 'rollback') {
-          await rollback(d, asked);
-          throw new Error(`canary rolled back at step ${asked} %: ${d.reason}`);
+          const seconds = await rollback(d, asked);
+          if (p.expect === 'promote') throw new Error(`canary rolled back at step ${asked} %: ${d.reason}`);
+          // A drill: the analysis caught the version and it went back; the gates judge how well.
+          const within = seconds === undefined || seconds <= p.rollbackWithin / 1000;
+          figure('settled', within ? 1 : 0, '');
+          mark(`canary release settled: rolled back${seconds !== undefined ? ` in ${seconds.toFixed(1)} s` : ' before serving anything'} (${within ? 'within' : 'over'} rollbackWithin ${formatDuration(p.rollbackWithin)})`);
+          return;
         }
         if (d.kind === 'advance') break;
         if (now >= ctx.deadline - 5000) {
@@ -386,7 +403,7 @@ async function run(ctx: StepContext<Params>): Promise<void> {
     const promoteStart = ctx.clock.now();
     const until = Math.min(ctx.deadline, promoteStart + p.promotionTimeout);
     for (;;) {
-      if (ctx.signal.aborted) return await rollback(`interrupted during promotion (${String(ctx.signal.reason ?? 'stopped')})`, 100);
+      if (ctx.signal.aborted) return void (await rollback(`interrupted during promotion (${String(ctx.signal.reason ?? 'stopped')})`, 100));
       const cur = await kube.get<Deployment>(stableRef);
       if (cur && available(cur)) break;
       if (ctx.clock.now() > until) {
@@ -405,6 +422,7 @@ async function run(ctx: StepContext<Params>): Promise<void> {
       for (const v of new Set([...traffic.stable, ...(traffic.canary ? [traffic.canary] : [])])) figure('errorsServed', errs[v] ?? 0, 'count', { version: v, role: traffic.stable.has(v) ? 'stable' : 'canary' });
     }
     figure('promoted', 1, '');
+    figure('settled', 1, '');
     mark(`canary promoted: Deployment/${w.name} runs the new version${p.afterPromotion === 'revert' ? ' (put back at the end: afterPromotion revert)' : ''}`, { weights: { stable: 0, canary: 100 } });
     ctx.progress('canary: promoted');
   } catch (e) {
@@ -458,6 +476,9 @@ export function planLines(step: StepOf<Params>, scenario: Scenario): string[] {
     `failures also: pod restarts > ${c.maxRestarts}, a pod not Ready after ${c.readyTimeoutSeconds} s, no canary request for ${c.noTrafficSeconds} s; a step undecided after ${c.maxStepSeconds} s takes the more likely answer`,
     `worst case to a rollback decision: ${perStep} s per step (ready deadline + max step), ${perStep * steps.length} s over ${steps.length} step(s); on the decision the canary leaves rotation at once (${out}) and is deleted`,
     `promotion: roll ${wl} to the new template, wait up to ${formatDuration(p.promotionTimeout)} until available, remove the canary; ${p.afterPromotion === 'keep' ? 'the promotion is kept' : 'stable is put back at the end'}`,
+    p.expect === 'promote' ? 'passes when promoted (gate promoted >= 1): a rollback fails the run'
+      : p.expect === 'rollback' ? 'a drill: passes when the analysis rolls it back (gate promoted <= 0); a promotion fails the run'
+      : `passes when promoted, or rolled back by the analysis within ${formatDuration(p.rollbackWithin)} (gate settled >= 1)`,
     'figures: detectionSeconds, rollbackSeconds, canaryGoneSeconds, errorsServed per version, promotionSeconds (definitions in docs/canary.md)',
   ];
 }
@@ -474,15 +495,18 @@ registerStep({
     if (!w || w.kind.toLowerCase() !== 'deployment') issues.push([[], 'the canary needs target.workload: deployment/<name>']);
     if (step.params.manifest) {
       try {
-        readManifests([step.params.manifest], scenario.file, scenario.target.namespace);
+        readManifests([step.params.manifest], scenario.file, scenario.target.namespace, scenario.vars ?? {});
       } catch (e) {
         issues.push([['manifest'], `cannot read ${step.params.manifest}: ${(e as Error).message.split('\n')[0]}`]);
       }
     }
     return issues;
   },
-  /** A release is judged by whether it went out: a rolled-back canary fails the run. */
+  /** A release is judged by whether it went out (or, in a drill, by whether it came back in time). */
   async gates(step) {
+    const e = step.params.expect;
+    if (e === 'rollback') return [{ name: `${step.id}-rolled-back`, metric: 'promoted', step: step.id, max: 0 }];
+    if (e === 'either') return [{ name: `${step.id}-settled`, metric: 'settled', step: step.id, min: 1 }];
     return [{ name: `${step.id}-promoted`, metric: 'promoted', step: step.id, min: 1 }];
   },
   plan: planLines,

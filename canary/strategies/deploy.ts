@@ -18,6 +18,7 @@ import { sleep } from '../../core/proc.ts';
 import { parseYamlDocs } from '../../core/source.ts';
 import { duration } from '../../core/fields.ts';
 import { registerStep } from '../../core/steps.ts';
+import { substituteText, type Vars } from '../../core/vars.ts';
 
 const params = z.strictObject({
   /** Manifest files (multi-document YAML), relative to the scenario file. */
@@ -38,12 +39,22 @@ type Obj = KubernetesObject & { metadata: { name: string; namespace?: string }; 
 const ROLLED = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PriorityClass', 'StorageClass', 'CustomResourceDefinition']);
 
-export function readManifests(files: string[], scenarioFile: string, namespace: string | undefined): Obj[] {
+/**
+ * The manifests' objects, namespaced ones without a namespace put in `namespace`. With `vars` (the
+ * scenario's variables), `${name}` in the manifest text is replaced first, as in the scenario.
+ */
+export function readManifests(files: string[], scenarioFile: string, namespace: string | undefined, vars?: Vars): Obj[] {
   const objs: Obj[] = [];
   for (const f of files) {
     const path = resolve(dirname(scenarioFile), f);
+    let text = readFileSync(path, 'utf8');
+    if (vars) {
+      const unknown = new Set<string>();
+      text = substituteText(text, vars, (n) => unknown.add(n));
+      if (unknown.size) throw new Error(`unknown variable${unknown.size > 1 ? 's' : ''} ${[...unknown].map((n) => `\${${n}}`).join(', ')} in ${f} (declared: ${Object.keys(vars).join(', ') || 'none'})`);
+    }
     // core/source.ts: syntax errors and alias bombs are located input errors; empty documents are skipped.
-    for (const d of parseYamlDocs(readFileSync(path, 'utf8'), f)) {
+    for (const d of parseYamlDocs(text, f)) {
       const o = d.toJS() as Obj;
       if (!CLUSTER_SCOPED.has(o.kind!) && !o.metadata.namespace && namespace) o.metadata.namespace = namespace;
       objs.push(o);
@@ -114,7 +125,7 @@ registerStep({
     const issues: Array<[Array<string | number>, string]> = [];
     step.params.manifests.forEach((f, i) => {
       try {
-        readManifests([f], scenario.file, scenario.target.namespace);
+        readManifests([f], scenario.file, scenario.target.namespace, scenario.vars ?? {});
       } catch (e) {
         issues.push([['manifests', i], `cannot read ${f}: ${(e as Error).message.split('\n')[0]}`]);
       }
@@ -122,12 +133,12 @@ registerStep({
     return issues;
   },
   plan(step, scenario) {
-    const objs = readManifests(step.params.manifests, scenario.file, scenario.target.namespace);
+    const objs = readManifests(step.params.manifests, scenario.file, scenario.target.namespace, scenario.vars ?? {});
     return [...objs.map((o) => `apply ${label(o)} (server-side; removed or restored at the end)`), `wait up to ${formatDuration(step.params.timeout)} for workloads to be available; record rolloutSeconds`];
   },
   async run(ctx) {
     const kube = await ctx.kube();
-    const objs = readManifests(ctx.step.params.manifests, ctx.scenario.file, ctx.scenario.target.namespace ?? kube.namespace);
+    const objs = readManifests(ctx.step.params.manifests, ctx.scenario.file, ctx.scenario.target.namespace ?? kube.namespace, ctx.scenario.vars ?? {});
     const t0 = ctx.clock.now();
     for (const o of objs) {
       const before = await kube.get<Obj>(ref(o));

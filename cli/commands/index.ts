@@ -8,5 +8,6 @@ import { lab } from './lab.ts';
 import { version } from './version.ts';
 import { runs, watch } from './follow.ts';
 import { canary } from './canary.ts';
+import { demo } from './demo.ts';
 
-export const commands: CommandSpec<any>[] = [run, validate, plan, report, verify, recover, runs, watch, load, canary, lab, policies, version];
+export const commands: CommandSpec<any>[] = [demo, run, validate, plan, report, verify, recover, runs, watch, load, canary, lab, policies, version];

@@ -28,15 +28,17 @@ async function targetScenario(s: Scenario, o: GauntletOptions, mode: 'plan' | 'r
   return { ...s, target };
 }
 
-interface ScenarioArgs {
+export interface ScenarioArgs {
   scenario: string;
   seed?: number;
+  set?: string[];
 }
 
 const scenarioArg = (y: import('yargs').Argv) =>
   y
     .positional('scenario', { type: 'string', describe: 'scenario file (.ts, .yaml, .json)', demandOption: true })
-    .option('seed', { type: 'number', describe: 'random seed (recorded in the report)' });
+    .option('seed', { type: 'number', describe: 'random seed (recorded in the report)' })
+    .option('set', { type: 'string', array: true, describe: 'override a variable the scenario declares under vars: (name=value, repeatable)' });
 
 export const validate = defineCommand<ScenarioArgs>({
   command: 'validate <scenario>',
@@ -49,7 +51,7 @@ export const validate = defineCommand<ScenarioArgs>({
     const { InputError } = await import('../../core/errors.ts');
     let s: Scenario;
     try {
-      s = await loadScenario(a.scenario, { seed: a.seed });
+      s = await loadScenario(a.scenario, { seed: a.seed, set: a.set });
     } catch (e) {
       // -o json: the issues as the validate document (the error goes to stderr as always).
       if (e instanceof InputError && o.output === 'json') {
@@ -74,7 +76,7 @@ export const plan = defineCommand<ScenarioArgs>({
     const { loadScenario } = await import('../../scenarios/load.ts');
     const { planScenario, formatPlan } = await import('../../scenarios/plan.ts');
     const { planDoc } = await import('../documents.ts');
-    const s = await targetScenario(await loadScenario(a.scenario, { seed: a.seed }), o, 'plan');
+    const s = await targetScenario(await loadScenario(a.scenario, { seed: a.seed, set: a.set }), o, 'plan');
     const p = planScenario(s, o);
     const { refused } = await (await import('../../scenarios/plan.ts')).resolveTargets(p, s, o);
     emit(o, planDoc(p, s), () => formatPlan(p, o.color));
@@ -91,30 +93,36 @@ export const run = defineCommand<ScenarioArgs & { dryRun?: boolean; bundle?: str
       .option('dry-run', { type: 'boolean', describe: 'same as `plan`: show the plan, change nothing' })
       .option('bundle', { type: 'string', describe: 'after the run, write its evidence bundle (default: <run-dir>/evidence-<run-id>.tar.gz); gauntlet verify checks it' })
       .example('$0 run scenarios/probe.yaml', 'probe a local service and gate on error rate and latency')
-      .example('$0 run canary.ts --context prod-eu -n chat -o json', 'machine-readable summary on stdout'),
+      .example('$0 run canary.ts --context prod-eu -n chat -o json', 'machine-readable summary on stdout')
+      .example('$0 run scenarios/surge-200.yaml --set baseline=50 --set hold=30s', 'override the variables the scenario declares'),
   async handler(a) {
     if (a.dryRun) return plan.handler(a);
-    const o = optionsFromArgs(a);
-    const { loadScenario } = await import('../../scenarios/load.ts');
-    const { runScenario } = await import('../../scenarios/runner.ts');
-    const { summarizeAsync } = await import('./summary.ts');
-    const { runDoc } = await import('../documents.ts');
-    const s = await targetScenario(await loadScenario(a.scenario, { seed: a.seed }), o, 'run');
-    const interrupt = onInterrupt();
-    try {
-      const r = await runScenario({ scenario: s, options: o, signal: interrupt.signal });
-      // The bundle is evidence of whatever happened, so it is written whatever the verdict.
-      const bundle = a.bundle === undefined ? undefined : await (await import('../../reports/bundle.ts')).writeBundle(r.runDir, { ...(a.bundle ? { out: a.bundle } : {}) });
-      const text = o.output === 'json' ? '' : `${await summarizeAsync(r, o.color)}${bundle ? `\nevidence bundle: ${bundle.path} (sha256 ${bundle.sha256})` : ''}`;
-      emit(o, { ...runDoc(r, s.gates), ...(bundle ? { bundle: { path: bundle.path, sha256: bundle.sha256, bytes: bundle.bytes } } : {}) }, () => text);
-      if (o.env.GITHUB_ACTIONS === 'true') {
-        // Failed gates as annotations on the workflow run's page (workflow commands on stderr).
-        const { buildReport, githubAnnotations } = await import('../../reports/index.ts');
-        for (const line of githubAnnotations(buildReport(r.events))) process.stderr.write(`${line}\n`);
-      }
-      return r.exitCode;
-    } finally {
-      interrupt.done();
-    }
+    return (await runCommand(a)).exitCode;
   },
 });
+
+/** `run` without the dry-run path: shared with `demo`, which also needs the run directory. */
+export async function runCommand(a: ScenarioArgs & import('../context.ts').GlobalArgs & { bundle?: string }): Promise<{ exitCode: number; runDir: string; reportFiles: string[] }> {
+  const o = optionsFromArgs(a);
+  const { loadScenario } = await import('../../scenarios/load.ts');
+  const { runScenario } = await import('../../scenarios/runner.ts');
+  const { summarizeAsync } = await import('./summary.ts');
+  const { runDoc } = await import('../documents.ts');
+  const s = await targetScenario(await loadScenario(a.scenario, { seed: a.seed, set: a.set }), o, 'run');
+  const interrupt = onInterrupt();
+  try {
+    const r = await runScenario({ scenario: s, options: o, signal: interrupt.signal });
+    // The bundle is evidence of whatever happened, so it is written whatever the verdict.
+    const bundle = a.bundle === undefined ? undefined : await (await import('../../reports/bundle.ts')).writeBundle(r.runDir, { ...(a.bundle ? { out: a.bundle } : {}) });
+    const text = o.output === 'json' ? '' : `${await summarizeAsync(r, o.color)}${bundle ? `\nevidence bundle: ${bundle.path} (sha256 ${bundle.sha256})` : ''}`;
+    emit(o, { ...runDoc(r, s.gates), ...(bundle ? { bundle: { path: bundle.path, sha256: bundle.sha256, bytes: bundle.bytes } } : {}) }, () => text);
+    if (o.env.GITHUB_ACTIONS === 'true') {
+      // Failed gates as annotations on the workflow run's page (workflow commands on stderr).
+      const { buildReport, githubAnnotations } = await import('../../reports/index.ts');
+      for (const line of githubAnnotations(buildReport(r.events))) process.stderr.write(`${line}\n`);
+    }
+    return { exitCode: r.exitCode, runDir: r.runDir, reportFiles: r.reportFiles };
+  } finally {
+    interrupt.done();
+  }
+}

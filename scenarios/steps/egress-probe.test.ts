@@ -12,6 +12,7 @@ import { InputError } from '../../core/errors.ts';
 import { loadScenario } from '../load.ts';
 import { planScenario } from '../plan.ts';
 import '../recover.ts';
+import { allowlistPath, probeRowOk } from './egress-probe.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'egress-probe-step-'));
 const scenario = (step: string) => {
@@ -37,6 +38,23 @@ describe('egress-probe step', () => {
     expect(actions).toContain('gauntlet policies probe --dry-run --allowlist allow.yaml -n shop -n pay --context lab');
     const all = await loadScenario(scenario('    allNamespaces: true\n'));
     expect(planScenario(all, {}).steps[0]!.actions.join('\n')).toContain('every namespace not starting with kube-');
+  });
+
+  it('a row fails when unapproved traffic got through, even when the policies allow it (as policies probe exits 1)', () => {
+    expect(probeRowOk({ mismatch: false, observed: 'reachable', approved: true })).toBe(true);
+    expect(probeRowOk({ mismatch: false, observed: 'blocked', approved: false })).toBe(true);
+    expect(probeRowOk({ mismatch: false, observed: 'reachable', approved: false })).toBe(false);
+    expect(probeRowOk({ mismatch: true, observed: 'reachable', approved: true })).toBe(false);
+    expect(probeRowOk({ mismatch: false, observed: 'refused', approved: true })).toBe(false);
+  });
+
+  it('reads the allowlist relative to the scenario file and plans the static check first', async () => {
+    expect(allowlistPath('allow.yaml', '/srv/scenarios/x.yaml')).toBe('/srv/scenarios/allow.yaml');
+    const s = await loadScenario(scenario('    namespaces: [shop]\n'));
+    const actions = planScenario(s, {}).steps[0]!.actions;
+    expect(actions[0]).toMatch(/^static check: the policies of every workload in shop against allowlist allow\.yaml/);
+    const off = await loadScenario(scenario('    namespaces: [shop]\n    static: false\n'));
+    expect(planScenario(off, {}).steps[0]!.actions[0]).toMatch(/^egress probes/);
   });
 
   it('registers the probe-pod reverter for recover', () => {

@@ -198,38 +198,6 @@ describe('chaos in the lab', () => {
     expect((await nodeState())[node]).toEqual(before[node]);
   }, 240_000);
 
-  it('a storm over both spot nodes, staggered so they are never down together: each drained before its T and back', async () => {
-    const ns = 'chaos-storm';
-    namespaces.push(ns);
-    await deploy(ns, '10.79.0.130', 3, 2);
-    const out = mkdtempSync(join(dir, 'storm-'));
-    const file = scenario(dir, 'chaos-storm', ns, '10.79.0.130', '72s', `  - kind: spot-interruption
-    name: storm
-    at: 3s
-    duration: 64s
-    nodes: {spot: true, percent: 100, maxNodes: 2}
-    notice: 12s
-    stagger: 25s
-    evictionRetry: 1s
-    handler: karpenter
-    replacement: true`, `  - {name: nothing-lost, metric: podsKilledAtT, max: 0}
-`);
-    try {
-      const run = await gauntlet(['run', file, '--report-dir', out]);
-      const events = journalOf(runDirOf(out));
-      const per = (f: string) => figures(events, f).map((e) => `${e.labels?.node}:${e.value}`).join(',');
-      console.log(`storm: ${['noticeToDrainedSeconds', 'podsEvictedBeforeT', 'podsKilledAtT', 'displacedReadySeconds', 'replacementReadySeconds'].map((f) => `${f}=${per(f)}`).join(' ')} requestsFailed=${figures(events, 'requestsFailed')[0]?.value}`);
-      expect(run.code, run.stderr).toBe(0);
-      expect(figures(events, 'replacementReadySeconds').map((e) => e.labels.node).sort()).toEqual(['lab-node-1', 'lab-node-2']);
-      const gone = events.filter((e) => e.type === 'mark' && /is gone \(T\)/.test(e.label)).map((e) => e.t);
-      expect(gone[1] - gone[0]).toBeGreaterThan(20_000);
-      for (const n of ['lab-node-1', 'lab-node-2']) await eventually(`${n} Ready`, async () => ((await nodeState())[n] as { ready: boolean }).ready, 60_000);
-      expect(await nodeState()).toEqual(before);
-    } finally {
-      await restoreNodes();
-    }
-  }, 240_000);
-
   it('node-drain is blocked by a PodDisruptionBudget until it allows, then evicts; revert uncordons', async () => {
     const ns = 'chaos-drain';
     namespaces.push(ns);
