@@ -376,6 +376,9 @@ function cmp(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Destinations as merge keys (the modes of one source share their destination objects). */
+const destinationKeys = new WeakMap<Destination, string>();
+
 /** Union of per-mode outcomes: a counterexample in either mode counts, tagged with its modes. */
 function mergeModes(outcomes: ShapeOutcome[], max: number): ShapeOutcome {
   if (outcomes.length === 1) return outcomes[0] as ShapeOutcome;
@@ -389,7 +392,9 @@ function mergeModes(outcomes: ShapeOutcome[], max: number): ShapeOutcome {
   let extra = 0;
   for (const o of outcomes) {
     for (const cx of o.counterexamples) {
-      const key = `${JSON.stringify(cx.destination)}|${cx.protocol}|${cx.port}`;
+      let dest = destinationKeys.get(cx.destination);
+      if (dest === undefined) destinationKeys.set(cx.destination, (dest = JSON.stringify(cx.destination)));
+      const key = `${dest}|${cx.protocol}|${cx.port}`;
       const prev = byKey.get(key);
       if (prev) prev.modes = [...prev.modes, ...cx.modes];
       else byKey.set(key, { ...cx, modes: [...cx.modes] });

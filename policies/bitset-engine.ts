@@ -4,13 +4,16 @@
  * allowlist's components; only violating positions are then described, in the per-destination
  * engine's order and form (analyze.ts `analyseShape`, the reference it is tested equal to).
  */
-import { bits, nextSet, orInto, test, type Bits } from './bits.ts';
+import { bits, orInto, test, type Bits } from './bits.ts';
 import { cells, formatIp, formatRange, representative, type Family, type IpRange } from './ipset.ts';
 import type { DestinationPod, IpBlockMode, Peer } from './model.ts';
 import { ALL_PORTS, formatPorts, has, intersect, isEmpty, NO_PORTS, pick, PROTOCOLS, subtract, union, type PortSet, type Protocol } from './ports.ts';
 import { decide, explain, type DestView, type SourceRules } from './engine.ts';
 import type { Component, Universe } from './universe.ts';
 import type { Counterexample, DestGroup, ShapeOutcome } from './analyze.ts';
+
+/** A bitset with the words it may have set: [lo, hi). */
+type Picks = { picks: Bits; lo: number; hi: number };
 
 /** What the engine reads from the analysis: destination groups and counterexample options. */
 export interface BitsetContext {
@@ -31,7 +34,6 @@ export class BitsetEngine {
   private readonly byRules = new Map<string, ShapeOutcome>();
   /** For (allowed port set, partial approval port sets): per atom of the former, which of the latter cover it; null when they cannot cover it all. */
   private readonly atomsByPorts = new Map<string, number[][] | null>();
-  private readonly approvals = new Map<string, { groups: Component[][]; covers: Map<number, { whole: Bits[]; atoms?: Bits[][] }>; byPid?: Map<number, Component[]>; merged?: Map<number, Bits> }>();
 
   constructor(ctx: BitsetContext) {
     this.ctx = ctx;
@@ -48,108 +50,120 @@ export class BitsetEngine {
 
   analyse(u: Universe, src: SourceRules, mode: IpBlockMode, invariant: boolean): ShapeOutcome {
     const ns = src.shape.namespace;
-    const ruleKey = `${ns}\u0000${src.isolated ? 1 : 0}\u0000${invariant ? '' : mode}\u0000${src.networkPolicy.map((r) => this.ruleId(r)).join(',')}\u0000${src.allowlist.map((r) => this.ruleId(r)).join(',')}`;
+    const npIds = src.networkPolicy.map((r) => this.ruleId(r)).join(',');
+    const alIds = src.allowlist.map((r) => this.ruleId(r)).join(',');
+    const ruleKey = `${ns}\u0000${src.isolated ? 1 : 0}\u0000${invariant ? '' : mode}\u0000${npIds}\u0000${alIds}`;
     const shared = this.byRules.get(ruleKey);
     if (shared) return { ...shared, counterexamples: shared.counterexamples.map((cx) => ({ ...cx, modes: [mode] })) };
 
-    // Approved: the allowlist's components, by port set (shared by sources with the same allowlist rules).
-    const alKey = `${ns}\u0000${invariant ? '' : mode}\u0000${src.allowlist.map((r) => this.ruleId(r)).join(',')}`;
-    let shared2 = this.approvals.get(alKey);
-    if (!shared2) {
-      const approved = new Map<number, Component[]>();
-      for (const r of src.allowlist) {
-        for (const c of u.components(r, ns, mode)) {
-          const list = approved.get(c.pid);
-          if (list) list.push(c);
-          else approved.set(c.pid, [c]);
-        }
+    // Approved: the allowlist's components, by port set.
+    const byPid = new Map<number, Component[]>();
+    for (const r of src.allowlist) {
+      for (const c of u.components(r, ns, mode)) {
+        const list = byPid.get(c.pid);
+        if (list) list.push(c);
+        else byPid.set(c.pid, [c]);
       }
-      this.approvals.set(alKey, (shared2 = { groups: [...approved.values()], covers: new Map() }));
     }
-    const groups = shared2.groups;
-    const approvedByPid = (shared2.byPid ??= new Map(groups.map((l) => [(l[0] as Component).pid, l])));
-    /** One bitset per approved port set: the positions any approval with those ports picks. */
-    const merged = (shared2.merged ??= new Map<number, Bits>());
-    const mergedOf = (list: Component[]): Bits => {
-      const pid = (list[0] as Component).pid;
-      let b = merged.get(pid);
-      if (!b) {
-        b = list.length === 1 ? (list[0] as Component).picks : list[0]!.picks.slice();
-        for (let i = 1; i < list.length; i++) orInto(b, list[i]!.picks);
-        merged.set(pid, b);
-      }
-      return b;
-    };
     /**
      * For an allowed port set p: the approvals whose ports contain p, and (when only a combination
      * of partial approvals can cover p) per atom of p the approvals covering that atom.
      */
-    const covers = shared2.covers;
+    const covers = new Map<number, { whole: Component[]; partial: Component[]; atoms?: Component[][] | null }>();
     const coverOf = (p: { ports: PortSet; pid: number }) => {
       let hit = covers.get(p.pid);
       if (hit) return hit;
-      const whole: Bits[] = [];
+      const whole: Component[] = [];
       const partial: Component[] = [];
-      for (const list of groups) {
+      for (const list of byPid.values()) {
         const rel = this.relation(list[0] as Component, p);
-        if (rel === 2) whole.push(mergedOf(list));
+        if (rel === 2) for (const c of list) whole.push(c);
         else if (rel === 1) partial.push(list[0] as Component);
       }
-      hit = { whole };
-      if (partial.length) {
-        // Which atoms of p each partial port set covers depends on port sets only: memoized by ids.
-        const pids = [...new Set(partial.map((g) => g.pid))];
-        const key = `${p.pid}|${pids.join(',')}`;
-        let atomPids = this.atomsByPorts.get(key);
-        if (atomPids === undefined) {
-          const sets = pids.map((id) => (partial.find((g) => g.pid === id) as Component).ports);
-          let rest = p.ports;
-          for (const q of sets) if (!isEmpty(rest)) rest = subtract(rest, q);
-          atomPids = isEmpty(rest)
-            ? portAtoms(p.ports, sets).map((a) => pids.filter((_, i) => has(sets[i] as PortSet, a.protocol, a.lo))).sort((x, y) => x.length - y.length)
-            : null;
-          this.atomsByPorts.set(key, atomPids);
-        }
-        if (atomPids) hit.atoms = atomPids.map((ids) => ids.map((id) => mergedOf(approvedByPid.get(id) as Component[])));
-      }
-      covers.set(p.pid, hit);
+      covers.set(p.pid, (hit = { whole, partial, atoms: partial.length ? undefined : null }));
       return hit;
+    };
+    /** Per atom of p, the approvals covering it; null when the partial approvals cannot cover p (built when first needed). */
+    const atomsOf = (p: { ports: PortSet; pid: number }, cov: ReturnType<typeof coverOf>): Component[][] | null => {
+      if (cov.atoms !== undefined) return cov.atoms;
+      // Which atoms of p each partial port set covers depends on port sets only: memoized by ids.
+      const pids = cov.partial.map((g) => g.pid);
+      const key = `${p.pid}|${pids.join(',')}`;
+      let atomPids = this.atomsByPorts.get(key);
+      if (atomPids === undefined) {
+        const sets = cov.partial.map((g) => g.ports);
+        let rest = p.ports;
+        for (const q of sets) if (!isEmpty(rest)) rest = subtract(rest, q);
+        atomPids = isEmpty(rest)
+          ? portAtoms(p.ports, sets).map((a) => pids.filter((_, i) => has(sets[i] as PortSet, a.protocol, a.lo))).sort((x, y) => x.length - y.length)
+          : null;
+        this.atomsByPorts.set(key, atomPids);
+      }
+      return (cov.atoms = atomPids && atomPids.map((ids) => ids.flatMap((id) => byPid.get(id) as Component[])));
     };
     /**
      * Add to `target` the positions (from word `from` on) where some allowed component's ports are
-     * not all approved. `virt` reads every bitset through a view (a template pod placed in an
-     * address cell, see `atTemplate`).
+     * not all approved, word by word over the words the component can pick, against the approvals
+     * that can pick those words. `virt` reads every component through a view (a template pod placed
+     * in an address cell, see `atTemplate`).
      */
-    const judgeAll = (target: Bits, virt?: (b: Bits) => Bits, from = 0) => {
-      const judge = (picks: Bits, p: { ports: PortSet; pid: number }) => {
+    const judgeAll = (target: Bits, virt?: (c: Picks) => Picks, from = 0) => {
+      const judge = (comp: Picks, p: { ports: PortSet; pid: number }) => {
+        const c0 = virt ? virt(comp) : comp;
+        const lo = Math.max(c0.lo, from), hi = c0.hi;
+        if (lo >= hi) return;
         const cov = coverOf(p);
-        const whole = virt ? cov.whole.map(virt) : cov.whole;
-        const atoms = virt && cov.atoms ? cov.atoms.map((by) => by.map(virt)) : cov.atoms;
-        const pk = virt ? virt(picks) : picks;
-        for (let w = from; w < target.length; w++) {
+        const overlap = (list: readonly Component[]) => {
+          const out: Bits[] = [];
+          for (const a of list) {
+            const v = virt ? virt(a) : a;
+            if (v.lo < hi && v.hi > lo) out.push(v.picks);
+          }
+          return out;
+        };
+        const whole = overlap(cov.whole);
+        let atoms: Bits[][] | null | undefined = cov.atoms === null ? null : undefined;
+        const pk = c0.picks;
+        for (let w = lo; w < hi; w++) {
           const m = pk[w]! & ~target[w]!;
           if (!m) continue;
           let c = 0;
           for (let k = 0; k < whole.length && m & ~c; k++) c |= whole[k]![w]!;
-          if (atoms && m & ~c) {
-            let x = ~c;
-            for (const by of atoms) {
-              let y = 0;
-              for (const b of by) y |= b[w]!;
-              x &= y;
-              if (!x) break;
+          if (atoms !== null && m & ~c) {
+            if (atoms === undefined) {
+              const by = atomsOf(p, cov);
+              atoms = by && by.map(overlap);
             }
-            c |= x;
+            if (atoms) {
+              let x = ~c;
+              for (const by of atoms) {
+                let y = 0;
+                for (const b of by) y |= b[w]!;
+                x &= y;
+                if (!x) break;
+              }
+              c |= x;
+            }
           }
           target[w]! |= m & ~c;
         }
       };
       if (src.isolated) {
-        for (const r of src.networkPolicy) for (const c of u.components(r, ns, mode)) judge(c.picks, c);
-      } else judge(u.everything, { ports: ALL_PORTS, pid: u.portId(ALL_PORTS) });
+        for (const r of src.networkPolicy) for (const c of u.components(r, ns, mode)) judge(c, c);
+      } else judge({ picks: u.everything, lo: 0, hi: u.everything.length }, { ports: ALL_PORTS, pid: u.portId(ALL_PORTS) });
     };
-    const violating = bits(u.n);
-    judgeAll(violating);
+    // When every rule picks the same positions in both modes, so do the violating positions: the
+    // second mode reuses the first's (modes are analysed one after the other per source).
+    const judgedKey = `${ns}\u0000${src.isolated ? 1 : 0}\u0000${npIds}\u0000${alIds}`;
+    const modeFree = src.networkPolicy.every((r) => u.ruleModeInvariant(r, ns)) && src.allowlist.every((r) => u.ruleModeInvariant(r, ns));
+    let last = modeFree && this.lastJudged?.key === judgedKey ? this.lastJudged : undefined;
+    if (!last) {
+      const violating = bits(u.n);
+      judgeAll(violating);
+      last = { key: judgedKey, violating, listed: new Map() };
+      this.lastJudged = modeFree ? last : undefined;
+    }
+    const violating = last.violating;
     /**
      * Upstream mode, a template pod (unknown IP) at `pos` put in each address cell: a rule picks it
      * there when it picks `pos` (its selectors) or the cell (its ipBlocks), so every bitset is read
@@ -159,18 +173,22 @@ export class BitsetEngine {
      */
     const atTemplate = (pos: number): Bits => {
       const t = bits(u.n);
-      judgeAll(t, (b) => (test(b, pos) ? u.everything : b), u.podPositions >>> 5);
+      const all: Picks = { picks: u.everything, lo: 0, hi: u.everything.length };
+      judgeAll(t, (c) => (test(c.picks, pos) ? all : c), u.podPositions >>> 5);
       return t;
     };
     const comps = {
       allowed: src.isolated ? src.networkPolicy.flatMap((r) => u.components(r, ns, mode)) : undefined,
-      approved: groups.flat(),
+      approved: [...byPid.values()].flat(),
       atTemplate,
     };
-    const outcome = this.describe(u, src, mode, violating, comps);
+    const outcome = this.describe(u, src, mode, violating, comps, modeFree ? last.listed : undefined);
     this.byRules.set(ruleKey, outcome);
     return outcome;
   }
+
+  /** The last source's violating positions, for its next mode when no rule tells the modes apart. */
+  private lastJudged?: { key: string; violating: Bits; listed: Map<number, Counterexample[]> };
 
   private readonly ruleIds = new Map<object, number>();
   private ruleId(r: object): number {
@@ -179,23 +197,39 @@ export class BitsetEngine {
     return id;
   }
 
-  /** Counterexamples in the order and form of `analyseShape`, from the violating positions. */
-  private describe(u: Universe, src: SourceRules, mode: IpBlockMode, violating: Bits, comps: { allowed?: Component[]; approved: Component[]; atTemplate: (pos: number) => Bits }): ShapeOutcome {
+  /**
+   * Counterexamples in the order and form of `analyseShape`, from the violating positions. `listed`:
+   * counterexamples at known pods and address cells already described for the source's other mode,
+   * by position (given when no rule tells the modes apart: they are the same there, but for `modes`).
+   */
+  private describe(u: Universe, src: SourceRules, mode: IpBlockMode, violating: Bits, comps: { allowed?: Component[]; approved: Component[]; atTemplate: (pos: number) => Bits }, listed?: Map<number, Counterexample[]>): ShapeOutcome {
     const outcome: ShapeOutcome = { counterexamples: [], count: 0, localDoubts: [] };
     const ns = src.shape.namespace;
     /** The unapproved ports at one position, from the components that pick it (= decide's answer there). */
+    const byPorts = (list: readonly Component[]) => {
+      const m = new Map<number, Component[]>();
+      for (const c of list) {
+        const l = m.get(c.pid);
+        if (l) l.push(c);
+        else m.set(c.pid, [c]);
+      }
+      return [...m.values()];
+    };
+    let allowedGroups: Component[][] | undefined;
+    let approvedGroups: Component[][] | undefined;
+    const picksAny = (list: readonly Component[], pos: number) => {
+      for (const c of list) if (test(c.picks, pos)) return true;
+      return false;
+    };
     const violationAt = (pos: number): PortSet => {
       let v: PortSet = ALL_PORTS;
       if (comps.allowed) {
         v = NO_PORTS;
-        const seen = new Set<number>();
-        for (const c of comps.allowed) if (!seen.has(c.pid) && test(c.picks, pos)) (seen.add(c.pid), (v = union(v, c.ports)));
+        for (const list of (allowedGroups ??= byPorts(comps.allowed))) if (picksAny(list, pos)) v = union(v, (list[0] as Component).ports);
       }
-      const seen = new Set<number>();
-      for (const c of comps.approved) {
-        if (seen.has(c.pid) || !test(c.picks, pos)) continue;
-        seen.add(c.pid);
-        v = subtract(v, c.ports);
+      for (const list of (approvedGroups ??= byPorts(comps.approved))) {
+        if (!picksAny(list, pos)) continue;
+        v = subtract(v, (list[0] as Component).ports);
         if (isEmpty(v)) break;
       }
       return v;
@@ -207,9 +241,28 @@ export class BitsetEngine {
       npPeerBits ??= npPeers.map((p) => ({ p, at: u.peerPicks(p, ns, mode) }));
       return new Set(npPeerBits.filter((x) => test(x.at, at)).map((x) => x.p));
     };
-    const record = (view: DestView, v: PortSet, destination: Counterexample['destination']) => {
+    const describeCx = (view: DestView, v: PortSet, destination: Counterexample['destination']): Counterexample => {
       const p = pick(v) as { protocol: Protocol; port: number };
-      outcome.counterexamples.push({ destination, protocol: p.protocol, port: p.port, ports: formatPorts(v), allowedBy: explain(src, view, mode, p.protocol, p.port), modes: [mode] });
+      return { destination, protocol: p.protocol, port: p.port, ports: formatPorts(v), allowedBy: explain(src, view, mode, p.protocol, p.port), modes: [mode] };
+    };
+    const record = (view: DestView, v: PortSet, destination: Counterexample['destination']) => {
+      outcome.counterexamples.push(describeCx(view, v, destination));
+    };
+    /** List up to `n` counterexamples at a known-pod or address position, from `listed` when the other mode described them. */
+    const listAt = (pos: number, n: number, make: (i: number) => Counterexample) => {
+      let done = listed?.get(pos);
+      for (let i = 0; i < n && outcome.counterexamples.length < this.ctx.maxCx; i++) {
+        const had = done?.[i];
+        if (had) outcome.counterexamples.push({ ...had, modes: [mode] });
+        else {
+          const cx = make(i);
+          outcome.counterexamples.push(cx);
+          if (listed) {
+            if (!done) listed.set(pos, (done = []));
+            done[i] = cx;
+          }
+        }
+      }
     };
     const violation = (view: DestView) => {
       const d = decide(src, view, mode);
@@ -254,7 +307,7 @@ export class BitsetEngine {
       }
       if (mode === 'upstream' && this.ctx.podRangesAll && (!src.usesNamedPorts || !g.namedPorts.length)) {
         // Every cell at once from the bitsets (the per-cell decisions below, without deciding each).
-        const local = (localCells ??= u.localCells(sets));
+        const local = (localCells ??= u.localCellsOf(src.ipBlocks));
         const tv = comps.atTemplate(pos);
         const bad = local.filter((c) => test(tv, c.from));
         if (bad.length === local.length) {
@@ -281,39 +334,57 @@ export class BitsetEngine {
         outcome.localDoubts.push(`egress to ${g.synthetic ?? `${tpl.namespace}/${tpl.name}`} is unapproved only if its IP is in ${ranges}${bad.length > 3 ? ', ...' : ''}: its IP is unknown (analyse a live cluster or pass --pod-cidr)`);
       }
     };
-    // Positions are laid out in group order, buckets before templates: set bits in order are the
+    // `u.order` lists pod positions in the groups' input order, buckets before templates: the
     // destinations in analyseShape's order.
-    for (let pos = nextSet(visit, 0); pos >= 0 && pos < u.podPositions; pos = nextSet(visit, pos + 1)) {
+    // Few of them (the usual case): only those, sorted; else walk every position in order.
+    const order = u.podsInOrder(visit, 512) ?? u.order;
+    /** Weight of the positions already counted one by one (to count the rest by popcount). */
+    let counted = 0;
+    for (let k = 0; k < order.length; k++) {
+      const pos = order[k] as number;
+      if (!test(visit, pos)) continue;
       if (outcome.counterexamples.length >= this.ctx.maxCx) {
         // Nothing more is listed: count the rest by popcount, and decide the remaining unknown-IP templates.
-        outcome.count += u.podCount(violating, pos, sensitive);
-        if (sensitive) for (let t = nextSet(u.templates, pos); t >= 0 && t < u.podPositions; t = nextSet(u.templates, t + 1)) template(u.groupAt[t] as number, t);
+        outcome.count += u.podCount(violating, 0, sensitive) - counted;
+        if (sensitive) {
+          for (let j = k; j < order.length; j++) {
+            const t = order[j] as number;
+            if (test(u.templates, t)) template(u.groupAt[t] as number, t);
+          }
+        }
         break;
       }
       const gi = u.groupAt[pos] as number;
       const pods = u.podsAt[pos];
       if (!pods) {
         template(gi, pos);
+        if (!sensitive) counted += u.weight[pos] as number;
         continue;
       }
+      counted += pods.length;
+      outcome.count += pods.length;
       const g = this.ctx.groups[gi] as DestGroup;
-      const ip = pods[0]!.ips[0] as { family: Family; value: bigint };
-      const view: DestView = { isPod: true, picked: npPickedAt(pos), address: addressBlind ? undefined : ip, namedPorts: g.namedPorts };
-      recordMany(view, pods, (pod) => {
+      let view: DestView | undefined;
+      let v: PortSet | undefined;
+      listAt(pos, pods.length, (i) => {
+        const pod = pods[i] as DestinationPod;
+        view ??= { isPod: true, picked: npPickedAt(pos), address: addressBlind ? undefined : (pods[0]!.ips[0] as { family: Family; value: bigint }), namedPorts: g.namedPorts };
         const a = pod.ips[0] as { family: Family; value: bigint };
-        return { kind: 'pod', namespace: pod.namespace, name: pod.name, workload: pod.workload, ip: formatIp(a.family, a.value) };
-      }, pos);
+        return describeCx(view, (v ??= violationAt(pos)), { kind: 'pod', namespace: pod.namespace, name: pod.name, workload: pod.workload, ip: formatIp(a.family, a.value) });
+      });
     }
 
     // Everything that is not a pod: the address space cut by the ipBlocks that matter here.
-    for (const cell of (localCells ??= u.localCells(sets))) {
+    for (const cell of (localCells ??= u.localCellsOf(src.ipBlocks))) {
       if (!test(violating, cell.from)) continue;
       outcome.count++;
       if (outcome.counterexamples.length >= this.ctx.maxCx) continue;
-      const c = u.cellRange(cell);
-      const rep = representative(c, this.ctx.podIps);
-      const view: DestView = { isPod: false, picked: new Set(), address: { family: c.family, value: rep }, namedPorts: [] };
-      record(view, violationAt(cell.from), { kind: 'ip', ip: formatIp(c.family, rep), range: formatRange(c) });
+      listAt(cell.from, 1, () => {
+        const c = u.cellRange(cell);
+        const rep = representative(c, this.ctx.podIps);
+        const view: DestView = { isPod: false, picked: new Set(), address: { family: c.family, value: rep }, namedPorts: [] };
+        return describeCx(view, violationAt(cell.from), { kind: 'ip', ip: formatIp(c.family, rep), range: formatRange(c) });
+      });
     }
     return outcome;
   }
