@@ -14,6 +14,7 @@ import { labelsKey, matches, type Labels } from './selectors.ts';
 import { decide, explain, sourceRules, type AllowedBy, type DestView, type SourceRules } from './engine.ts';
 import { Universe } from './universe.ts';
 import { BitsetEngine } from './bitset-engine.ts';
+import { ShapeIndex } from './shape-index.ts';
 
 export interface AnalyzeOptions {
   /** Whether ipBlocks match pod IPs; `unknown` analyses both and reports either's violations. */
@@ -158,6 +159,15 @@ export class Analysis {
   run(): WorkloadVerdict[] {
     const shapes = new Map<string, { shape: { namespace: string; labels: Labels }; outcome?: Map<IpBlockMode, ShapeOutcome>; merged?: ShapeOutcome; rules?: SourceRules }>();
     const out: WorkloadVerdict[] = [];
+    // Every distinct source shape, and what selects each, evaluated once per selector over all shapes.
+    const shapeIds = new Map<string, number>();
+    const shapeList: { namespace: string; labels: Labels }[] = [];
+    for (const w of this.model.workloads) {
+      if (w.pod.hostNetwork) continue;
+      const key = `${w.namespace}\u0000${labelsKey(w.pod.labels)}`;
+      if (!shapeIds.has(key)) (shapeIds.set(key, shapeList.length), shapeList.push({ namespace: w.namespace, labels: w.pod.labels }));
+    }
+    const index = new ShapeIndex(shapeList, this.model, this.allowlist.rules);
     for (const w of this.model.workloads) {
       const reasons = this.globalDoubts(w);
       let counterexamples: Counterexample[] = [];
@@ -168,7 +178,7 @@ export class Analysis {
         let s = shapes.get(key);
         if (!s) {
           s = { shape: { namespace: w.namespace, labels: w.pod.labels } };
-          s.rules = sourceRules(this.model, this.allowlist.rules, s.shape, this.npByNs);
+          s.rules = sourceRules(this.model, this.allowlist.rules, s.shape, this.npByNs, index.selection(shapeIds.get(key) as number));
           s.outcome = this.analyseModes(s.rules);
           shapes.set(key, s);
         }

@@ -63,12 +63,24 @@ export interface SourceRules {
  */
 const shared = new WeakMap<ClusterModel, WeakMap<readonly AllowlistRule[], { ids: Map<object, number>; byKey: Map<string, SourceRules>; nsRules: Map<string, AllowlistRule[]> }>>();
 
-export function sourceRules(model: ClusterModel, allowlist: readonly AllowlistRule[], shape: SourceShape, npByNamespace: Map<string, ClusterModel['networkPolicies']>): SourceRules {
-  const nsLabels = model.namespaces.get(shape.namespace)?.labels ?? { 'kubernetes.io/metadata.name': shape.namespace };
+/**
+ * `selected`: the admin policies, NetworkPolicies and allowlist rules selecting the shape, when the
+ * caller already knows them (policies/shape-index.ts), with a key naming them.
+ */
+export function sourceRules(model: ClusterModel, allowlist: readonly AllowlistRule[], shape: SourceShape, npByNamespace: Map<string, ClusterModel['networkPolicies']>, selected?: { admin: AdminPolicyInfo[]; np: NetworkPolicyInfo[]; rules: AllowlistRule[]; key: string }): SourceRules {
   let perModel = shared.get(model);
   if (!perModel) shared.set(model, (perModel = new WeakMap()));
   let cache = perModel.get(allowlist);
   if (!cache) perModel.set(allowlist, (cache = { ids: new Map(), byKey: new Map(), nsRules: new Map() }));
+  if (selected) {
+    const key = `selected\u0000${shape.namespace}\u0000${selected.key}`;
+    const hit = cache.byKey.get(key);
+    if (hit) return { ...hit, shape };
+    const out = deriveSourceRules(shape, selected.admin, selected.np, selected.rules);
+    cache.byKey.set(key, out);
+    return out;
+  }
+  const nsLabels = model.namespaces.get(shape.namespace)?.labels ?? { 'kubernetes.io/metadata.name': shape.namespace };
   const id = (o: object) => {
     let i = cache.ids.get(o);
     if (i === undefined) cache.ids.set(o, (i = cache.ids.size));
