@@ -6,11 +6,14 @@
  */
 import { bits, orInto, test, type Bits } from './bits.ts';
 import { cells, formatIp, formatRange, representative, type Family, type IpRange } from './ipset.ts';
-import type { DestinationPod, IpBlockMode, Peer } from './model.ts';
+import type { AllowlistRule, DestinationPod, EgressRule, IpBlockMode, Peer } from './model.ts';
 import { ALL_PORTS, formatPorts, has, intersect, isEmpty, NO_PORTS, pick, PROTOCOLS, subtract, union, type PortSet, type Protocol } from './ports.ts';
 import { decide, explain, type DestView, type SourceRules } from './engine.ts';
 import type { Component, Universe } from './universe.ts';
 import type { Counterexample, DestGroup, ShapeOutcome } from './analyze.ts';
+
+/** For an allowed port set: the approvals whose ports contain it, those that overlap it, and per atom the approvals covering it (undefined: not built yet; null: they cannot cover it). */
+type Cover = { whole: Component[]; partial: Component[]; atoms?: Component[][] | null };
 
 /** A bitset with the words it may have set: [lo, hi). */
 type Picks = { picks: Bits; lo: number; hi: number };
@@ -48,29 +51,56 @@ export class BitsetEngine {
     return r;
   }
 
+  /** Per list of rules (SourceRules share theirs): the rules' ids, and whether they pick the same positions in both modes. */
+  private readonly lists = new WeakMap<readonly object[], { ids: string; invariant: boolean; comps?: Map<string, Component[]> }>();
+  private listInfo(u: Universe, list: readonly (EgressRule | AllowlistRule)[], ns: string) {
+    let hit = this.lists.get(list);
+    if (!hit) this.lists.set(list, (hit = { ids: list.map((r) => this.ruleId(r)).join(','), invariant: list.every((r) => u.ruleModeInvariant(r, ns)) }));
+    return hit;
+  }
+  /** The components of a list of rules, flattened, per mode (one list when the rules are mode-invariant). */
+  private listComponents(u: Universe, list: readonly (EgressRule | AllowlistRule)[], ns: string, mode: IpBlockMode): Component[] {
+    const info = this.listInfo(u, list, ns);
+    const key = info.invariant ? '' : mode;
+    const byMode = (info.comps ??= new Map());
+    let hit = byMode.get(key);
+    if (!hit) {
+      hit = [];
+      for (const r of list) for (const c of u.components(r, ns, mode)) hit.push(c);
+      byMode.set(key, hit);
+    }
+    return hit;
+  }
+  /** Approvals by port set, and the covers found so far, per (namespace, mode, allowlist rules): shared by sources with the same allowlist rules. */
+  private readonly approvals = new Map<string, { byPid: Map<number, Component[]>; covers: Map<number, Cover> }>();
+
   analyse(u: Universe, src: SourceRules, mode: IpBlockMode, invariant: boolean): ShapeOutcome {
     const ns = src.shape.namespace;
-    const npIds = src.networkPolicy.map((r) => this.ruleId(r)).join(',');
-    const alIds = src.allowlist.map((r) => this.ruleId(r)).join(',');
-    const ruleKey = `${ns}\u0000${src.isolated ? 1 : 0}\u0000${invariant ? '' : mode}\u0000${npIds}\u0000${alIds}`;
+    const npInfo = this.listInfo(u, src.networkPolicy, ns);
+    const alInfo = this.listInfo(u, src.allowlist, ns);
+    const ruleKey = `${ns}\u0000${src.isolated ? 1 : 0}\u0000${invariant ? '' : mode}\u0000${npInfo.ids}\u0000${alInfo.ids}`;
     const shared = this.byRules.get(ruleKey);
     if (shared) return { ...shared, counterexamples: shared.counterexamples.map((cx) => ({ ...cx, modes: [mode] })) };
 
     // Approved: the allowlist's components, by port set.
-    const byPid = new Map<number, Component[]>();
-    for (const r of src.allowlist) {
-      for (const c of u.components(r, ns, mode)) {
+    const alKey = `${ns}\u0000${alInfo.invariant ? '' : mode}\u0000${alInfo.ids}`;
+    let appr = this.approvals.get(alKey);
+    if (!appr) {
+      const byPid = new Map<number, Component[]>();
+      for (const c of this.listComponents(u, src.allowlist, ns, mode)) {
         const list = byPid.get(c.pid);
         if (list) list.push(c);
         else byPid.set(c.pid, [c]);
       }
+      this.approvals.set(alKey, (appr = { byPid, covers: new Map() }));
     }
+    const { byPid, covers } = appr;
+    const allowed = src.isolated ? this.listComponents(u, src.networkPolicy, ns, mode) : undefined;
     /**
      * For an allowed port set p: the approvals whose ports contain p, and (when only a combination
      * of partial approvals can cover p) per atom of p the approvals covering that atom.
      */
-    const covers = new Map<number, { whole: Component[]; partial: Component[]; atoms?: Component[][] | null }>();
-    const coverOf = (p: { ports: PortSet; pid: number }) => {
+    const coverOf = (p: { ports: PortSet; pid: number }): Cover => {
       let hit = covers.get(p.pid);
       if (hit) return hit;
       const whole: Component[] = [];
@@ -84,7 +114,7 @@ export class BitsetEngine {
       return hit;
     };
     /** Per atom of p, the approvals covering it; null when the partial approvals cannot cover p (built when first needed). */
-    const atomsOf = (p: { ports: PortSet; pid: number }, cov: ReturnType<typeof coverOf>): Component[][] | null => {
+    const atomsOf = (p: { ports: PortSet; pid: number }, cov: Cover): Component[][] | null => {
       if (cov.atoms !== undefined) return cov.atoms;
       // Which atoms of p each partial port set covers depends on port sets only: memoized by ids.
       const pids = cov.partial.map((g) => g.pid);
@@ -148,14 +178,14 @@ export class BitsetEngine {
           target[w]! |= m & ~c;
         }
       };
-      if (src.isolated) {
-        for (const r of src.networkPolicy) for (const c of u.components(r, ns, mode)) judge(c, c);
+      if (allowed) {
+        for (const c of allowed) judge(c, c);
       } else judge({ picks: u.everything, lo: 0, hi: u.everything.length }, { ports: ALL_PORTS, pid: u.portId(ALL_PORTS) });
     };
     // When every rule picks the same positions in both modes, so do the violating positions: the
     // second mode reuses the first's (modes are analysed one after the other per source).
-    const judgedKey = `${ns}\u0000${src.isolated ? 1 : 0}\u0000${npIds}\u0000${alIds}`;
-    const modeFree = src.networkPolicy.every((r) => u.ruleModeInvariant(r, ns)) && src.allowlist.every((r) => u.ruleModeInvariant(r, ns));
+    const judgedKey = `${ns}\u0000${src.isolated ? 1 : 0}\u0000${npInfo.ids}\u0000${alInfo.ids}`;
+    const modeFree = npInfo.invariant && alInfo.invariant;
     let last = modeFree && this.lastJudged?.key === judgedKey ? this.lastJudged : undefined;
     if (!last) {
       const violating = bits(u.n);
@@ -178,8 +208,8 @@ export class BitsetEngine {
       return t;
     };
     const comps = {
-      allowed: src.isolated ? src.networkPolicy.flatMap((r) => u.components(r, ns, mode)) : undefined,
-      approved: [...byPid.values()].flat(),
+      allowed,
+      approved: this.listComponents(u, src.allowlist, ns, mode),
       atTemplate,
     };
     const outcome = this.describe(u, src, mode, violating, comps, modeFree ? last.listed : undefined);

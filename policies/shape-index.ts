@@ -25,7 +25,6 @@ export class ShapeIndex {
   private readonly nsLabels = new Map<string, Labels>();
   private readonly cache = new Map<string, Bits>();
   private readonly np: { p: NetworkPolicyInfo; i: number; at: Bits }[];
-  private readonly npByNs = new Map<string, { p: NetworkPolicyInfo; i: number; at: Bits }[]>();
   private readonly admin: { p: AdminPolicyInfo; at: Bits }[];
   private readonly rules: { r: AllowlistRule; at: Bits }[];
 
@@ -50,11 +49,6 @@ export class ShapeIndex {
       if (!this.nsLabels.has(s.namespace)) this.nsLabels.set(s.namespace, model.namespaces.get(s.namespace)?.labels ?? { 'kubernetes.io/metadata.name': s.namespace });
     });
     this.np = model.networkPolicies.map((p, i) => ({ p, i, at: p.isolatesEgress ? and(this.nsIdx.get(p.namespace) ?? this.empty, this.select(p.podSelector)) : this.empty }));
-    for (const e of this.np) {
-      const list = this.npByNs.get(e.p.namespace);
-      if (list) list.push(e);
-      else this.npByNs.set(e.p.namespace, [e]);
-    }
     this.admin = model.adminPolicies.map((p) => ({ p, at: and(this.namespaces(p.subject.namespaces), this.select(p.subject.pods)) }));
     this.rules = allowlist.map((r) => {
       let at = r.from.namespaces ? this.namespaces(r.from.namespaces) : this.all;
@@ -65,16 +59,26 @@ export class ShapeIndex {
 
   /** The policies and rules selecting shape `i`, in their input order. */
   selection(i: number): ShapeSelection {
-    const admin: AdminPolicyInfo[] = [];
-    const np: NetworkPolicyInfo[] = [];
-    const rules: AllowlistRule[] = [];
-    const ids: number[] = [];
-    this.admin.forEach((e, k) => test(e.at, i) && (admin.push(e.p), ids.push(k)));
-    ids.push(-1);
-    for (const e of this.npByNs.get(this.shapes[i]!.namespace) ?? []) if (test(e.at, i)) (np.push(e.p), ids.push(e.i));
-    ids.push(-1);
-    this.rules.forEach((e, k) => test(e.at, i) && (rules.push(e.r), ids.push(k)));
-    return { admin, np, rules, key: ids.join(',') };
+    this.byShape ??= this.transpose();
+    return this.byShape[i] as ShapeSelection;
+  }
+
+  private byShape?: ShapeSelection[];
+
+  /** Per shape, from each policy's and rule's set of shapes (one pass over set bits, not shapes x rules). */
+  private transpose(): ShapeSelection[] {
+    const out: ShapeSelection[] = this.shapes.map(() => ({ admin: [], np: [], rules: [], key: '' }));
+    const ids: number[][] = this.shapes.map(() => []);
+    const each = (at: Bits, f: (i: number) => void) => {
+      for (let w = 0; w < at.length; w++) for (let x = at[w]!; x; x &= x - 1) f((w << 5) + (31 - Math.clz32(x & -x)));
+    };
+    this.admin.forEach((e, k) => each(e.at, (i) => (out[i]!.admin.push(e.p), ids[i]!.push(k))));
+    for (const list of ids) list.push(-1);
+    for (const e of this.np) each(e.at, (i) => (out[i]!.np.push(e.p), ids[i]!.push(e.i)));
+    for (const list of ids) list.push(-1);
+    this.rules.forEach((e, k) => each(e.at, (i) => (out[i]!.rules.push(e.r), ids[i]!.push(k))));
+    out.forEach((o, i) => (o.key = ids[i]!.join(',')));
+    return out;
   }
 
   private namespaces(sel: LabelSelector): Bits {
