@@ -4,7 +4,7 @@
  * allowlist's components; only violating positions are then described, in the per-destination
  * engine's order and form (analyze.ts `analyseShape`, the reference it is tested equal to).
  */
-import { bits, orInto, test, type Bits } from './bits.ts';
+import { bits, nextSet, orInto, test, type Bits } from './bits.ts';
 import { cells, formatIp, formatRange, representative, type Family, type IpRange } from './ipset.ts';
 import type { AllowlistRule, DestinationPod, EgressRule, IpBlockMode, Peer } from './model.ts';
 import { ALL_PORTS, formatPorts, has, intersect, isEmpty, NO_PORTS, pick, PROTOCOLS, subtract, union, type PortSet, type Protocol } from './ports.ts';
@@ -317,7 +317,6 @@ export class BitsetEngine {
     const podBlocks = src.ipBlocks.some((b) => b.matchesPods);
     const addressBlind = !ipMatters || (mode === 'cilium' && !podBlocks);
     let podCells: IpRange[] | undefined;
-    let localCells: ReturnType<Universe['localCells']> | undefined;
     const sets = src.ipBlocks.map((b) => b.set);
 
     // Templates whose IP is unknown are decided cell by cell whatever the bitsets say (as analyseShape does).
@@ -337,15 +336,21 @@ export class BitsetEngine {
       }
       if (mode === 'upstream' && this.ctx.podRangesAll && (!src.usesNamedPorts || !g.namedPorts.length)) {
         // Every cell at once from the bitsets (the per-cell decisions below, without deciding each).
-        const local = (localCells ??= u.localCellsOf(src.ipBlocks));
+        const starts = u.localStartsOf(src.ipBlocks);
         const tv = comps.atTemplate(pos);
-        const bad = local.filter((c) => test(tv, c.from));
-        if (bad.length === local.length) {
-          const c = u.cellRange(local[0]!);
+        let cellCount = 0;
+        const bad: number[] = [];
+        let badCount = 0;
+        for (let at = nextSet(starts, u.podPositions); at >= 0; at = nextSet(starts, at + 1)) {
+          cellCount++;
+          if (test(tv, at) && ++badCount <= 4) bad.push(at);
+        }
+        if (badCount === cellCount) {
+          const c = u.cellRange(u.localCellAt(starts, u.podPositions));
           recordMany({ isPod: true, picked: pickedAt(pos), address: { family: c.family, value: representative(c) }, namedPorts: g.namedPorts }, g.templates, describeTpl);
-        } else if (bad.length) {
-          const ranges = bad.slice(0, 3).map((c) => formatRange(u.cellRange(c))).join(', ');
-          outcome.localDoubts.push(`egress to ${g.synthetic ?? `${tpl.namespace}/${tpl.name}`} is unapproved only if its IP is in ${ranges}${bad.length > 3 ? ', ...' : ''}: its IP is unknown (analyse a live cluster or pass --pod-cidr)`);
+        } else if (badCount) {
+          const ranges = bad.slice(0, 3).map((at) => formatRange(u.cellRange(u.localCellAt(starts, at)))).join(', ');
+          outcome.localDoubts.push(`egress to ${g.synthetic ?? `${tpl.namespace}/${tpl.name}`} is unapproved only if its IP is in ${ranges}${badCount > 3 ? ', ...' : ''}: its IP is unknown (analyse a live cluster or pass --pod-cidr)`);
         }
         return;
       }
@@ -405,8 +410,10 @@ export class BitsetEngine {
     }
 
     // Everything that is not a pod: the address space cut by the ipBlocks that matter here.
-    for (const cell of (localCells ??= u.localCellsOf(src.ipBlocks))) {
-      if (!test(violating, cell.from)) continue;
+    const starts = u.localStartsOf(src.ipBlocks);
+    for (let at = nextSet(starts, u.podPositions); at >= 0; at = nextSet(starts, at + 1)) {
+      if (!test(violating, at)) continue;
+      const cell = u.localCellAt(starts, at);
       outcome.count++;
       if (outcome.counterexamples.length >= this.ctx.maxCx) continue;
       listAt(cell.from, 1, () => {

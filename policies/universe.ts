@@ -4,7 +4,7 @@
  * outside the pods. Selectors, peers and rules then become bitsets over this universe, evaluated once
  * each over all destinations (labels indexed, ipBlocks as ranges of cells), not once per pair.
  */
-import { and, bits, full, orInto, set, setRange, test, wordBounds, type Bits } from './bits.ts';
+import { and, bits, full, nextSet, orInto, set, setRange, test, wordBounds, type Bits } from './bits.ts';
 import { familyMax, type Family } from './ipset.ts';
 import type { DestinationPod, EgressRule, IpBlockMode, NamedPort, Peer } from './model.ts';
 import { ALL_PORTS, formatPorts, NO_PORTS, portRange, union, type PortSet } from './ports.ts';
@@ -64,7 +64,7 @@ export class Universe {
   private readonly bucketIps: { family: Family; value: bigint; at: number }[] = [];
   private readonly selectorCache = new Map<string, Bits>();
   private readonly cutsOf = new Map<object, Record<Family, number[]>>();
-  private readonly localCellsCache = new WeakMap<object, { family: Family; from: number; to: number }[]>();
+  private readonly localStartsCache = new WeakMap<object, Bits>();
   private readonly ruleInvariant = new Map<object, boolean>();
   private readonly invariantOf = new Map<Peer, boolean>();
   private readonly peerOf = new Map<Peer, { at: Bits; podIps: Bits; both?: Bits }>();
@@ -376,37 +376,30 @@ export class Universe {
   }
 
   /**
-   * The address cells one source's ipBlocks cut the whole address space into (ipset.ts \`cells\`),
-   * as ranges of global cells: [family, first global position, global position after the last].
+   * The address cells a source's ipBlocks cut the whole address space into (ipset.ts `cells`), as
+   * ranges of global cells, given as bits: the first global cell of each is set. Kept per list (sources with the same rules share it). Walk them with `nextSet` from
+   * `podPositions`, and `localCellAt` for each one's range.
    */
-  localCells(sets: readonly { ranges: readonly { family: Family; lo: bigint; hi: bigint }[] }[]): { family: Family; from: number; to: number }[] {
-    const out: { family: Family; from: number; to: number }[] = [];
-    for (const family of [4, 6] as const) {
-      const { offset, cuts } = this.ext[family];
-      const end = offset + cuts.length;
-      let n = 0;
-      for (const s of sets) n += this.cutsOfSet(s)[family].length;
-      const points = new Int32Array(n);
-      n = 0;
-      for (const s of sets) for (const x of this.cutsOfSet(s)[family]) points[n++] = x;
-      points.sort();
-      let from = offset;
-      for (let i = 0; i < n; i++) {
-        const p = points[i]!;
-        if (i && p === points[i - 1]) continue;
-        out.push({ family, from, to: p });
-        from = p;
+  localStartsOf(blocks: readonly Extract<Peer, { kind: 'ipBlock' }>[]): Bits {
+    let hit = this.localStartsCache.get(blocks);
+    if (!hit) {
+      hit = bits(this.n);
+      for (const family of [4, 6] as const) {
+        const { offset } = this.ext[family];
+        set(hit, offset);
+        for (const b of blocks) for (const x of this.cutsOfSet(b.set)[family]) set(hit, x);
       }
-      out.push({ family, from, to: end });
+      this.localStartsCache.set(blocks, hit);
     }
-    return out;
+    return hit;
   }
 
-  /** `localCells` of a list of ipBlock peers, kept per list (sources with the same rules share it). */
-  localCellsOf(blocks: readonly Extract<Peer, { kind: 'ipBlock' }>[]): { family: Family; from: number; to: number }[] {
-    let hit = this.localCellsCache.get(blocks);
-    if (!hit) this.localCellsCache.set(blocks, (hit = this.localCells(blocks.map((b) => b.set))));
-    return hit;
+  /** The local cell that starts at global position `from` (a set bit of `localStartsOf`). */
+  localCellAt(starts: Bits, from: number): { family: Family; from: number; to: number } {
+    const family: Family = from < this.ext[6].offset ? 4 : 6;
+    const end = family === 4 ? this.ext[6].offset : this.n;
+    const next = nextSet(starts, from + 1);
+    return { family, from, to: next < 0 || next > end ? end : next };
   }
 
   private cutsOfSet(s: { ranges: readonly { family: Family; lo: bigint; hi: bigint }[] }): Record<Family, number[]> {
