@@ -72,7 +72,7 @@ export class BitsetEngine {
     return hit;
   }
   /** Approvals by port set, and the covers found so far, per (namespace, mode, allowlist rules): shared by sources with the same allowlist rules. */
-  private readonly approvals = new Map<string, { byPid: Map<number, Component[]>; covers: Map<number, Cover> }>();
+  private readonly approvals = new Map<string, { byPid: Map<number, Component[]>; covers: Map<number, Cover>; groups?: Component[][] }>();
 
   analyse(u: Universe, src: SourceRules, mode: IpBlockMode, invariant: boolean): ShapeOutcome {
     const ns = src.shape.namespace;
@@ -129,7 +129,14 @@ export class BitsetEngine {
           : null;
         this.atomsByPorts.set(key, atomPids);
       }
-      return (cov.atoms = atomPids && atomPids.map((ids) => ids.flatMap((id) => byPid.get(id) as Component[])));
+      if (!atomPids) return (cov.atoms = null);
+      const atoms: Component[][] = [];
+      for (const ids of atomPids) {
+        const by: Component[] = [];
+        for (const id of ids) for (const c of byPid.get(id) as Component[]) by.push(c);
+        atoms.push(by);
+      }
+      return (cov.atoms = atoms);
     };
     /**
      * Add to `target` the positions (from word `from` on) where some allowed component's ports are
@@ -209,7 +216,7 @@ export class BitsetEngine {
     };
     const comps = {
       allowed,
-      approved: this.listComponents(u, src.allowlist, ns, mode),
+      approvedGroups: (appr.groups ??= [...byPid.values()]),
       atTemplate,
     };
     const outcome = this.describe(u, src, mode, violating, comps, modeFree ? last.listed : undefined);
@@ -232,7 +239,7 @@ export class BitsetEngine {
    * counterexamples at known pods and address cells already described for the source's other mode,
    * by position (given when no rule tells the modes apart: they are the same there, but for `modes`).
    */
-  private describe(u: Universe, src: SourceRules, mode: IpBlockMode, violating: Bits, comps: { allowed?: Component[]; approved: Component[]; atTemplate: (pos: number) => Bits }, listed?: Map<number, Counterexample[]>): ShapeOutcome {
+  private describe(u: Universe, src: SourceRules, mode: IpBlockMode, violating: Bits, comps: { allowed?: Component[]; approvedGroups: Component[][]; atTemplate: (pos: number) => Bits }, listed?: Map<number, Counterexample[]>): ShapeOutcome {
     const outcome: ShapeOutcome = { counterexamples: [], count: 0, localDoubts: [] };
     const ns = src.shape.namespace;
     /** The unapproved ports at one position, from the components that pick it (= decide's answer there). */
@@ -246,7 +253,6 @@ export class BitsetEngine {
       return [...m.values()];
     };
     let allowedGroups: Component[][] | undefined;
-    let approvedGroups: Component[][] | undefined;
     const picksAny = (list: readonly Component[], pos: number) => {
       for (const c of list) if (test(c.picks, pos)) return true;
       return false;
@@ -257,7 +263,7 @@ export class BitsetEngine {
         v = NO_PORTS;
         for (const list of (allowedGroups ??= byPorts(comps.allowed))) if (picksAny(list, pos)) v = union(v, (list[0] as Component).ports);
       }
-      for (const list of (approvedGroups ??= byPorts(comps.approved))) {
+      for (const list of comps.approvedGroups) {
         if (!picksAny(list, pos)) continue;
         v = subtract(v, (list[0] as Component).ports);
         if (isEmpty(v)) break;

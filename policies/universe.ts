@@ -384,10 +384,12 @@ export class Universe {
     let hit = this.localStartsCache.get(blocks);
     if (!hit) {
       hit = bits(this.n);
-      for (const family of [4, 6] as const) {
-        const { offset } = this.ext[family];
-        set(hit, offset);
-        for (const b of blocks) for (const x of this.cutsOfSet(b.set)[family]) set(hit, x);
+      set(hit, this.ext[4].offset);
+      set(hit, this.ext[6].offset);
+      for (const b of blocks) {
+        const cut = this.cutsOfSet(b.set);
+        for (const x of cut[4]) set(hit, x);
+        for (const x of cut[6]) set(hit, x);
       }
       this.localStartsCache.set(blocks, hit);
     }
