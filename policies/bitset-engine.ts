@@ -16,7 +16,7 @@ import type { Counterexample, DestGroup, ShapeOutcome } from './analyze.ts';
 type Cover = { whole: Component[]; partial: Component[]; atoms?: Component[][] | null };
 
 /** A bitset with the words it may have set: [lo, hi). */
-type Picks = { picks: Bits; lo: number; hi: number };
+type Picks = { picks: Bits; lo: number; hi: number; words?: Int32Array };
 
 /** What the engine reads from the analysis: destination groups and counterexample options. */
 export interface BitsetContext {
@@ -161,7 +161,12 @@ export class BitsetEngine {
         const whole = overlap(cov.whole);
         let atoms: Bits[][] | null | undefined = cov.atoms === null ? null : undefined;
         const pk = c0.picks;
-        for (let w = lo; w < hi; w++) {
+        // Over the component's non-zero words (all of [lo, hi) for a virtual one).
+        const words = c0.words;
+        const count = words ? words.length : hi - lo;
+        for (let k0 = 0; k0 < count; k0++) {
+          const w = words ? words[k0]! : lo + k0;
+          if (w < lo) continue;
           const m = pk[w]! & ~target[w]!;
           if (!m) continue;
           let c = 0;

@@ -29,6 +29,8 @@ export interface Component {
   /** The words of `picks` that may be non-zero: [lo, hi). */
   lo: number;
   hi: number;
+  /** The non-zero words of `picks`, in order. */
+  words: Int32Array;
 }
 
 export class Universe {
@@ -311,7 +313,7 @@ export class Universe {
     const out: Component[] = [];
     const add = (ports: PortSet, at: Bits) => {
       const [lo, hi] = wordBounds(at);
-      out.push({ ports, pid: this.portId(ports), picks: at, lo, hi });
+      out.push({ ports, pid: this.portId(ports), picks: at, lo, hi, words: nonZeroWords(at, lo, hi) });
     };
     if (r.ports === 'all') add(ALL_PORTS, picks);
     else {
@@ -429,6 +431,15 @@ export class Universe {
   get everything(): Bits {
     return this.all;
   }
+}
+
+function nonZeroWords(b: Bits, lo: number, hi: number): Int32Array {
+  let n = 0;
+  for (let w = lo; w < hi; w++) if (b[w]) n++;
+  const out = new Int32Array(n);
+  n = 0;
+  for (let w = lo; w < hi; w++) if (b[w]) out[n++] = w;
+  return out;
 }
 
 function orWith(a: Bits, b: Bits): Bits {
