@@ -130,7 +130,7 @@ export class Analysis {
       }
       (d.ips.length ? g.known : g.templates).push(d);
     }
-    this.groups.push(...byKey.values());
+    for (const g of byKey.values()) this.groups.push(g); // not push(...): 100,000+ groups overflow the stack
     // Every ipBlock is constant on a global cell, so pods in one cell share every ipBlock verdict.
     const { cellOf, cuts } = globalCells(model, allowlist);
     this.cuts = cuts;
