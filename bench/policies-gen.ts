@@ -3,11 +3,13 @@
  * (IPs, named ports), NetworkPolicies of the shapes real clusters use, and an EgressAllowlist.
  * Deterministic: the same arguments give the same files.
  *
- *   node bench/policies-gen.ts OUT_DIR [pods=5000] [policies=2000] [rules=200] [shape=regular|irregular|replicas1] [yaml]
+ *   node bench/policies-gen.ts OUT_DIR [pods=5000] [policies=2000] [rules=200] [shape=regular|irregular|replicas1] [yaml] [seed]
  *
  * `irregular`: bench/policies-gen-irregular.ts (random selectors and CIDRs, bare pods, one-replica
- * workloads); `replicas1`: this file's shapes with one replica per Deployment. `yaml` also writes
- * cluster.yaml (the same objects, multi-document YAML).
+ * workloads); `irregular-pod-blocks` adds ipBlocks over the pod network, `irregular-no-ips` has no
+ * pod IPs (every destination a template); `seed` (irregular shapes) picks another random cluster.
+ * `replicas1`: this file's shapes with one replica per Deployment. `yaml` also writes cluster.yaml
+ * (the same objects, multi-document YAML).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -84,9 +86,10 @@ export function generate(o: GenOptions): { cluster: unknown; allowlist: unknown 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [out = 'bench/.policies', pods = '5000', policies = '2000', rules = '200', shape = 'regular', yaml = ''] = process.argv.slice(2);
+  const [out = 'bench/.policies', pods = '5000', policies = '2000', rules = '200', shape = 'regular', yaml = '', seed = ''] = process.argv.slice(2);
   const n = { pods: Number(pods), policies: Number(policies), rules: Number(rules) };
-  const g = shape === 'irregular' ? generateIrregular(n) : generate({ ...n, replicas: shape === 'replicas1' ? 1 : undefined });
+  const irregular = { ...n, seed: seed ? Number(seed) : undefined, podBlocks: shape === 'irregular-pod-blocks', noPodIps: shape === 'irregular-no-ips' };
+  const g = shape.startsWith('irregular') ? generateIrregular(irregular) : generate({ ...n, replicas: shape === 'replicas1' ? 1 : undefined });
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'cluster.json'), JSON.stringify(g.cluster, null, 1));
   writeFileSync(join(out, 'allowlist.json'), JSON.stringify(g.allowlist, null, 1));

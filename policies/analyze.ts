@@ -14,6 +14,7 @@ import { labelsKey, matches, type Labels } from './selectors.ts';
 import { decide, explain, sourceRules, type AllowedBy, type DestView, type SourceRules } from './engine.ts';
 import { Universe } from './universe.ts';
 import { BitsetEngine } from './bitset-engine.ts';
+import { ShapeIndex } from './shape-index.ts';
 
 export interface AnalyzeOptions {
   /** Whether ipBlocks match pod IPs; `unknown` analyses both and reports either's violations. */
@@ -129,7 +130,7 @@ export class Analysis {
       }
       (d.ips.length ? g.known : g.templates).push(d);
     }
-    this.groups.push(...byKey.values());
+    for (const g of byKey.values()) this.groups.push(g); // not push(...): 100,000+ groups overflow the stack
     // Every ipBlock is constant on a global cell, so pods in one cell share every ipBlock verdict.
     const { cellOf, cuts } = globalCells(model, allowlist);
     this.cuts = cuts;
@@ -158,6 +159,15 @@ export class Analysis {
   run(): WorkloadVerdict[] {
     const shapes = new Map<string, { shape: { namespace: string; labels: Labels }; outcome?: Map<IpBlockMode, ShapeOutcome>; merged?: ShapeOutcome; rules?: SourceRules }>();
     const out: WorkloadVerdict[] = [];
+    // Every distinct source shape, and what selects each, evaluated once per selector over all shapes.
+    const shapeIds = new Map<string, number>();
+    const shapeList: { namespace: string; labels: Labels }[] = [];
+    for (const w of this.model.workloads) {
+      if (w.pod.hostNetwork) continue;
+      const key = `${w.namespace}\u0000${labelsKey(w.pod.labels)}`;
+      if (!shapeIds.has(key)) (shapeIds.set(key, shapeList.length), shapeList.push({ namespace: w.namespace, labels: w.pod.labels }));
+    }
+    const index = new ShapeIndex(shapeList, this.model, this.allowlist.rules);
     for (const w of this.model.workloads) {
       const reasons = this.globalDoubts(w);
       let counterexamples: Counterexample[] = [];
@@ -168,7 +178,7 @@ export class Analysis {
         let s = shapes.get(key);
         if (!s) {
           s = { shape: { namespace: w.namespace, labels: w.pod.labels } };
-          s.rules = sourceRules(this.model, this.allowlist.rules, s.shape, this.npByNs);
+          s.rules = sourceRules(this.model, this.allowlist.rules, s.shape, this.npByNs, index.selection(shapeIds.get(key) as number));
           s.outcome = this.analyseModes(s.rules);
           shapes.set(key, s);
         }
@@ -376,6 +386,9 @@ function cmp(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Destinations as merge keys (the modes of one source share their destination objects). */
+const destinationKeys = new WeakMap<Destination, string>();
+
 /** Union of per-mode outcomes: a counterexample in either mode counts, tagged with its modes. */
 function mergeModes(outcomes: ShapeOutcome[], max: number): ShapeOutcome {
   if (outcomes.length === 1) return outcomes[0] as ShapeOutcome;
@@ -389,7 +402,9 @@ function mergeModes(outcomes: ShapeOutcome[], max: number): ShapeOutcome {
   let extra = 0;
   for (const o of outcomes) {
     for (const cx of o.counterexamples) {
-      const key = `${JSON.stringify(cx.destination)}|${cx.protocol}|${cx.port}`;
+      let dest = destinationKeys.get(cx.destination);
+      if (dest === undefined) destinationKeys.set(cx.destination, (dest = JSON.stringify(cx.destination)));
+      const key = `${dest}|${cx.protocol}|${cx.port}`;
       const prev = byKey.get(key);
       if (prev) prev.modes = [...prev.modes, ...cx.modes];
       else byKey.set(key, { ...cx, modes: [...cx.modes] });

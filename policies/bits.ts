@@ -55,6 +55,14 @@ export function or(a: Bits, b: Bits): Bits {
 
 
 
+/** The words that may be non-zero: [first non-zero word, last non-zero word + 1), or [0, 0). */
+export function wordBounds(b: Bits): [number, number] {
+  let lo = 0, hi = b.length;
+  while (lo < hi && !b[lo]) lo++;
+  while (hi > lo && !b[hi - 1]) hi--;
+  return [lo, hi];
+}
+
 /** The first set bit at or after `from`, or -1. */
 export function nextSet(b: Bits, from: number): number {
   let w = from >>> 5;

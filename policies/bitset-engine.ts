@@ -6,11 +6,17 @@
  */
 import { bits, nextSet, orInto, test, type Bits } from './bits.ts';
 import { cells, formatIp, formatRange, representative, type Family, type IpRange } from './ipset.ts';
-import type { DestinationPod, IpBlockMode, Peer } from './model.ts';
+import type { AllowlistRule, DestinationPod, EgressRule, IpBlockMode, Peer } from './model.ts';
 import { ALL_PORTS, formatPorts, has, intersect, isEmpty, NO_PORTS, pick, PROTOCOLS, subtract, union, type PortSet, type Protocol } from './ports.ts';
 import { decide, explain, type DestView, type SourceRules } from './engine.ts';
 import type { Component, Universe } from './universe.ts';
 import type { Counterexample, DestGroup, ShapeOutcome } from './analyze.ts';
+
+/** For an allowed port set: the approvals whose ports contain it, those that overlap it, and per atom the approvals covering it (undefined: not built yet; null: they cannot cover it). */
+type Cover = { whole: Component[]; partial: Component[]; atoms?: Component[][] | null };
+
+/** A bitset with the words it may have set: [lo, hi). */
+type Picks = { picks: Bits; lo: number; hi: number; words?: Int32Array };
 
 /** What the engine reads from the analysis: destination groups and counterexample options. */
 export interface BitsetContext {
@@ -31,7 +37,6 @@ export class BitsetEngine {
   private readonly byRules = new Map<string, ShapeOutcome>();
   /** For (allowed port set, partial approval port sets): per atom of the former, which of the latter cover it; null when they cannot cover it all. */
   private readonly atomsByPorts = new Map<string, number[][] | null>();
-  private readonly approvals = new Map<string, { groups: Component[][]; covers: Map<number, { whole: Bits[]; atoms?: Bits[][] }>; byPid?: Map<number, Component[]>; merged?: Map<number, Bits> }>();
 
   constructor(ctx: BitsetContext) {
     this.ctx = ctx;
@@ -46,110 +51,161 @@ export class BitsetEngine {
     return r;
   }
 
+  /** Per list of rules (SourceRules share theirs): the rules' ids, and whether they pick the same positions in both modes. */
+  private readonly lists = new WeakMap<readonly object[], { ids: string; invariant: boolean; comps?: Map<string, Component[]> }>();
+  private listInfo(u: Universe, list: readonly (EgressRule | AllowlistRule)[], ns: string) {
+    let hit = this.lists.get(list);
+    if (!hit) this.lists.set(list, (hit = { ids: list.map((r) => this.ruleId(r)).join(','), invariant: list.every((r) => u.ruleModeInvariant(r, ns)) }));
+    return hit;
+  }
+  /** The components of a list of rules, flattened, per mode (one list when the rules are mode-invariant). */
+  private listComponents(u: Universe, list: readonly (EgressRule | AllowlistRule)[], ns: string, mode: IpBlockMode): Component[] {
+    const info = this.listInfo(u, list, ns);
+    const key = info.invariant ? '' : mode;
+    const byMode = (info.comps ??= new Map());
+    let hit = byMode.get(key);
+    if (!hit) {
+      hit = [];
+      for (const r of list) for (const c of u.components(r, ns, mode)) hit.push(c);
+      byMode.set(key, hit);
+    }
+    return hit;
+  }
+  /** Approvals by port set, and the covers found so far, per (namespace, mode, allowlist rules): shared by sources with the same allowlist rules. */
+  private readonly approvals = new Map<string, { byPid: Map<number, Component[]>; covers: Map<number, Cover>; groups?: Component[][] }>();
+
   analyse(u: Universe, src: SourceRules, mode: IpBlockMode, invariant: boolean): ShapeOutcome {
     const ns = src.shape.namespace;
-    const ruleKey = `${ns}\u0000${src.isolated ? 1 : 0}\u0000${invariant ? '' : mode}\u0000${src.networkPolicy.map((r) => this.ruleId(r)).join(',')}\u0000${src.allowlist.map((r) => this.ruleId(r)).join(',')}`;
+    const npInfo = this.listInfo(u, src.networkPolicy, ns);
+    const alInfo = this.listInfo(u, src.allowlist, ns);
+    const ruleKey = `${ns}\u0000${src.isolated ? 1 : 0}\u0000${invariant ? '' : mode}\u0000${npInfo.ids}\u0000${alInfo.ids}`;
     const shared = this.byRules.get(ruleKey);
     if (shared) return { ...shared, counterexamples: shared.counterexamples.map((cx) => ({ ...cx, modes: [mode] })) };
 
-    // Approved: the allowlist's components, by port set (shared by sources with the same allowlist rules).
-    const alKey = `${ns}\u0000${invariant ? '' : mode}\u0000${src.allowlist.map((r) => this.ruleId(r)).join(',')}`;
-    let shared2 = this.approvals.get(alKey);
-    if (!shared2) {
-      const approved = new Map<number, Component[]>();
-      for (const r of src.allowlist) {
-        for (const c of u.components(r, ns, mode)) {
-          const list = approved.get(c.pid);
-          if (list) list.push(c);
-          else approved.set(c.pid, [c]);
-        }
+    // Approved: the allowlist's components, by port set.
+    const alKey = `${ns}\u0000${alInfo.invariant ? '' : mode}\u0000${alInfo.ids}`;
+    let appr = this.approvals.get(alKey);
+    if (!appr) {
+      const byPid = new Map<number, Component[]>();
+      for (const c of this.listComponents(u, src.allowlist, ns, mode)) {
+        const list = byPid.get(c.pid);
+        if (list) list.push(c);
+        else byPid.set(c.pid, [c]);
       }
-      this.approvals.set(alKey, (shared2 = { groups: [...approved.values()], covers: new Map() }));
+      this.approvals.set(alKey, (appr = { byPid, covers: new Map() }));
     }
-    const groups = shared2.groups;
-    const approvedByPid = (shared2.byPid ??= new Map(groups.map((l) => [(l[0] as Component).pid, l])));
-    /** One bitset per approved port set: the positions any approval with those ports picks. */
-    const merged = (shared2.merged ??= new Map<number, Bits>());
-    const mergedOf = (list: Component[]): Bits => {
-      const pid = (list[0] as Component).pid;
-      let b = merged.get(pid);
-      if (!b) {
-        b = list.length === 1 ? (list[0] as Component).picks : list[0]!.picks.slice();
-        for (let i = 1; i < list.length; i++) orInto(b, list[i]!.picks);
-        merged.set(pid, b);
-      }
-      return b;
-    };
+    const { byPid, covers } = appr;
+    const allowed = src.isolated ? this.listComponents(u, src.networkPolicy, ns, mode) : undefined;
     /**
      * For an allowed port set p: the approvals whose ports contain p, and (when only a combination
      * of partial approvals can cover p) per atom of p the approvals covering that atom.
      */
-    const covers = shared2.covers;
-    const coverOf = (p: { ports: PortSet; pid: number }) => {
+    const coverOf = (p: { ports: PortSet; pid: number }): Cover => {
       let hit = covers.get(p.pid);
       if (hit) return hit;
-      const whole: Bits[] = [];
+      const whole: Component[] = [];
       const partial: Component[] = [];
-      for (const list of groups) {
+      for (const list of byPid.values()) {
         const rel = this.relation(list[0] as Component, p);
-        if (rel === 2) whole.push(mergedOf(list));
+        if (rel === 2) for (const c of list) whole.push(c);
         else if (rel === 1) partial.push(list[0] as Component);
       }
-      hit = { whole };
-      if (partial.length) {
-        // Which atoms of p each partial port set covers depends on port sets only: memoized by ids.
-        const pids = [...new Set(partial.map((g) => g.pid))];
-        const key = `${p.pid}|${pids.join(',')}`;
-        let atomPids = this.atomsByPorts.get(key);
-        if (atomPids === undefined) {
-          const sets = pids.map((id) => (partial.find((g) => g.pid === id) as Component).ports);
-          let rest = p.ports;
-          for (const q of sets) if (!isEmpty(rest)) rest = subtract(rest, q);
-          atomPids = isEmpty(rest)
-            ? portAtoms(p.ports, sets).map((a) => pids.filter((_, i) => has(sets[i] as PortSet, a.protocol, a.lo))).sort((x, y) => x.length - y.length)
-            : null;
-          this.atomsByPorts.set(key, atomPids);
-        }
-        if (atomPids) hit.atoms = atomPids.map((ids) => ids.map((id) => mergedOf(approvedByPid.get(id) as Component[])));
-      }
-      covers.set(p.pid, hit);
+      covers.set(p.pid, (hit = { whole, partial, atoms: partial.length ? undefined : null }));
       return hit;
+    };
+    /** Per atom of p, the approvals covering it; null when the partial approvals cannot cover p (built when first needed). */
+    const atomsOf = (p: { ports: PortSet; pid: number }, cov: Cover): Component[][] | null => {
+      if (cov.atoms !== undefined) return cov.atoms;
+      // Which atoms of p each partial port set covers depends on port sets only: memoized by ids.
+      const pids = cov.partial.map((g) => g.pid);
+      const key = `${p.pid}|${pids.join(',')}`;
+      let atomPids = this.atomsByPorts.get(key);
+      if (atomPids === undefined) {
+        const sets = cov.partial.map((g) => g.ports);
+        let rest = p.ports;
+        for (const q of sets) if (!isEmpty(rest)) rest = subtract(rest, q);
+        atomPids = isEmpty(rest)
+          ? portAtoms(p.ports, sets).map((a) => pids.filter((_, i) => has(sets[i] as PortSet, a.protocol, a.lo))).sort((x, y) => x.length - y.length)
+          : null;
+        this.atomsByPorts.set(key, atomPids);
+      }
+      if (!atomPids) return (cov.atoms = null);
+      const atoms: Component[][] = [];
+      for (const ids of atomPids) {
+        const by: Component[] = [];
+        for (const id of ids) for (const c of byPid.get(id) as Component[]) by.push(c);
+        atoms.push(by);
+      }
+      return (cov.atoms = atoms);
     };
     /**
      * Add to `target` the positions (from word `from` on) where some allowed component's ports are
-     * not all approved. `virt` reads every bitset through a view (a template pod placed in an
-     * address cell, see `atTemplate`).
+     * not all approved, word by word over the words the component can pick, against the approvals
+     * that can pick those words. `virt` reads every component through a view (a template pod placed
+     * in an address cell, see `atTemplate`).
      */
-    const judgeAll = (target: Bits, virt?: (b: Bits) => Bits, from = 0) => {
-      const judge = (picks: Bits, p: { ports: PortSet; pid: number }) => {
+    const judgeAll = (target: Bits, virt?: (c: Picks) => Picks, from = 0) => {
+      const judge = (comp: Picks, p: { ports: PortSet; pid: number }) => {
+        const c0 = virt ? virt(comp) : comp;
+        const lo = Math.max(c0.lo, from), hi = c0.hi;
+        if (lo >= hi) return;
         const cov = coverOf(p);
-        const whole = virt ? cov.whole.map(virt) : cov.whole;
-        const atoms = virt && cov.atoms ? cov.atoms.map((by) => by.map(virt)) : cov.atoms;
-        const pk = virt ? virt(picks) : picks;
-        for (let w = from; w < target.length; w++) {
+        const overlap = (list: readonly Component[]) => {
+          const out: Bits[] = [];
+          for (const a of list) {
+            const v = virt ? virt(a) : a;
+            if (v.lo < hi && v.hi > lo) out.push(v.picks);
+          }
+          return out;
+        };
+        const whole = overlap(cov.whole);
+        let atoms: Bits[][] | null | undefined = cov.atoms === null ? null : undefined;
+        const pk = c0.picks;
+        // Over the component's non-zero words (all of [lo, hi) for a virtual one).
+        const words = c0.words;
+        const count = words ? words.length : hi - lo;
+        for (let k0 = 0; k0 < count; k0++) {
+          const w = words ? words[k0]! : lo + k0;
+          if (w < lo) continue;
           const m = pk[w]! & ~target[w]!;
           if (!m) continue;
           let c = 0;
           for (let k = 0; k < whole.length && m & ~c; k++) c |= whole[k]![w]!;
-          if (atoms && m & ~c) {
-            let x = ~c;
-            for (const by of atoms) {
-              let y = 0;
-              for (const b of by) y |= b[w]!;
-              x &= y;
-              if (!x) break;
+          if (atoms !== null && m & ~c) {
+            if (atoms === undefined) {
+              const by = atomsOf(p, cov);
+              atoms = by && by.map(overlap);
             }
-            c |= x;
+            if (atoms) {
+              let x = ~c;
+              for (const by of atoms) {
+                let y = 0;
+                for (const b of by) y |= b[w]!;
+                x &= y;
+                if (!x) break;
+              }
+              c |= x;
+            }
           }
           target[w]! |= m & ~c;
         }
       };
-      if (src.isolated) {
-        for (const r of src.networkPolicy) for (const c of u.components(r, ns, mode)) judge(c.picks, c);
-      } else judge(u.everything, { ports: ALL_PORTS, pid: u.portId(ALL_PORTS) });
+      if (allowed) {
+        for (const c of allowed) judge(c, c);
+      } else judge({ picks: u.everything, lo: 0, hi: u.everything.length }, { ports: ALL_PORTS, pid: u.portId(ALL_PORTS) });
     };
-    const violating = bits(u.n);
-    judgeAll(violating);
+    // When every rule picks the same positions in both modes, so do the violating positions: the
+    // second mode reuses the first's (modes are analysed one after the other per source).
+    const judgedKey = `${ns}\u0000${src.isolated ? 1 : 0}\u0000${npInfo.ids}\u0000${alInfo.ids}`;
+    const modeFree = npInfo.invariant && alInfo.invariant;
+    let last = modeFree && this.lastJudged?.key === judgedKey ? this.lastJudged : undefined;
+    if (!last) {
+      const violating = bits(u.n);
+      judgeAll(violating);
+      last = { key: judgedKey, violating, listed: new Map() };
+      this.lastJudged = modeFree ? last : undefined;
+    }
+    const violating = last.violating;
     /**
      * Upstream mode, a template pod (unknown IP) at `pos` put in each address cell: a rule picks it
      * there when it picks `pos` (its selectors) or the cell (its ipBlocks), so every bitset is read
@@ -159,18 +215,22 @@ export class BitsetEngine {
      */
     const atTemplate = (pos: number): Bits => {
       const t = bits(u.n);
-      judgeAll(t, (b) => (test(b, pos) ? u.everything : b), u.podPositions >>> 5);
+      const all: Picks = { picks: u.everything, lo: 0, hi: u.everything.length };
+      judgeAll(t, (c) => (test(c.picks, pos) ? all : c), u.podPositions >>> 5);
       return t;
     };
     const comps = {
-      allowed: src.isolated ? src.networkPolicy.flatMap((r) => u.components(r, ns, mode)) : undefined,
-      approved: groups.flat(),
+      allowed,
+      approvedGroups: (appr.groups ??= [...byPid.values()]),
       atTemplate,
     };
-    const outcome = this.describe(u, src, mode, violating, comps);
+    const outcome = this.describe(u, src, mode, violating, comps, modeFree ? last.listed : undefined);
     this.byRules.set(ruleKey, outcome);
     return outcome;
   }
+
+  /** The last source's violating positions, for its next mode when no rule tells the modes apart. */
+  private lastJudged?: { key: string; violating: Bits; listed: Map<number, Counterexample[]> };
 
   private readonly ruleIds = new Map<object, number>();
   private ruleId(r: object): number {
@@ -179,23 +239,38 @@ export class BitsetEngine {
     return id;
   }
 
-  /** Counterexamples in the order and form of `analyseShape`, from the violating positions. */
-  private describe(u: Universe, src: SourceRules, mode: IpBlockMode, violating: Bits, comps: { allowed?: Component[]; approved: Component[]; atTemplate: (pos: number) => Bits }): ShapeOutcome {
+  /**
+   * Counterexamples in the order and form of `analyseShape`, from the violating positions. `listed`:
+   * counterexamples at known pods and address cells already described for the source's other mode,
+   * by position (given when no rule tells the modes apart: they are the same there, but for `modes`).
+   */
+  private describe(u: Universe, src: SourceRules, mode: IpBlockMode, violating: Bits, comps: { allowed?: Component[]; approvedGroups: Component[][]; atTemplate: (pos: number) => Bits }, listed?: Map<number, Counterexample[]>): ShapeOutcome {
     const outcome: ShapeOutcome = { counterexamples: [], count: 0, localDoubts: [] };
     const ns = src.shape.namespace;
     /** The unapproved ports at one position, from the components that pick it (= decide's answer there). */
+    const byPorts = (list: readonly Component[]) => {
+      const m = new Map<number, Component[]>();
+      for (const c of list) {
+        const l = m.get(c.pid);
+        if (l) l.push(c);
+        else m.set(c.pid, [c]);
+      }
+      return [...m.values()];
+    };
+    let allowedGroups: Component[][] | undefined;
+    const picksAny = (list: readonly Component[], pos: number) => {
+      for (const c of list) if (test(c.picks, pos)) return true;
+      return false;
+    };
     const violationAt = (pos: number): PortSet => {
       let v: PortSet = ALL_PORTS;
       if (comps.allowed) {
         v = NO_PORTS;
-        const seen = new Set<number>();
-        for (const c of comps.allowed) if (!seen.has(c.pid) && test(c.picks, pos)) (seen.add(c.pid), (v = union(v, c.ports)));
+        for (const list of (allowedGroups ??= byPorts(comps.allowed))) if (picksAny(list, pos)) v = union(v, (list[0] as Component).ports);
       }
-      const seen = new Set<number>();
-      for (const c of comps.approved) {
-        if (seen.has(c.pid) || !test(c.picks, pos)) continue;
-        seen.add(c.pid);
-        v = subtract(v, c.ports);
+      for (const list of comps.approvedGroups) {
+        if (!picksAny(list, pos)) continue;
+        v = subtract(v, (list[0] as Component).ports);
         if (isEmpty(v)) break;
       }
       return v;
@@ -207,9 +282,28 @@ export class BitsetEngine {
       npPeerBits ??= npPeers.map((p) => ({ p, at: u.peerPicks(p, ns, mode) }));
       return new Set(npPeerBits.filter((x) => test(x.at, at)).map((x) => x.p));
     };
-    const record = (view: DestView, v: PortSet, destination: Counterexample['destination']) => {
+    const describeCx = (view: DestView, v: PortSet, destination: Counterexample['destination']): Counterexample => {
       const p = pick(v) as { protocol: Protocol; port: number };
-      outcome.counterexamples.push({ destination, protocol: p.protocol, port: p.port, ports: formatPorts(v), allowedBy: explain(src, view, mode, p.protocol, p.port), modes: [mode] });
+      return { destination, protocol: p.protocol, port: p.port, ports: formatPorts(v), allowedBy: explain(src, view, mode, p.protocol, p.port), modes: [mode] };
+    };
+    const record = (view: DestView, v: PortSet, destination: Counterexample['destination']) => {
+      outcome.counterexamples.push(describeCx(view, v, destination));
+    };
+    /** List up to `n` counterexamples at a known-pod or address position, from `listed` when the other mode described them. */
+    const listAt = (pos: number, n: number, make: (i: number) => Counterexample) => {
+      let done = listed?.get(pos);
+      for (let i = 0; i < n && outcome.counterexamples.length < this.ctx.maxCx; i++) {
+        const had = done?.[i];
+        if (had) outcome.counterexamples.push({ ...had, modes: [mode] });
+        else {
+          const cx = make(i);
+          outcome.counterexamples.push(cx);
+          if (listed) {
+            if (!done) listed.set(pos, (done = []));
+            done[i] = cx;
+          }
+        }
+      }
     };
     const violation = (view: DestView) => {
       const d = decide(src, view, mode);
@@ -234,7 +328,6 @@ export class BitsetEngine {
     const podBlocks = src.ipBlocks.some((b) => b.matchesPods);
     const addressBlind = !ipMatters || (mode === 'cilium' && !podBlocks);
     let podCells: IpRange[] | undefined;
-    let localCells: ReturnType<Universe['localCells']> | undefined;
     const sets = src.ipBlocks.map((b) => b.set);
 
     // Templates whose IP is unknown are decided cell by cell whatever the bitsets say (as analyseShape does).
@@ -254,15 +347,21 @@ export class BitsetEngine {
       }
       if (mode === 'upstream' && this.ctx.podRangesAll && (!src.usesNamedPorts || !g.namedPorts.length)) {
         // Every cell at once from the bitsets (the per-cell decisions below, without deciding each).
-        const local = (localCells ??= u.localCells(sets));
+        const starts = u.localStartsOf(src.ipBlocks);
         const tv = comps.atTemplate(pos);
-        const bad = local.filter((c) => test(tv, c.from));
-        if (bad.length === local.length) {
-          const c = u.cellRange(local[0]!);
+        let cellCount = 0;
+        const bad: number[] = [];
+        let badCount = 0;
+        for (let at = nextSet(starts, u.podPositions); at >= 0; at = nextSet(starts, at + 1)) {
+          cellCount++;
+          if (test(tv, at) && ++badCount <= 4) bad.push(at);
+        }
+        if (badCount === cellCount) {
+          const c = u.cellRange(u.localCellAt(starts, u.podPositions));
           recordMany({ isPod: true, picked: pickedAt(pos), address: { family: c.family, value: representative(c) }, namedPorts: g.namedPorts }, g.templates, describeTpl);
-        } else if (bad.length) {
-          const ranges = bad.slice(0, 3).map((c) => formatRange(u.cellRange(c))).join(', ');
-          outcome.localDoubts.push(`egress to ${g.synthetic ?? `${tpl.namespace}/${tpl.name}`} is unapproved only if its IP is in ${ranges}${bad.length > 3 ? ', ...' : ''}: its IP is unknown (analyse a live cluster or pass --pod-cidr)`);
+        } else if (badCount) {
+          const ranges = bad.slice(0, 3).map((at) => formatRange(u.cellRange(u.localCellAt(starts, at)))).join(', ');
+          outcome.localDoubts.push(`egress to ${g.synthetic ?? `${tpl.namespace}/${tpl.name}`} is unapproved only if its IP is in ${ranges}${badCount > 3 ? ', ...' : ''}: its IP is unknown (analyse a live cluster or pass --pod-cidr)`);
         }
         return;
       }
@@ -281,39 +380,59 @@ export class BitsetEngine {
         outcome.localDoubts.push(`egress to ${g.synthetic ?? `${tpl.namespace}/${tpl.name}`} is unapproved only if its IP is in ${ranges}${bad.length > 3 ? ', ...' : ''}: its IP is unknown (analyse a live cluster or pass --pod-cidr)`);
       }
     };
-    // Positions are laid out in group order, buckets before templates: set bits in order are the
+    // `u.order` lists pod positions in the groups' input order, buckets before templates: the
     // destinations in analyseShape's order.
-    for (let pos = nextSet(visit, 0); pos >= 0 && pos < u.podPositions; pos = nextSet(visit, pos + 1)) {
+    // Few of them (the usual case): only those, sorted; else walk every position in order.
+    const order = u.podsInOrder(visit, 512) ?? u.order;
+    /** Weight of the positions already counted one by one (to count the rest by popcount). */
+    let counted = 0;
+    for (let k = 0; k < order.length; k++) {
+      const pos = order[k] as number;
+      if (!test(visit, pos)) continue;
       if (outcome.counterexamples.length >= this.ctx.maxCx) {
         // Nothing more is listed: count the rest by popcount, and decide the remaining unknown-IP templates.
-        outcome.count += u.podCount(violating, pos, sensitive);
-        if (sensitive) for (let t = nextSet(u.templates, pos); t >= 0 && t < u.podPositions; t = nextSet(u.templates, t + 1)) template(u.groupAt[t] as number, t);
+        outcome.count += u.podCount(violating, 0, sensitive) - counted;
+        if (sensitive) {
+          for (let j = k; j < order.length; j++) {
+            const t = order[j] as number;
+            if (test(u.templates, t)) template(u.groupAt[t] as number, t);
+          }
+        }
         break;
       }
       const gi = u.groupAt[pos] as number;
       const pods = u.podsAt[pos];
       if (!pods) {
         template(gi, pos);
+        if (!sensitive) counted += u.weight[pos] as number;
         continue;
       }
+      counted += pods.length;
+      outcome.count += pods.length;
       const g = this.ctx.groups[gi] as DestGroup;
-      const ip = pods[0]!.ips[0] as { family: Family; value: bigint };
-      const view: DestView = { isPod: true, picked: npPickedAt(pos), address: addressBlind ? undefined : ip, namedPorts: g.namedPorts };
-      recordMany(view, pods, (pod) => {
+      let view: DestView | undefined;
+      let v: PortSet | undefined;
+      listAt(pos, pods.length, (i) => {
+        const pod = pods[i] as DestinationPod;
+        view ??= { isPod: true, picked: npPickedAt(pos), address: addressBlind ? undefined : (pods[0]!.ips[0] as { family: Family; value: bigint }), namedPorts: g.namedPorts };
         const a = pod.ips[0] as { family: Family; value: bigint };
-        return { kind: 'pod', namespace: pod.namespace, name: pod.name, workload: pod.workload, ip: formatIp(a.family, a.value) };
-      }, pos);
+        return describeCx(view, (v ??= violationAt(pos)), { kind: 'pod', namespace: pod.namespace, name: pod.name, workload: pod.workload, ip: formatIp(a.family, a.value) });
+      });
     }
 
     // Everything that is not a pod: the address space cut by the ipBlocks that matter here.
-    for (const cell of (localCells ??= u.localCells(sets))) {
-      if (!test(violating, cell.from)) continue;
+    const starts = u.localStartsOf(src.ipBlocks);
+    for (let at = nextSet(starts, u.podPositions); at >= 0; at = nextSet(starts, at + 1)) {
+      if (!test(violating, at)) continue;
+      const cell = u.localCellAt(starts, at);
       outcome.count++;
       if (outcome.counterexamples.length >= this.ctx.maxCx) continue;
-      const c = u.cellRange(cell);
-      const rep = representative(c, this.ctx.podIps);
-      const view: DestView = { isPod: false, picked: new Set(), address: { family: c.family, value: rep }, namedPorts: [] };
-      record(view, violationAt(cell.from), { kind: 'ip', ip: formatIp(c.family, rep), range: formatRange(c) });
+      listAt(cell.from, 1, () => {
+        const c = u.cellRange(cell);
+        const rep = representative(c, this.ctx.podIps);
+        const view: DestView = { isPod: false, picked: new Set(), address: { family: c.family, value: rep }, namedPorts: [] };
+        return describeCx(view, violationAt(cell.from), { kind: 'ip', ip: formatIp(c.family, rep), range: formatRange(c) });
+      });
     }
     return outcome;
   }

@@ -63,12 +63,24 @@ export interface SourceRules {
  */
 const shared = new WeakMap<ClusterModel, WeakMap<readonly AllowlistRule[], { ids: Map<object, number>; byKey: Map<string, SourceRules>; nsRules: Map<string, AllowlistRule[]> }>>();
 
-export function sourceRules(model: ClusterModel, allowlist: readonly AllowlistRule[], shape: SourceShape, npByNamespace: Map<string, ClusterModel['networkPolicies']>): SourceRules {
-  const nsLabels = model.namespaces.get(shape.namespace)?.labels ?? { 'kubernetes.io/metadata.name': shape.namespace };
+/**
+ * `selected`: the admin policies, NetworkPolicies and allowlist rules selecting the shape, when the
+ * caller already knows them (policies/shape-index.ts), with a key naming them.
+ */
+export function sourceRules(model: ClusterModel, allowlist: readonly AllowlistRule[], shape: SourceShape, npByNamespace: Map<string, ClusterModel['networkPolicies']>, selected?: { admin: AdminPolicyInfo[]; np: NetworkPolicyInfo[]; rules: AllowlistRule[]; key: string }): SourceRules {
   let perModel = shared.get(model);
   if (!perModel) shared.set(model, (perModel = new WeakMap()));
   let cache = perModel.get(allowlist);
   if (!cache) perModel.set(allowlist, (cache = { ids: new Map(), byKey: new Map(), nsRules: new Map() }));
+  if (selected) {
+    const key = `selected\u0000${shape.namespace}\u0000${selected.key}`;
+    const hit = cache.byKey.get(key);
+    if (hit) return { ...hit, shape };
+    const out = deriveSourceRules(shape, selected.admin, selected.np, selected.rules);
+    cache.byKey.set(key, out);
+    return out;
+  }
+  const nsLabels = model.namespaces.get(shape.namespace)?.labels ?? { 'kubernetes.io/metadata.name': shape.namespace };
   const id = (o: object) => {
     let i = cache.ids.get(o);
     if (i === undefined) cache.ids.set(o, (i = cache.ids.size));
@@ -97,15 +109,23 @@ function deriveSourceRules(shape: SourceShape, selectedAdmin: AdminPolicyInfo[],
   const admin = tier('admin');
   const baseline = tier('baseline');
   const networkPolicy = selecting.flatMap((p) => p.rules);
-  const all = [...admin, ...networkPolicy, ...baseline, ...rules];
-  const peers = all.flatMap((r) => (r.peers === 'all' ? [] : r.peers));
-  return {
-    shape, admin, adminPolicyOf, isolated: selecting.length > 0, networkPolicy, baseline, allowlist: rules,
-    ipBlocks: peers.filter((p) => p.kind === 'ipBlock'),
-    selectorPeers: peers.filter((p) => p.kind === 'pods'),
-    unmodelled: peers.filter((p) => p.kind === 'unmodelled'),
-    usesNamedPorts: all.some((r) => r.ports !== 'all' && r.ports.some((p) => p.kind === 'named')),
-  };
+  const ipBlocks: SourceRules['ipBlocks'] = [];
+  const selectorPeers: SourceRules['selectorPeers'] = [];
+  const unmodelled: SourceRules['unmodelled'] = [];
+  let usesNamedPorts = false;
+  for (const list of [admin, networkPolicy, baseline, rules] as const) {
+    for (const r of list) {
+      if (r.peers !== 'all') {
+        for (const p of r.peers) {
+          if (p.kind === 'ipBlock') ipBlocks.push(p);
+          else if (p.kind === 'pods') selectorPeers.push(p);
+          else if (p.kind === 'unmodelled') unmodelled.push(p);
+        }
+      }
+      if (!usesNamedPorts && r.ports !== 'all') for (const p of r.ports) if (p.kind === 'named') usesNamedPorts = true;
+    }
+  }
+  return { shape, admin, adminPolicyOf, isolated: selecting.length > 0, networkPolicy, baseline, allowlist: rules, ipBlocks, selectorPeers, unmodelled, usesNamedPorts };
 }
 
 function peerPicks(p: Peer, d: DestView, mode: IpBlockMode): boolean {
@@ -136,6 +156,19 @@ export function portsOf(specs: PortSpec[] | 'all', d: DestView): PortSet {
     }
   }
   return out;
+}
+
+/** `has(portsOf(specs, d), protocol, port)`, without building the port set. */
+function portsHave(specs: PortSpec[] | 'all', d: DestView, protocol: Protocol, port: number): boolean {
+  if (specs === 'all') return true;
+  for (const s of specs) {
+    if (s.kind === 'range') {
+      if (s.protocol === protocol && s.lo <= port && port <= s.hi) return true;
+    } else if (d.isPod) {
+      for (const np of d.namedPorts) if (np.name === s.name && (!s.protocol || s.protocol === np.protocol) && np.protocol === protocol && np.port === port) return true;
+    }
+  }
+  return false;
 }
 
 export function decide(src: SourceRules, d: DestView, mode: IpBlockMode): Decision {
@@ -177,7 +210,7 @@ export function decide(src: SourceRules, d: DestView, mode: IpBlockMode): Decisi
 
 /** The rules that let one (protocol, port) through, following the same order as `decide`. */
 export function explain(src: SourceRules, d: DestView, mode: IpBlockMode, protocol: Protocol, port: number): AllowedBy[] {
-  const contains = (r: EgressRule) => rulePicks(r, d, mode) && has(portsOf(r.ports, d), protocol, port);
+  const contains = (r: EgressRule) => rulePicks(r, d, mode) && portsHave(r.ports, d, protocol, port);
   const out: AllowedBy[] = [];
   for (const r of src.admin) {
     if (!contains(r)) continue;

@@ -2,7 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../core/errors.ts';
 import { buildModel } from './inputs.ts';
-import { parseManifestText } from './sources.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseManifestText, readManifests } from './sources.ts';
 
 const list = JSON.stringify({
   apiVersion: 'v1', kind: 'List',
@@ -13,6 +16,19 @@ const list = JSON.stringify({
 }, null, 1);
 
 describe('JSON manifests', () => {
+  it('read a List of 200,000 objects (a 100,000-pod cluster has more; spreading them into push() overflowed the stack)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gauntlet-manifests-'));
+    try {
+      const items = Array.from({ length: 200_000 }, (_, i) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `ns-${i}` } }));
+      writeFileSync(join(dir, 'cluster.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+      const objects = await readManifests(join(dir, 'cluster.json'));
+      expect(objects.length).toBe(200_000);
+      expect(objects[199_999]!.value).toMatchObject({ metadata: { name: 'ns-199999' } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('name file:line:column of a bad field deep inside an item', () => {
     let err: InputError | undefined;
     try {

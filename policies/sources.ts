@@ -37,7 +37,8 @@ export async function readManifests(input: string): Promise<InputObject[]> {
     throw new InputError([{ file: input, path: '', message: `cannot read: ${(e as Error).message}` }]);
   }
   const out: InputObject[] = [];
-  for (const f of files) out.push(...parseManifestText(await readFile(f, 'utf8'), f));
+  // One by one: spreading a list of 100,000+ objects into push() overflows the stack.
+  for (const f of files) for (const o of parseManifestText(await readFile(f, 'utf8'), f)) out.push(o);
   return out;
 }
 
@@ -73,10 +74,10 @@ function fromDocs(text: string, file: string): InputObject[] {
   // lazily; anything else (anchors, flow, folded scalars, errors...) goes through the full parser.
   const plain = parsePlainYaml(text);
   if (plain) {
-    for (const d of plain) if (d.value !== null) out.push(...expand(d.value, new PlainDocLocator(d, file), [], file));
+    for (const d of plain) if (d.value !== null) for (const o of expand(d.value, new PlainDocLocator(d, file), [], file)) out.push(o);
     return out;
   }
-  for (const d of parseYamlDocs(text, file)) out.push(...expand(d.toJS(), d, [], file));
+  for (const d of parseYamlDocs(text, file)) for (const o of expand(d.toJS(), d, [], file)) out.push(o);
   return out;
 }
 

@@ -4,7 +4,7 @@
  * outside the pods. Selectors, peers and rules then become bitsets over this universe, evaluated once
  * each over all destinations (labels indexed, ipBlocks as ranges of cells), not once per pair.
  */
-import { and, bits, full, orInto, set, setRange, test, type Bits } from './bits.ts';
+import { and, bits, full, nextSet, orInto, set, setRange, test, wordBounds, type Bits } from './bits.ts';
 import { familyMax, type Family } from './ipset.ts';
 import type { DestinationPod, EgressRule, IpBlockMode, NamedPort, Peer } from './model.ts';
 import { ALL_PORTS, formatPorts, NO_PORTS, portRange, union, type PortSet } from './ports.ts';
@@ -26,6 +26,11 @@ export interface Component {
   /** Interned id of `ports`. */
   pid: number;
   picks: Bits;
+  /** The words of `picks` that may be non-zero: [lo, hi). */
+  lo: number;
+  hi: number;
+  /** The non-zero words of `picks`, in order. */
+  words: Int32Array;
 }
 
 export class Universe {
@@ -36,6 +41,10 @@ export class Universe {
   readonly templatesAt: number[] = [];
   /** Number of positions holding pods (buckets and templates), laid out in group order. */
   readonly podPositions: number;
+  /** Pod positions in the groups' input order (each group's buckets, then its templates). */
+  readonly order: Int32Array;
+  /** Per pod position: its index in `order`. */
+  readonly rank: Int32Array;
   /** Per pod position: its group, and its bucket's pods (undefined for a group's templates). */
   readonly groupAt: number[] = [];
   readonly podsAt: (DestinationPod[] | undefined)[] = [];
@@ -43,7 +52,8 @@ export class Universe {
   readonly templates: Bits;
   /** Pod positions standing for more than one pod (their count is not 1). */
   private readonly heavy: Bits;
-  private readonly weight: number[] = [];
+  /** Per pod position: how many pods (or templates) it stands for. */
+  readonly weight: number[] = [];
   private readonly pods: Bits;
   private readonly all: Bits;
   private readonly ext: Record<Family, { cuts: bigint[]; offset: number }>;
@@ -56,38 +66,57 @@ export class Universe {
   private readonly bucketIps: { family: Family; value: bigint; at: number }[] = [];
   private readonly selectorCache = new Map<string, Bits>();
   private readonly cutsOf = new Map<object, Record<Family, number[]>>();
-  private readonly ruleMeta = new Map<object, { sourcePeers: boolean }>();
+  private readonly localStartsCache = new WeakMap<object, Bits>();
   private readonly ruleInvariant = new Map<object, boolean>();
   private readonly invariantOf = new Map<Peer, boolean>();
   private readonly peerOf = new Map<Peer, { at: Bits; podIps: Bits; both?: Bits }>();
   private readonly peerCache = new Map<string, { at: Bits; podIps: Bits; both?: Bits }>();
-  private readonly compCache = new Map<EgressRule | object, Map<string, Component[]>>();
+  /** Per rule: whether it has peers in the source's namespace, whether its picks are mode-invariant, its components. */
+  private readonly compCache = new Map<object, { sourcePeers: boolean; invariant: boolean; fixed?: Component[]; byKey?: Map<string, Component[]> }>();
   private readonly portIds = new Map<string, number>();
   private readonly empty: Bits;
 
   constructor(groups: readonly UniverseGroup[], ipBlockCuts: Record<Family, bigint[]>) {
     let n = 0;
     const labelled: { at: number; g: UniverseGroup }[] = [];
+    // Pod positions are laid out namespace by namespace (groups in input order within one), so a
+    // selector confined to a namespace picks a few adjacent words, not bits scattered over all of
+    // them; `order` keeps the groups' input order, the order counterexamples are listed in.
+    const byNs = new Map<string, number[]>();
     groups.forEach((g, gi) => {
-      const here: number[] = [];
-      for (const pods of g.byCell.values()) {
-        const ip = pods[0]!.ips[0]!;
-        this.bucketIps.push({ family: ip.family, value: ip.value, at: n });
-        labelled.push({ at: n, g });
-        this.groupAt.push(gi);
-        this.podsAt.push(pods);
-        this.weight.push(pods.length);
-        here.push(n++);
-      }
-      this.buckets.push(here);
-      if (g.templates.length) {
-        labelled.push({ at: n, g });
-        this.groupAt.push(gi);
-        this.podsAt.push(undefined);
-        this.weight.push(g.templates.length);
-        this.templatesAt.push(n++);
-      } else this.templatesAt.push(-1);
+      const list = byNs.get(g.namespace);
+      if (list) list.push(gi);
+      else byNs.set(g.namespace, [gi]);
     });
+    const positions: number[][] = groups.map(() => []);
+    for (const list of byNs.values()) {
+      for (const gi of list) {
+        const g = groups[gi] as UniverseGroup;
+        const here: number[] = [];
+        for (const pods of g.byCell.values()) {
+          const ip = pods[0]!.ips[0]!;
+          this.bucketIps.push({ family: ip.family, value: ip.value, at: n });
+          labelled.push({ at: n, g });
+          this.groupAt[n] = gi;
+          this.podsAt[n] = pods;
+          this.weight[n] = pods.length;
+          here.push(n++);
+        }
+        this.buckets[gi] = [...here];
+        if (g.templates.length) {
+          labelled.push({ at: n, g });
+          this.groupAt[n] = gi;
+          this.podsAt[n] = undefined;
+          this.weight[n] = g.templates.length;
+          this.templatesAt[gi] = n;
+          here.push(n++);
+        } else this.templatesAt[gi] = -1;
+        positions[gi] = here;
+      }
+    }
+    this.order = Int32Array.from(positions.flat());
+    this.rank = new Int32Array(this.order.length);
+    this.order.forEach((pos, k) => (this.rank[pos] = k));
     const podCount = n;
     this.podPositions = n;
     const ext = {} as Record<Family, { cuts: bigint[]; offset: number }>;
@@ -260,14 +289,21 @@ export class Universe {
    * component per value a named port resolves to, over the pods that name it so.
    */
   components(r: { peers: Peer[] | 'all'; ports: EgressRule['ports'] }, srcNs: string, mode: IpBlockMode): Component[] {
-    let byKey = this.compCache.get(r);
-    if (!byKey) this.compCache.set(r, (byKey = new Map()));
-    let meta = this.ruleMeta.get(r);
-    if (!meta) this.ruleMeta.set(r, (meta = { sourcePeers: r.peers !== 'all' && r.peers.some((p) => p.kind === 'pods' && p.namespace === 'source') }));
-    const invariant = this.ruleModeInvariant(r, srcNs);
-    const key = meta.sourcePeers ? `${srcNs}|${invariant ? '' : mode}` : invariant ? '' : mode;
-    const hit = byKey.get(key);
-    if (hit) return hit;
+    let e = this.compCache.get(r);
+    if (!e) {
+      const sourcePeers = r.peers !== 'all' && r.peers.some((p) => p.kind === 'pods' && p.namespace === 'source');
+      this.compCache.set(r, (e = { sourcePeers, invariant: this.ruleModeInvariant(r, srcNs) }));
+    }
+    // Most rules pick the same positions for every source and in both modes: one list.
+    if (!e.sourcePeers && e.invariant) return (e.fixed ??= this.buildComponents(r, srcNs, mode));
+    const key = e.sourcePeers ? `${srcNs}|${e.invariant ? '' : mode}` : mode;
+    const byKey = (e.byKey ??= new Map());
+    let hit = byKey.get(key);
+    if (!hit) byKey.set(key, (hit = this.buildComponents(r, srcNs, mode)));
+    return hit;
+  }
+
+  private buildComponents(r: { peers: Peer[] | 'all'; ports: EgressRule['ports'] }, srcNs: string, mode: IpBlockMode): Component[] {
     let picks: Bits;
     if (r.peers === 'all') picks = this.all;
     else {
@@ -275,7 +311,10 @@ export class Universe {
       for (const p of r.peers) orInto(picks, this.peerPicks(p, srcNs, mode));
     }
     const out: Component[] = [];
-    const add = (ports: PortSet, at: Bits) => out.push({ ports, pid: this.portId(ports), picks: at });
+    const add = (ports: PortSet, at: Bits) => {
+      const [lo, hi] = wordBounds(at);
+      out.push({ ports, pid: this.portId(ports), picks: at, lo, hi, words: nonZeroWords(at, lo, hi) });
+    };
     if (r.ports === 'all') add(ALL_PORTS, picks);
     else {
       let fixed = NO_PORTS;
@@ -289,8 +328,32 @@ export class Universe {
         }
       }
     }
-    byKey.set(key, out);
     return out;
+  }
+
+  /**
+   * The set pod positions of `b` in the groups' input order, when there are at most `limit` of
+   * them (else undefined: walk `order` instead).
+   */
+  podsInOrder(b: Bits, limit: number): Int32Array | undefined {
+    const end = this.podPositions;
+    const words = (end + 31) >>> 5;
+    let n = 0;
+    for (let w = 0; w < words; w++) {
+      let x = b[w]!;
+      if (w === words - 1 && end & 31) x &= (1 << (end & 31)) - 1;
+      if (x && (n += popcount(x)) > limit) return undefined;
+    }
+    const ranks = new Int32Array(n);
+    let i = 0;
+    for (let w = 0; w < words; w++) {
+      let x = b[w]!;
+      if (w === words - 1 && end & 31) x &= (1 << (end & 31)) - 1;
+      for (; x; x &= x - 1) ranks[i++] = this.rank[(w << 5) + (31 - Math.clz32(x & -x))]!;
+    }
+    ranks.sort();
+    for (let k = 0; k < n; k++) ranks[k] = this.order[ranks[k]!]!;
+    return ranks;
   }
 
   /** How many pods the set pod positions of `b` from position `from` on stand for (templates excluded when `skipTemplates`). */
@@ -315,35 +378,45 @@ export class Universe {
   }
 
   /**
-   * The address cells one source's ipBlocks cut the whole address space into (ipset.ts \`cells\`),
-   * as ranges of global cells: [family, first global position, global position after the last].
+   * The address cells a source's ipBlocks cut the whole address space into (ipset.ts `cells`), as
+   * ranges of global cells, given as bits: the first global cell of each is set. Kept per list (sources with the same rules share it). Walk them with `nextSet` from
+   * `podPositions`, and `localCellAt` for each one's range.
    */
-  localCells(sets: readonly { ranges: readonly { family: Family; lo: bigint; hi: bigint }[] }[]): { family: Family; from: number; to: number }[] {
-    const out: { family: Family; from: number; to: number }[] = [];
-    for (const family of [4, 6] as const) {
-      const { offset, cuts } = this.ext[family];
-      const end = offset + cuts.length;
-      const points = new Set<number>();
-      for (const s of sets) {
-        let cut = this.cutsOf.get(s);
-        if (!cut) {
-          cut = { 4: [], 6: [] };
-          for (const r of s.ranges) {
-            if (r.lo > 0n) cut[r.family].push(this.extAt(r.family, r.lo));
-            if (r.hi < familyMax(r.family)) cut[r.family].push(this.extAt(r.family, r.hi + 1n));
-          }
-          this.cutsOf.set(s, cut);
-        }
-        for (const x of cut[family]) points.add(x);
+  localStartsOf(blocks: readonly Extract<Peer, { kind: 'ipBlock' }>[]): Bits {
+    let hit = this.localStartsCache.get(blocks);
+    if (!hit) {
+      hit = bits(this.n);
+      set(hit, this.ext[4].offset);
+      set(hit, this.ext[6].offset);
+      for (const b of blocks) {
+        const cut = this.cutsOfSet(b.set);
+        for (const x of cut[4]) set(hit, x);
+        for (const x of cut[6]) set(hit, x);
       }
-      let from = offset;
-      for (const p of [...points].sort((a, b) => a - b)) {
-        out.push({ family, from, to: p });
-        from = p;
-      }
-      out.push({ family, from, to: end });
+      this.localStartsCache.set(blocks, hit);
     }
-    return out;
+    return hit;
+  }
+
+  /** The local cell that starts at global position `from` (a set bit of `localStartsOf`). */
+  localCellAt(starts: Bits, from: number): { family: Family; from: number; to: number } {
+    const family: Family = from < this.ext[6].offset ? 4 : 6;
+    const end = family === 4 ? this.ext[6].offset : this.n;
+    const next = nextSet(starts, from + 1);
+    return { family, from, to: next < 0 || next > end ? end : next };
+  }
+
+  private cutsOfSet(s: { ranges: readonly { family: Family; lo: bigint; hi: bigint }[] }): Record<Family, number[]> {
+    let cut = this.cutsOf.get(s);
+    if (!cut) {
+      cut = { 4: [], 6: [] };
+      for (const r of s.ranges) {
+        if (r.lo > 0n) cut[r.family].push(this.extAt(r.family, r.lo));
+        if (r.hi < familyMax(r.family)) cut[r.family].push(this.extAt(r.family, r.hi + 1n));
+      }
+      this.cutsOf.set(s, cut);
+    }
+    return cut;
   }
 
   /** The addresses a range of global cells covers. */
@@ -358,6 +431,15 @@ export class Universe {
   get everything(): Bits {
     return this.all;
   }
+}
+
+function nonZeroWords(b: Bits, lo: number, hi: number): Int32Array {
+  let n = 0;
+  for (let w = lo; w < hi; w++) if (b[w]) n++;
+  const out = new Int32Array(n);
+  n = 0;
+  for (let w = lo; w < hi; w++) if (b[w]) out[n++] = w;
+  return out;
 }
 
 function orWith(a: Bits, b: Bits): Bits {
