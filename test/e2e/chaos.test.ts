@@ -1,118 +1,21 @@
 /**
  * Node and pod faults against the real lab, each under live traffic (an http-probe through the
  * workload's Service): a spot interruption with a shortened notice (drained before T through the
- * PDB, node gone at T, replacement Ready), a drain a PDB blocks until it allows, a taint, a pod
- * failure, a network partition, and a SIGKILLed run whose changes `gauntlet recover` undoes.
+ * PDB, node gone at T, replacement Ready), a drain a PDB blocks until it allows, a taint, a node
+ * loss, and SIGKILLed runs whose changes `gauntlet recover` undoes. (Pod faults, which touch no
+ * node, are in chaos-pods.test.ts and share the lab with other files.)
  *
  * The lab is shared: every node change here is short and restored in afterEach/finally.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGES, labNodeStart, labPaths } from '../../lab/index.ts';
+import { NODES, deploy, figures, gauntlet, journalOf, nodeState, podsOf, restoreNodes, runDirOf, scenario } from './chaos-kit.ts';
 import { nodeRunning } from '../../lab/providers/local/node-control.ts';
 import { runGauntlet } from '../support/cli.ts';
 import { eventually, k, kjson, kk, requireLab } from './lab-kube.ts';
-
-const NODES = ['lab-node-1', 'lab-node-2', 'lab-node-3'];
-const gauntlet = (args: string[], killOn?: RegExp, delayMs = 0) =>
-  runGauntlet(args, { env: { KUBECONFIG: labPaths().kubeconfig }, ...(killOn ? { signalOn: { pattern: killOn, signal: 'SIGKILL', delayMs } } : {}) });
-
-function workload(ns: string, ip: string, replicas: number, minAvailable: number): string {
-  return `apiVersion: v1
-kind: Namespace
-metadata: {name: ${ns}}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: demo, namespace: ${ns}}
-spec:
-  replicas: ${replicas}
-  selector: {matchLabels: {app: demo}}
-  template:
-    metadata: {labels: {app: demo}}
-    spec:
-      terminationGracePeriodSeconds: 5
-      topologySpreadConstraints:
-        - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: ScheduleAnyway, nodeTaintsPolicy: Honor, labelSelector: {matchLabels: {app: demo}}}
-      containers:
-        - name: demo
-          image: ${IMAGES.demoV1}
-          imagePullPolicy: Never
-          env: [{name: VERSION, value: v1}, {name: DRAIN, value: 2s}]
-          ports: [{name: http, containerPort: 8080}]
-          readinessProbe: {httpGet: {path: /readyz, port: 8080}, periodSeconds: 1}
----
-apiVersion: v1
-kind: Service
-metadata: {name: demo, namespace: ${ns}}
-spec:
-  clusterIP: ${ip}
-  selector: {app: demo}
-  ports: [{port: 80, targetPort: 8080}]
----
-apiVersion: policy/v1
-kind: PodDisruptionBudget
-metadata: {name: demo, namespace: ${ns}}
-spec:
-  minAvailable: ${minAvailable}
-  selector: {matchLabels: {app: demo}}
-`;
-}
-
-async function deploy(ns: string, ip: string, replicas: number, minAvailable: number): Promise<void> {
-  await kk(['apply', '-f', '-'], workload(ns, ip, replicas, minAvailable));
-  await kk(['-n', ns, 'rollout', 'status', 'deployment/demo', '--timeout=120s']);
-}
-
-async function podsOf(ns: string): Promise<Array<{ name: string; node: string; ready: boolean; image: string }>> {
-  const l = await kjson(['-n', ns, 'get', 'pods', '-l', 'app=demo']);
-  return l.items
-    .filter((p: any) => !p.metadata.deletionTimestamp)
-    .map((p: any) => ({ name: p.metadata.name, node: p.spec.nodeName, ready: !!p.status.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'), image: p.spec.containers[0].image }));
-}
-
-/** What a fault may change and recover must put back: taints, cordons, annotations, readiness. */
-async function nodeState(): Promise<Record<string, unknown>> {
-  const l = await kjson(['get', 'nodes']);
-  return Object.fromEntries(
-    l.items
-      .filter((n: any) => NODES.includes(n.metadata.name))
-      .map((n: any) => [n.metadata.name, {
-        unschedulable: !!n.spec.unschedulable,
-        taints: (n.spec.taints ?? []).map((t: any) => `${t.key}=${t.value ?? ''}:${t.effect}`).sort(),
-        ours: Object.keys(n.metadata.annotations ?? {}).filter((a) => a.startsWith('gauntlet.dev/')),
-        ready: n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'),
-      }]),
-  );
-}
-
-function scenario(dir: string, name: string, ns: string, ip: string, duration: string, faults: string, gates = '', load = ''): string {
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, `name: ${name}
-target: {context: gauntlet-lab, namespace: ${ns}, url: "http://${ip}/"}
-duration: ${duration}
-${load}checks:
-  - {kind: http-probe, name: probe, interval: 200ms, timeout: 2s, concurrency: 8}
-faults:
-${faults}
-gates:
-  - {name: served, metric: error_rate, step: probe, max: 5%}
-${gates}`);
-  return file;
-}
-
-const runDirOf = (dir: string) => join(dir, readdirSync(dir).find((d) => existsSync(join(dir, d, 'journal.ndjson')))!);
-const journalOf = (runDir: string): any[] => readFileSync(join(runDir, 'journal.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-const figures = (events: any[], name: string) => events.filter((e) => e.type === 'figure' && e.name === name);
-
-async function restoreNodes(): Promise<void> {
-  for (const n of NODES) {
-    const st = (await kjson(['get', 'node', n]).catch(() => undefined)) as any;
-    if (!st?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')) await labNodeStart({ node: n }).catch(() => {});
-  }
-}
 
 describe('chaos in the lab', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gauntlet-chaos-'));
@@ -244,81 +147,6 @@ describe('chaos in the lab', () => {
     const run = await running;
     expect(run.code, run.stderr).toBe(0);
     expect((await nodeState())['lab-node-3']).toEqual(before['lab-node-3']);
-  }, 120_000);
-
-  it('pod-failure makes one pod unable to serve for the window, then restores its image', async () => {
-    const ns = 'chaos-podfail';
-    namespaces.push(ns);
-    await deploy(ns, '10.79.0.124', 2, 1);
-    const out = mkdtempSync(join(dir, 'podfail-'));
-    const file = scenario(dir, 'chaos-podfail', ns, '10.79.0.124', '25s', `  - kind: pod-failure
-    name: fail
-    at: 2s
-    duration: 12s
-    selector: app=demo
-    image: ${IMAGES.pause}`);
-    const running = gauntlet(['run', file, '--report-dir', out]);
-    const hit = await eventually('one pod on pause, not Ready', async () => (await podsOf(ns)).find((p) => p.image === IMAGES.pause && !p.ready), 20_000, 500);
-    expect((await podsOf(ns)).filter((p) => p.image === IMAGES.demoV1 && p.ready)).toHaveLength(1);
-    const run = await running;
-    expect(run.code, run.stderr).toBe(0);
-    await eventually('restored and Ready', async () => (await podsOf(ns)).find((p) => p.name === hit.name && p.image === IMAGES.demoV1 && p.ready), 30_000, 500);
-    expect(figures(journalOf(runDirOf(out)), 'podsFailed')[0].value).toBe(1);
-  }, 120_000);
-
-  it('container-kill under k6 load: the container restarts (restartCount up), the pod and its UID stay, figures in report.json', async () => {
-    const ns = 'chaos3-ckill';
-    namespaces.push(ns);
-    await deploy(ns, '10.79.0.181', 2, 1);
-    const uids = async () => Object.fromEntries((await kjson(['-n', ns, 'get', 'pods', '-l', 'app=demo'])).items.map((p: any) => [p.metadata.name, { uid: p.metadata.uid, restarts: p.status.containerStatuses[0].restartCount }]));
-    const beforePods = await uids();
-    const out = mkdtempSync(join(dir, 'ckill-'));
-    const file = scenario(dir, 'chaos3-ckill', ns, '10.79.0.181', '22s', `  - {kind: container-kill, name: ckill, at: 5s, duration: 14s, selector: app=demo, container: demo}`, '', `load: {kind: k6, name: load, at: 1s, profile: {kind: constant, rate: 20, duration: 19s}}
-`);
-    const run = await gauntlet(['run', file, '--report-dir', out]);
-    const runDir = runDirOf(out);
-    const events = journalOf(runDir);
-    const fig = (n: string) => figures(events, n)[0];
-    console.log(`container-kill: runningAgainSeconds=${fig('runningAgainSeconds')?.value} restarts=${fig('restarts')?.value} requestsFailed=${fig('requestsFailed')?.value}`);
-    expect(run.code, run.stderr).toBe(0);
-    expect(events.filter((e) => e.type === 'window' && e.step === 'load').length).toBeGreaterThan(10); // real k6 load throughout
-    const victim = fig('restarts').labels.pod as string;
-    const afterPods = await uids();
-    expect(Object.keys(afterPods).sort()).toEqual(Object.keys(beforePods).sort());
-    for (const [name, b] of Object.entries(beforePods) as Array<[string, { uid: string; restarts: number }]>) {
-      expect(afterPods[name].uid).toBe(b.uid);
-      expect(afterPods[name].restarts).toBe(b.restarts + (name === victim ? 1 : 0));
-    }
-    expect(fig('restarts').value).toBe(1);
-    expect(fig('runningAgainSeconds').value).toBeGreaterThan(0);
-    expect(fig('runningAgainSeconds').value).toBeLessThan(14);
-    const report = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8'));
-    expect(report.figures.map((f: any) => f.name)).toEqual(expect.arrayContaining(['runningAgainSeconds', 'restarts', 'requestsFailed']));
-  }, 120_000);
-
-  it('network-partition cuts the pods off for the window, then the policy is gone and traffic flows', async () => {
-    const ns = 'chaos-partition';
-    namespaces.push(ns);
-    await deploy(ns, '10.79.0.125', 2, 1);
-    await kk(['-n', ns, 'run', 'client', `--image=${IMAGES.probe}`, '--image-pull-policy=Never', '--restart=Never', '--command', '--', 'sleep', '3600']);
-    await kk(['-n', ns, 'wait', '--for=condition=Ready', 'pod/client', '--timeout=60s']);
-    const reach = async () => (await k(['-n', ns, 'exec', 'client', '--', '/bin/probe', '-timeout=2s', 'http', 'http://demo/readyz'])).ok;
-    expect(await reach()).toBe(true);
-    const out = mkdtempSync(join(dir, 'partition-'));
-    const file = scenario(dir, 'chaos-partition', ns, '10.79.0.125', '30s', `  - kind: network-partition
-    name: cut
-    at: 2s
-    duration: 18s
-    selector: app=demo
-    direction: ingress`, '');
-    const running = gauntlet(['run', file, '--report-dir', out]);
-    await eventually('partition seen by the probe', async () => !(await reach()), 20_000, 500);
-    const run = await running;
-    // Only pod traffic is cut: the lab's enforcer lets the host's own probe through (observed), so the run passes.
-    expect(run.code, run.stderr).toBe(0);
-    expect(readFileSync(join(runDirOf(out), 'journal.ndjson'), 'utf8')).toMatch(/create NetworkPolicy\/gauntlet-partition-cut/);
-    expect((await kjson(['-n', ns, 'get', 'networkpolicy'])).items).toEqual([]);
-    await eventually('partition lifted', reach, 20_000, 500);
   }, 120_000);
 
   it('node-loss stops a node for the window (kubelet and runtime), measures NotReady and rescheduling, and brings it back', async () => {

@@ -1,0 +1,109 @@
+/**
+ * What the chaos e2e files share: the demo workload behind a fixed ClusterIP with a PDB, a scenario
+ * writer with an http-probe and an error-rate gate, the lab's node state, and the run directory
+ * readers.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { IMAGES, labNodeStart, labPaths } from '../../lab/index.ts';
+import { runGauntlet } from '../support/cli.ts';
+import { kjson, kk } from './lab-kube.ts';
+
+export const NODES = ['lab-node-1', 'lab-node-2', 'lab-node-3'];
+export const gauntlet = (args: string[], killOn?: RegExp, delayMs = 0) =>
+  runGauntlet(args, { env: { KUBECONFIG: labPaths().kubeconfig }, ...(killOn ? { signalOn: { pattern: killOn, signal: 'SIGKILL', delayMs } } : {}) });
+
+export function workload(ns: string, ip: string, replicas: number, minAvailable: number): string {
+  return `apiVersion: v1
+kind: Namespace
+metadata: {name: ${ns}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: demo, namespace: ${ns}}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: demo}}
+  template:
+    metadata: {labels: {app: demo}}
+    spec:
+      terminationGracePeriodSeconds: 5
+      topologySpreadConstraints:
+        - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: ScheduleAnyway, nodeTaintsPolicy: Honor, labelSelector: {matchLabels: {app: demo}}}
+      containers:
+        - name: demo
+          image: ${IMAGES.demoV1}
+          imagePullPolicy: Never
+          env: [{name: VERSION, value: v1}, {name: DRAIN, value: 2s}]
+          ports: [{name: http, containerPort: 8080}]
+          readinessProbe: {httpGet: {path: /readyz, port: 8080}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: demo, namespace: ${ns}}
+spec:
+  clusterIP: ${ip}
+  selector: {app: demo}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: demo, namespace: ${ns}}
+spec:
+  minAvailable: ${minAvailable}
+  selector: {matchLabels: {app: demo}}
+`;
+}
+
+export async function deploy(ns: string, ip: string, replicas: number, minAvailable: number): Promise<void> {
+  await kk(['apply', '-f', '-'], workload(ns, ip, replicas, minAvailable));
+  await kk(['-n', ns, 'rollout', 'status', 'deployment/demo', '--timeout=120s']);
+}
+
+export async function podsOf(ns: string): Promise<Array<{ name: string; node: string; ready: boolean; image: string }>> {
+  const l = await kjson(['-n', ns, 'get', 'pods', '-l', 'app=demo']);
+  return l.items
+    .filter((p: any) => !p.metadata.deletionTimestamp)
+    .map((p: any) => ({ name: p.metadata.name, node: p.spec.nodeName, ready: !!p.status.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'), image: p.spec.containers[0].image }));
+}
+
+/** What a fault may change and recover must put back: taints, cordons, annotations, readiness. */
+export async function nodeState(): Promise<Record<string, unknown>> {
+  const l = await kjson(['get', 'nodes']);
+  return Object.fromEntries(
+    l.items
+      .filter((n: any) => NODES.includes(n.metadata.name))
+      .map((n: any) => [n.metadata.name, {
+        unschedulable: !!n.spec.unschedulable,
+        taints: (n.spec.taints ?? []).map((t: any) => `${t.key}=${t.value ?? ''}:${t.effect}`).sort(),
+        ours: Object.keys(n.metadata.annotations ?? {}).filter((a) => a.startsWith('gauntlet.dev/')),
+        ready: n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'),
+      }]),
+  );
+}
+
+export function scenario(dir: string, name: string, ns: string, ip: string, duration: string, faults: string, gates = '', load = ''): string {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, `name: ${name}
+target: {context: gauntlet-lab, namespace: ${ns}, url: "http://${ip}/"}
+duration: ${duration}
+${load}checks:
+  - {kind: http-probe, name: probe, interval: 200ms, timeout: 2s, concurrency: 8}
+faults:
+${faults}
+gates:
+  - {name: served, metric: error_rate, step: probe, max: 5%}
+${gates}`);
+  return file;
+}
+
+export const runDirOf = (dir: string) => join(dir, readdirSync(dir).find((d) => existsSync(join(dir, d, 'journal.ndjson')))!);
+export const journalOf = (runDir: string): any[] => readFileSync(join(runDir, 'journal.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+export const figures = (events: any[], name: string) => events.filter((e) => e.type === 'figure' && e.name === name);
+
+export async function restoreNodes(): Promise<void> {
+  for (const n of NODES) {
+    const st = (await kjson(['get', 'node', n]).catch(() => undefined)) as any;
+    if (!st?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')) await labNodeStart({ node: n }).catch(() => {});
+  }
+}
