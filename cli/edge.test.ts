@@ -174,7 +174,7 @@ describe('bin/gauntlet.js on an old Node', () => {
   const old = '/usr/bin/node';
   const v = existsSync(old) ? spawnSync(old, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim() : '';
   const tooOld = /^(\d+)\.(\d+)/.test(v) && (Number(v.split('.')[0]) < 22 || (Number(v.split('.')[0]) === 22 && Number(v.split('.')[1]) < 18));
-  it.skipIf(!tooOld)(`says which Node is needed and how to get it (system node ${v || 'absent'})`, () => {
+  it.skipIf(!tooOld)(`says which Node is needed and how to get it (system node ${v || 'absent'}${tooOld ? '' : ': skipped, needs a Node older than 22.18 at /usr/bin/node'})`, () => {
     const r = spawnSync(old, ['bin/gauntlet.js', '--help'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/gauntlet needs Node >= 22\.18; this is Node 2\d\./);

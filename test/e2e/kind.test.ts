@@ -40,7 +40,10 @@ const SVC = '10.75.0.80';
 const NS = 'kind-smoke';
 const WORKERS = 2;
 
-describe.skipIf(!enabled)('the kind provider', () => {
+// Runs only when asked for (it builds and starts a kind cluster on podman: scripts/tools/install-kind.sh
+// first); the reason is in the suite's name so a skipped run says why.
+if (!enabled) console.warn('kind e2e skipped: set GAUNTLET_LAB_PROVIDER=kind (after scripts/tools/install-kind.sh) to run it');
+describe.skipIf(!enabled)(`the kind provider${enabled ? '' : ' (skipped: needs GAUNTLET_LAB_PROVIDER=kind and scripts/tools/install-kind.sh)'}`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'gauntlet-kind-'));
   let upSeconds = 0;
   let ipForward = '';
