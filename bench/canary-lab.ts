@@ -11,38 +11,11 @@ import { join } from 'node:path';
 import { labPaths } from '../lab/index.ts';
 import { eventually, k, kjson, kk, requireLab } from '../test/e2e/lab-kube.ts';
 import { runGauntlet } from '../test/support/cli.ts';
+import { demoService } from '../test/support/demo.ts';
 
 const [runs = 10, rate = 200] = process.argv.slice(2).map(Number);
 const ns = 'canary-bench';
-const manifest = `apiVersion: v1
-kind: Namespace
-metadata: {name: ${ns}}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: demo, namespace: ${ns}}
-spec:
-  replicas: 9
-  selector: {matchLabels: {app: demo}}
-  template:
-    metadata: {labels: {app: demo}}
-    spec:
-      terminationGracePeriodSeconds: 5
-      containers:
-        - name: demo
-          image: gauntlet.local/demo:v1
-          imagePullPolicy: Never
-          env: [{name: VERSION, value: v1}, {name: DRAIN, value: 1s}]
-          ports: [{containerPort: 8080}]
-          readinessProbe: {httpGet: {path: /readyz, port: 8080}, periodSeconds: 1}
----
-apiVersion: v1
-kind: Service
-metadata: {name: demo, namespace: ${ns}}
-spec:
-  selector: {app: demo}
-  ports: [{port: 80, targetPort: 8080}]
-`;
+const manifest = demoService(ns, 9);
 
 function pct(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -12,41 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labPaths, labStatus, routerUrl } from '../../lab/index.ts';
 import { runGauntlet, type CliOptions } from '../support/cli.ts';
 import { eventually, k, kjson, kk, requireLab } from './lab-kube.ts';
+import { demoService } from '../support/demo.ts';
 
 const gauntlet = (args: string[], opts: CliOptions = {}) => runGauntlet(args, { ...opts, env: { KUBECONFIG: labPaths().kubeconfig } });
 const used: string[] = [];
 const GATEWAY = { name: 'lab', namespace: 'gauntlet-addons' };
 
 function stableManifest(ns: string, withRoute: boolean): string {
-  return `apiVersion: v1
-kind: Namespace
-metadata: {name: ${ns}}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: demo, namespace: ${ns}}
-spec:
-  replicas: 3
-  selector: {matchLabels: {app: demo}}
-  template:
-    metadata: {labels: {app: demo}}
-    spec:
-      terminationGracePeriodSeconds: 5
-      containers:
-        - name: demo
-          image: gauntlet.local/demo:v1
-          imagePullPolicy: Never
-          env: [{name: VERSION, value: v1}, {name: DRAIN, value: 1s}]
-          ports: [{name: http, containerPort: 8080}]
-          readinessProbe: {httpGet: {path: /readyz, port: 8080}, periodSeconds: 1}
----
-apiVersion: v1
-kind: Service
-metadata: {name: demo, namespace: ${ns}}
-spec:
-  selector: {app: demo}
-  ports: [{port: 80, targetPort: 8080}]
-${
+  return `${demoService(ns, 3)}${
   withRoute
     ? `---
 apiVersion: gateway.networking.k8s.io/v1
