@@ -5,8 +5,9 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IMAGES, labNodeStart, labPaths } from '../../lab/index.ts';
+import { labNodeStart, labPaths } from '../../lab/index.ts';
 import { runGauntlet } from '../support/cli.ts';
+import { demoService } from '../support/demo.ts';
 import { kjson, kk } from './lab-kube.ts';
 
 export const NODES = ['lab-node-1', 'lab-node-2', 'lab-node-3'];
@@ -14,45 +15,7 @@ export const gauntlet = (args: string[], killOn?: RegExp, delayMs = 0) =>
   runGauntlet(args, { env: { KUBECONFIG: labPaths().kubeconfig }, ...(killOn ? { signalOn: { pattern: killOn, signal: 'SIGKILL', delayMs } } : {}) });
 
 export function workload(ns: string, ip: string, replicas: number, minAvailable: number): string {
-  return `apiVersion: v1
-kind: Namespace
-metadata: {name: ${ns}}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: demo, namespace: ${ns}}
-spec:
-  replicas: ${replicas}
-  selector: {matchLabels: {app: demo}}
-  template:
-    metadata: {labels: {app: demo}}
-    spec:
-      terminationGracePeriodSeconds: 5
-      topologySpreadConstraints:
-        - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: ScheduleAnyway, nodeTaintsPolicy: Honor, labelSelector: {matchLabels: {app: demo}}}
-      containers:
-        - name: demo
-          image: ${IMAGES.demoV1}
-          imagePullPolicy: Never
-          env: [{name: VERSION, value: v1}, {name: DRAIN, value: 2s}]
-          ports: [{name: http, containerPort: 8080}]
-          readinessProbe: {httpGet: {path: /readyz, port: 8080}, periodSeconds: 1}
----
-apiVersion: v1
-kind: Service
-metadata: {name: demo, namespace: ${ns}}
-spec:
-  clusterIP: ${ip}
-  selector: {app: demo}
-  ports: [{port: 80, targetPort: 8080}]
----
-apiVersion: policy/v1
-kind: PodDisruptionBudget
-metadata: {name: demo, namespace: ${ns}}
-spec:
-  minAvailable: ${minAvailable}
-  selector: {matchLabels: {app: demo}}
-`;
+  return demoService(ns, replicas, { clusterIP: ip, minAvailable, spread: 'ScheduleAnyway', drain: '2s' });
 }
 
 export async function deploy(ns: string, ip: string, replicas: number, minAvailable: number): Promise<void> {

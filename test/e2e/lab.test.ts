@@ -7,40 +7,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGES, NET, TIMINGS, WORLD_HOSTS, WORLD_PORTS, labDown, labNodeStart, labNodeStop, labPaths, labStatus, labUp } from '../../lab/index.ts';
+import { demoService } from '../support/demo.ts';
 import { eventually, k, kjson, kk, probe, requireLab } from './lab-kube.ts';
 
 const ns = `e2e-lab-${Date.now().toString(36)}`;
 const allowed = WORLD_HOSTS.find((h) => h.approved)!;
 const denied = WORLD_HOSTS.find((h) => !h.approved)!;
 
-const demo = `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: demo, namespace: ${ns}}
-spec:
-  replicas: 3
-  selector: {matchLabels: {app: demo}}
-  template:
-    metadata: {labels: {app: demo}}
-    spec:
-      terminationGracePeriodSeconds: 5
-      topologySpreadConstraints:
-      # Honor: a tainted (NotReady) node stops counting as a domain, so pods can leave it.
-      - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule, nodeTaintsPolicy: Honor, labelSelector: {matchLabels: {app: demo}}}
-      containers:
-      - name: demo
-        image: ${IMAGES.demoV1}
-        imagePullPolicy: Never
-        env: [{name: DRAIN, value: 1s}]
-        ports: [{name: http, containerPort: 8080}]
-        readinessProbe: {httpGet: {path: /readyz, port: 8080}, periodSeconds: 1}
----
-apiVersion: v1
-kind: Service
-metadata: {name: demo, namespace: ${ns}}
-spec:
-  selector: {app: demo}
-  ports: [{port: 80, targetPort: 8080}]
----
+const demo = `${demoService(ns, 3, { namespace: false, spread: 'DoNotSchedule' })}---
 apiVersion: v1
 kind: Pod
 metadata: {name: probe, namespace: ${ns}, labels: {app: probe}}
