@@ -2,11 +2,13 @@ import { defineConfig } from 'vitest/config';
 
 // End-to-end files that share the lab without disturbing each other: each case works in its own
 // namespace, touches no node, and judges nothing that another run's CPU use would move (no rate or
-// throughput assertions). They run two files at a time (project e2e-shared). Every other e2e file —
+// throughput assertions). They run three files at a time (project e2e-shared: most of their time is
+// spent waiting for pods, rollouts and decisions, not on a CPU). Every other e2e file —
 // node faults, the lab's own teardown, load figures measured against a rate — runs alone (project e2e),
 // so a new file is serial until someone decides otherwise.
 const shared = [
   'test/e2e/canary.test.ts',
+  'test/e2e/canary-failures.test.ts',
   'test/e2e/canary-weighted.test.ts',
   'test/e2e/chaos-pods.test.ts',
   'test/e2e/flagger.test.ts',
@@ -17,6 +19,7 @@ const shared = [
   'test/e2e/recover.test.ts',
   'test/e2e/kube.test.ts',
   'test/e2e/report-html.test.ts',
+  'test/e2e/scenarios-shared.test.ts',
 ];
 
 export default defineConfig({
@@ -37,7 +40,7 @@ export default defineConfig({
           testTimeout: 600_000,
           hookTimeout: 600_000,
           fileParallelism: true,
-          maxWorkers: 2,
+          maxWorkers: 3,
         },
       },
       {
