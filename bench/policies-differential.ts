@@ -6,6 +6,9 @@
  * kube-router` on a fresh lab for upstream kube-router): a disagreement under one enforcer only is
  * a finding about that enforcer or the analysis' reading of it.
  *   node bench/policies-differential.ts [--cases 12] [--seed 1] [--prefix pdiff]
+ * gauntlet-netpol drops what no policy allows; kube-router rejects it (ICMP port-unreachable from
+ * the node), which the probe image tells from a refusal by the destination ("rejected on the path",
+ * docs/policies.md) and counts as blocked.
  * Probe pods wait 8 s before probing (the CLI's default is 3 s): on a loaded machine an enforcer can take
  * longer to program a new pod's IP, and traffic in that gap passes whatever the policy says.
  * Traffic goes only to the lab's own hosts and pods. Namespaces are `<prefix>-*`, removed at the end.
@@ -106,7 +109,9 @@ try {
     for (const m of unsure) console.log(`  INCONCLUSIVE ${m.target}: ${m.why}`);
   }
   const observed = r.rows.reduce<Record<string, number>>((m, x) => ((m[x.observed] = (m[x.observed] ?? 0) + 1), m), {});
-  console.log(`differential (${enforcer}): ${cases} cases, ${agreed} agreed with the analysis; ${r.rows.length} pairs observed ${JSON.stringify(observed)}, ${r.mismatches.length} mismatch(es); ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  // gauntlet-netpol drops; kube-router rejects (ICMP from the node), which the probe reads as blocked.
+  const rejected = r.rows.filter((x) => x.detail.includes('rejected on the path')).length;
+  console.log(`differential (${enforcer}): ${cases} cases, ${agreed} agreed with the analysis; ${r.rows.length} pairs observed ${JSON.stringify(observed)} (${rejected} blocked by a rejection on the path), ${r.mismatches.length} mismatch(es); ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 } finally {
   kubectl(['delete', 'namespace', ...all, '--ignore-not-found', '--wait=false']);
 }

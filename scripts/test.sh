@@ -18,6 +18,8 @@ status=0
 echo "== go tests"
 # The lab's NetworkPolicy enforcer: pure Go unit tests, no cluster needed.
 (cd lab/netpol && CGO_ENABLED=0 go test -trimpath ./...) || status=1
+# The probe image's binary: how it tells a refusal on the path from one by the destination.
+(cd lab/images/probe && CGO_ENABLED=0 go test -trimpath ./...) || status=1
 
 echo "== unit tests"
 vitest run --project unit --reporter=default --reporter=json --outputFile.json=test-results/unit.json || status=1
