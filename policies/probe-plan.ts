@@ -12,7 +12,11 @@ import { PROBE_RUN_LABEL, type ProbeCheck, type ProbeKind } from './probe-pods.t
 import { matches, type LabelSelector } from './selectors.ts';
 
 export type Expectation = 'allowed' | 'blocked' | 'depends-on-mode';
-/** `refused`: the packet reached something that said no (no listener, or an enforcer that rejects). */
+/**
+ * `refused`: the packet reached something that said no (no listener, or an enforcer that rejects and
+ * answers in the destination's name). `blocked` includes a rejection the probe saw come from another
+ * address than the destination (an enforcer on the path that rejects, such as kube-router).
+ */
 export type Observation = 'reachable' | 'blocked' | 'refused' | 'no-result';
 
 export interface ProbeRow {

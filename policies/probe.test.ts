@@ -204,6 +204,17 @@ describe('policies probe', () => {
     expect(r.verdictExitCode).toBe(1);
   });
 
+  it('counts a refusal sent by another address than the destination (an enforcer that rejects, e.g. kube-router) as blocked', async () => {
+    const rejected = (target: string) => `rejected on the path: ICMP unreachable from 10.78.1.1, not from the destination ${target.split(':')[0]} (dial tcp ${target}: connect: connection refused)`;
+    const { kube } = fakeCluster(objects, { observe: (_l, target) => (target.startsWith('10.77.0.202') ? rejected(target) : true) });
+    const r = await probePolicies({ allowlist, kube, namespaces: ['strict'], options: { reportDir: tmp() }, ipBlockMode: 'cilium', retries: 0, timeoutSeconds: 10 });
+    const denied = r.rows.find((x) => x.destination === 'denied')!;
+    expect(denied).toMatchObject({ expected: 'blocked', observed: 'blocked', mismatch: false });
+    expect(denied.why).toMatch(/^blocked \(rejected on the path by 10\.78\.1\.1\) as the analysis expects/);
+    expect(r.inconclusive).toBe(0);
+    expect(r.verdictExitCode).toBe(0);
+  });
+
   it('requires the namespaces to be named, or all of them explicitly', async () => {
     const { kube, created } = fakeCluster(objects);
     await expect(probePolicies({ allowlist, kube, namespaces: [] })).rejects.toBeInstanceOf(UsageError);
@@ -261,5 +272,11 @@ describe('what a probe result says about the path', () => {
     expect(observe('FAIL tcp 10.0.0.1:9000: dial tcp 10.0.0.1:9000: connect: connection refused')).toBe('refused');
     expect(observe('FAIL http http://10.0.0.1:80/: Get "http://10.0.0.1:80/": dial tcp 10.0.0.1:80: connect: connection refused')).toBe('refused');
     expect(observe('FAIL udp 10.0.0.1:9001: read udp 10.78.1.14:51510->10.0.0.1:9001: recvfrom: connection refused')).toBe('refused');
+  });
+
+  it('reads a refusal that an ICMP error from another address caused (the probe says "rejected on the path") as blocked', () => {
+    expect(observe('FAIL tcp 10.0.0.1:9000: rejected on the path: ICMP unreachable from 10.78.1.1, not from the destination 10.0.0.1 (dial tcp 10.0.0.1:9000: connect: connection refused)')).toBe('blocked');
+    expect(observe('FAIL udp 10.0.0.1:9001: rejected on the path: ICMP unreachable from 10.78.1.1, not from the destination 10.0.0.1 (read udp 10.78.1.14:51510->10.0.0.1:9001: read: connection refused)')).toBe('blocked');
+    expect(observe('FAIL http http://10.0.0.1:80/: rejected on the path: ICMP unreachable from 10.78.1.1, not from the destination 10.0.0.1 (Get "http://10.0.0.1:80/": dial tcp 10.0.0.1:80: connect: connection refused)')).toBe('blocked');
   });
 });

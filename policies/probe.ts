@@ -208,20 +208,29 @@ export function judge(r: ProbeRow, out: string | undefined): void {
     r.observed === 'no-result' ? `no result: the probe pod did not report in time (${what})`
     : r.observed === 'refused' ? `reached, refused: ${what} got a refusal, so the packet reached the destination (nothing listening) or an enforcer that rejects; that proves neither that the policy blocked it nor that it allowed it`
     : exp === 'depends-on-mode' ? `depends on --ip-block-mode: ${what} was ${r.observed}, which tells how your CNI treats ipBlocks on pod IPs`
-    : !r.mismatch ? `${r.observed} as the analysis expects`
+    : !r.mismatch ? `${r.observed}${rejectedBy(r.detail)} as the analysis expects`
     : r.observed === 'reachable' ? `analysis says blocked, traffic passed: ${what} (the CNI is not enforcing this policy)`
-    : `analysis says allowed, traffic blocked: ${what} (something besides these policies drops it: another enforcer, a firewall, or the destination is down)`;
+    : `analysis says allowed, traffic blocked${rejectedBy(r.detail)}: ${what} (something besides these policies drops it: another enforcer, a firewall, or the destination is down)`;
+}
+
+/** ` (rejected on the path by ADDR)` when the probe named who refused the packet on its way, else ''. */
+function rejectedBy(detail: string): string {
+  const m = /rejected on the path: ICMP unreachable from (\S+),/.exec(detail);
+  return m ? ` (rejected on the path by ${m[1]})` : '';
 }
 
 /**
  * What one probe output says about the path. OK, or evidence that packets went both ways (a TCP
  * failure after the connection was made: read timeout, reset, EOF), means reachable. A refusal
- * (TCP RST, or ICMP port-unreachable for UDP) is its own outcome. A UDP read timeout is no
- * evidence of an open path: a dropped datagram and an unanswered one look the same, and the lab's
- * world hosts always answer.
+ * (TCP RST, or ICMP port-unreachable for UDP) is its own outcome, unless the probe saw that the
+ * ICMP error came from an address other than the destination ("rejected on the path"): then the
+ * destination never got the packet, an enforcer that rejects instead of dropping (kube-router, k3s)
+ * stopped it, which is blocked. A UDP read timeout is no evidence of an open path: a dropped
+ * datagram and an unanswered one look the same, and the lab's world hosts always answer.
  */
 export function observe(out: string): Observation {
   if (out.startsWith('OK')) return 'reachable';
+  if (/rejected on the path/.test(out)) return 'blocked';
   if (/connection refused/.test(out)) return 'refused';
   if (/dial/.test(out)) return 'blocked';
   return /\b(read|write) tcp\b.*(timeout|reset)|\bEOF\b|status=/.test(out) ? 'reachable' : 'blocked';

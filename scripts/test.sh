@@ -32,6 +32,8 @@ took "type check"
 echo "== go tests"
 # The lab's NetworkPolicy enforcer: pure Go unit tests, no cluster needed.
 (cd lab/netpol && CGO_ENABLED=0 go test -trimpath ./...) || status=1
+# The probe image's binary: how it tells a refusal on the path from one by the destination.
+(cd lab/images/probe && CGO_ENABLED=0 go test -trimpath ./...) || status=1
 took "go tests"
 
 echo "== unit tests"

@@ -71,7 +71,7 @@ export const policies = defineCommand<PoliciesArgs>({
       return policyExitCode(r);
     }
     const { UsageError } = await import('../../core/errors.ts');
-    const named = [...(a.namespaces ?? []).flatMap((n) => n.split(',')).filter(Boolean), ...(a.namespace ? [a.namespace] : [])];
+    const named = probeNamespaces(a);
     if (a.allNamespaces && named.length) throw new UsageError('give --all-namespaces or namespaces (-n / --namespaces), not both');
     const namespaces = a.allNamespaces ? ('all' as const) : named;
     const { probePolicies, renderPlan, renderProbe } = await import('../../policies/probe.ts');
@@ -94,3 +94,12 @@ export const policies = defineCommand<PoliciesArgs>({
     }
   },
 });
+
+/**
+ * The namespaces `policies probe` was given: `--namespaces` (comma lists too) and `-n`, which yargs
+ * makes an array when it is repeated; each name once, in order.
+ */
+export function probeNamespaces(a: { namespaces?: string[]; namespace?: string | string[] }): string[] {
+  const all = [...(a.namespaces ?? []), ...[a.namespace ?? []].flat()].flatMap((n) => n.split(',')).filter(Boolean);
+  return [...new Set(all)];
+}

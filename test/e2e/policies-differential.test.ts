@@ -1,7 +1,7 @@
 /**
  * The differential conformance run (bench/policies-differential.ts) under the lab's upstream
  * kube-router enforcer: seeded random NetworkPolicies applied, every workload's egress probed, no
- * disagreement with `policies check` allowed. It needs a lab brought up with `gauntlet lab up
+ * disagreement with `policies check` allowed but the one kube-router is known to have. It needs a lab brought up with `gauntlet lab up
  * --enforcer kube-router` (after `bash scripts/tools/build-kube-router.sh`) and is skipped on any
  * other lab, so CI's default lab sequence (gauntlet-netpol) does not run it. Traffic goes only to
  * the lab's own hosts and pods.
@@ -25,7 +25,10 @@ describe.skipIf(!kubeRouterLab)(`differential conformance under kube-router${kub
     const r = spawnSync(join(root, 'node_modules/.bin/node'), ['bench/policies-differential.ts', '--cases', '12', '--seed', '11', '--prefix', 'e2e-kr'], { cwd: root, encoding: 'utf8', timeout: 600_000 });
     const summary = r.stdout.split('\n').find((l) => l.startsWith('differential (kube-router):'));
     expect(summary, r.stdout + r.stderr).toBeDefined();
-    expect(summary).toMatch(/12 cases, 12 agreed/);
-    expect(summary).toMatch(/, 0 mismatch\(es\)/);
+    // Every case agrees, or differs only where kube-router is known to (an except in one ipBlock peer
+    // overriding another peer of the same rule, docs/policies.md); no other disagreement.
+    const [, agreed, known] = /12 cases, (\d+) agreed with the analysis, (\d+) differ only as kube-router is known to/.exec(summary!) ?? [];
+    expect(Number(agreed) + Number(known), summary).toBe(12);
+    expect(summary).toMatch(/, 0 unexplained;/);
   }, 660_000);
 });

@@ -1,7 +1,8 @@
 // Command probe checks one network path from inside a pod and says whether it connected.
 // Usage: probe tcp HOST:PORT | probe udp HOST:PORT | probe http URL | probe dns NAME
 // Exit 0 = connected (or answered), 1 = blocked or failed, 2 = usage. One attempt, bounded by
-// -timeout, so policy tests never loop on their own.
+// -timeout, so policy tests never loop on their own. A refusal caused by an ICMP error from an
+// address other than the destination is reported as "rejected on the path" (refusal_linux.go).
 package main
 
 import (
@@ -23,7 +24,10 @@ func main() {
 		os.Exit(2)
 	}
 	kind, target := flag.Arg(0), flag.Arg(1)
-	out, err := run(kind, target, *timeout)
+	r := newRefusals()
+	out, err := run(kind, target, *timeout, r)
+	err = r.explain(err)
+	r.close()
 	if err != nil {
 		fmt.Printf("FAIL %s %s: %v\n", kind, target, err)
 		os.Exit(1)
@@ -31,14 +35,15 @@ func main() {
 	fmt.Printf("OK %s %s %s\n", kind, target, out)
 }
 
-func run(kind, target string, timeout time.Duration) (string, error) {
+func run(kind, target string, timeout time.Duration, r *refusals) (string, error) {
+	dialer := &net.Dialer{Timeout: timeout, Control: r.control}
 	switch kind {
 	case "tcp":
-		return echo("tcp", target, "ping\n", timeout)
+		return echo(dialer, "tcp", target, "ping\n", timeout)
 	case "udp":
-		return echo("udp", target, "ping", timeout)
+		return echo(dialer, "udp", target, "ping", timeout)
 	case "http":
-		client := http.Client{Timeout: timeout}
+		client := http.Client{Timeout: timeout, Transport: &http.Transport{DialContext: dialer.DialContext, DisableKeepAlives: true}}
 		resp, err := client.Get(target)
 		if err != nil {
 			return "", err
@@ -59,8 +64,8 @@ func run(kind, target string, timeout time.Duration) (string, error) {
 }
 
 // echo sends a payload and returns the reply: a reply proves the path is open both ways.
-func echo(network, target, payload string, timeout time.Duration) (string, error) {
-	c, err := net.DialTimeout(network, target, timeout)
+func echo(dialer *net.Dialer, network, target, payload string, timeout time.Duration) (string, error) {
+	c, err := dialer.Dial(network, target)
 	if err != nil {
 		return "", err
 	}

@@ -81,7 +81,11 @@ async function pki(p: LabPaths, specs: NodeSpec[]): Promise<void> {
   for (const c of clients) await writeKubeconfig(dir, c, cp.kubeconfigFor(p, c.name));
 }
 
-export function nodeDaemons(p: LabPaths, n: NodeSpec, enforcer: Enforcer): { containerd: Daemon; rest: Daemon[] } {
+/**
+ * A node's daemons: containerd first, then the kubelet and kube-proxy, and the policy enforcer apart:
+ * it starts once the node's Node object exists (kube-router exits at start without it).
+ */
+export function nodeDaemons(p: LabPaths, n: NodeSpec, enforcer: Enforcer): { containerd: Daemon; rest: Daemon[]; enforcer: Daemon } {
   const d = nodeDirs(p.state, n);
   return {
     containerd: { name: `${n.name}-containerd`, netns: n.netns, cmd: 'containerd', args: ['--config', join(d.root, 'containerd.toml')] },
@@ -92,8 +96,8 @@ export function nodeDaemons(p: LabPaths, n: NodeSpec, enforcer: Enforcer): { con
           `--node-ip=${n.ip}`, `--node-labels=${nodeLabelsFlag(n)}`, `--root-dir=${d.kubelet}`, `--cert-dir=${join(d.root, 'pki')}`, '--v=1'],
       },
       { name: `${n.name}-kube-proxy`, netns: n.netns, cmd: join(p.bin, 'kube-proxy'), args: [`--config=${join(d.root, 'kube-proxy.yaml')}`, '--v=1'] },
-      enforcerDaemon(p, n, enforcer),
     ],
+    enforcer: enforcerDaemon(p, n, enforcer),
   };
 }
 
@@ -116,8 +120,11 @@ function readIfExists(file: string): string | undefined {
   return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }
 
-/** Start (or finish starting) a node: containerd, images, kubelet, kube-proxy, policy enforcer. */
-export async function startNode(p: LabPaths, n: NodeSpec): Promise<void> {
+/**
+ * Start (or finish starting) a node: containerd, images, kubelet, kube-proxy, and the policy
+ * enforcer unless `enforcer: false` (a fresh lab starts it once the node has registered).
+ */
+export async function startNode(p: LabPaths, n: NodeSpec, opts: { enforcer?: boolean } = {}): Promise<void> {
   const d = nodeDirs(p.state, n);
   for (const dir of [d.root, d.cniConf, d.cniIpam, d.kubelet, d.podLogs, d.runc]) mkdirSync(dir, { recursive: true });
   writeFileSync(join(d.root, 'containerd.toml'), containerdToml(d));
@@ -130,6 +137,7 @@ export async function startNode(p: LabPaths, n: NodeSpec): Promise<void> {
   await waitFor(`${n.name} containerd answers`, async () => (await run('ctr', ['-a', d.socket, 'version'])).includes('Server'), 30_000);
   await importImages(p, n);
   for (const x of ds.rest) ensureDaemon(p, x);
+  if (opts.enforcer !== false) ensureDaemon(p, ds.enforcer);
 }
 
 export async function localUp(opts: LocalUpOptions): Promise<LabSpec> {
@@ -175,7 +183,7 @@ export async function localUp(opts: LocalUpOptions): Promise<LabSpec> {
   }
 
   log(`nodes: ${specs.map((n) => n.name).join(', ')}`);
-  for (const n of specs) await startNode(p, n);
+  for (const n of specs) await startNode(p, n, { enforcer: false });
 
   // Node pod CIDRs come from the controller-manager; CNI config and routes follow them.
   await waitFor('nodes registered with pod CIDRs', async () => {
@@ -183,6 +191,8 @@ export async function localUp(opts: LocalUpOptions): Promise<LabSpec> {
     return specs.every((s) => ns.some((n) => n.name === s.name && n.podCidr));
   }, 120_000, 1000);
   await wireNodeNetworks(p, specs);
+  // Enforcers once every node is registered (kube-router needs its Node object at start).
+  for (const n of specs) ensureDaemon(p, nodeDaemons(p, n, spec.enforcer ?? 'netpol').enforcer);
 
   if (opts.fakeNodes > 0) {
     log(`fake nodes: ${opts.fakeNodes}`);
