@@ -389,6 +389,13 @@ function cmp(a: bigint, b: bigint): number {
 /** Destinations as merge keys (the modes of one source share their destination objects). */
 const destinationKeys = new WeakMap<Destination, string>();
 
+/** A key equal for two destinations exactly when every field is (what comparing their JSON would say, without writing it). */
+function destinationKey(d: Destination): string {
+  if (d.kind === 'pod') return `pod\u0000${d.namespace}\u0000${d.name}\u0000${d.workload === undefined ? '\u0001' : d.workload}\u0000${d.ip === undefined ? '\u0001' : d.ip}`;
+  if (d.kind === 'ip') return `ip\u0000${d.ip}\u0000${d.range}`;
+  return `other\u0000${d.description}`;
+}
+
 /** Union of per-mode outcomes: a counterexample in either mode counts, tagged with its modes. */
 function mergeModes(outcomes: ShapeOutcome[], max: number): ShapeOutcome {
   if (outcomes.length === 1) return outcomes[0] as ShapeOutcome;
@@ -403,7 +410,7 @@ function mergeModes(outcomes: ShapeOutcome[], max: number): ShapeOutcome {
   for (const o of outcomes) {
     for (const cx of o.counterexamples) {
       let dest = destinationKeys.get(cx.destination);
-      if (dest === undefined) destinationKeys.set(cx.destination, (dest = JSON.stringify(cx.destination)));
+      if (dest === undefined) destinationKeys.set(cx.destination, (dest = destinationKey(cx.destination)));
       const key = `${dest}|${cx.protocol}|${cx.port}`;
       const prev = byKey.get(key);
       if (prev) prev.modes = [...prev.modes, ...cx.modes];

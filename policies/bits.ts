@@ -63,6 +63,21 @@ export function wordBounds(b: Bits): [number, number] {
   return [lo, hi];
 }
 
+/** How many bits `a` and `b` both have set at or after `from`. */
+export function countAnd(a: Bits, b: Bits, from: number): number {
+  let w = from >>> 5;
+  if (w >= a.length) return 0;
+  let n = popcount(a[w]! & b[w]! & (~0 << (from & 31)));
+  for (w++; w < a.length; w++) if (a[w]! & b[w]!) n += popcount(a[w]! & b[w]!);
+  return n;
+}
+
+export function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
 /** The first set bit at or after `from`, or -1. */
 export function nextSet(b: Bits, from: number): number {
   let w = from >>> 5;

@@ -4,7 +4,7 @@
  * allowlist's components; only violating positions are then described, in the per-destination
  * engine's order and form (analyze.ts `analyseShape`, the reference it is tested equal to).
  */
-import { bits, nextSet, orInto, test, type Bits } from './bits.ts';
+import { bits, countAnd, nextSet, orInto, test, type Bits } from './bits.ts';
 import { cells, formatIp, formatRange, representative, type Family, type IpRange } from './ipset.ts';
 import type { AllowlistRule, DestinationPod, EgressRule, IpBlockMode, Peer } from './model.ts';
 import { ALL_PORTS, formatPorts, has, intersect, isEmpty, NO_PORTS, pick, PROTOCOLS, subtract, union, type PortSet, type Protocol } from './ports.ts';
@@ -12,11 +12,65 @@ import { decide, explain, type DestView, type SourceRules } from './engine.ts';
 import type { Component, Universe } from './universe.ts';
 import type { Counterexample, DestGroup, ShapeOutcome } from './analyze.ts';
 
-/** For an allowed port set: the approvals whose ports contain it, those that overlap it, and per atom the approvals covering it (undefined: not built yet; null: they cannot cover it). */
-type Cover = { whole: Component[]; partial: Component[]; atoms?: Component[][] | null };
+/** For an allowed port set: the approvals whose ports contain it, those that overlap it, and per atom the port sets (ids) of the approvals covering it (undefined: not built yet; null: they cannot cover it). */
+type Cover = { whole: Component[]; partial: Component[]; atoms?: number[][] | null };
 
-/** A bitset with the words it may have set: [lo, hi). */
-type Picks = { picks: Bits; lo: number; hi: number; words?: Int32Array };
+/**
+ * A bitset with the words it may have set, [lo, hi); `picks` holds words [off, off + picks.length)
+ * (a merged group keeps only its span: memory), `words` its non-zero ones when known.
+ */
+type Picks = { picks: Bits; off: number; lo: number; hi: number; words?: Int32Array };
+
+/**
+ * A source's allowed components merged by port set: judging and describing read only which port
+ * sets pick a position, so one bitset per port set (the union of its components) gives the same
+ * answers with fewer bitsets to judge (a source's policies often repeat a port set: TCP 443, a
+ * named port).
+ */
+type Group = Picks & { ports: PortSet; pid: number; words: Int32Array };
+
+/** The word of `g` at absolute index `w` (0 outside its span). */
+function wordOf(g: Picks, w: number): number {
+  const i = w - g.off;
+  return i >= 0 && i < g.picks.length ? g.picks[i]! : 0;
+}
+
+function picksAt(g: Picks, pos: number): boolean {
+  return (wordOf(g, pos >>> 5) & (1 << (pos & 31))) !== 0;
+}
+
+/** Components by port set, in order of first appearance; one component stays as it is. */
+function groupByPorts(list: readonly Component[]): Group[] {
+  const by = new Map<number, Component[]>();
+  for (const c of list) {
+    const l = by.get(c.pid);
+    if (l) l.push(c);
+    else by.set(c.pid, [c]);
+  }
+  const out: Group[] = [];
+  for (const cs of by.values()) {
+    const c0 = cs[0] as Component;
+    if (cs.length === 1) {
+      out.push({ ports: c0.ports, pid: c0.pid, picks: c0.picks, off: 0, lo: c0.lo, hi: c0.hi, words: c0.words });
+      continue;
+    }
+    let lo = c0.lo, hi = c0.hi;
+    for (const c of cs) if (c.lo < c.hi) (lo = Math.min(lo, c.lo), hi = Math.max(hi, c.hi));
+    if (lo >= hi) lo = hi = 0;
+    const picks = new Uint32Array(hi - lo);
+    for (const c of cs) {
+      const ws = c.words, p = c.picks;
+      for (let k = 0; k < ws.length; k++) picks[ws[k]! - lo]! |= p[ws[k]!]!;
+    }
+    let n = 0;
+    for (let i = 0; i < picks.length; i++) if (picks[i]) n++;
+    const words = new Int32Array(n);
+    n = 0;
+    for (let i = 0; i < picks.length; i++) if (picks[i]) words[n++] = lo + i;
+    out.push({ ports: c0.ports, pid: c0.pid, picks, off: lo, lo, hi, words });
+  }
+  return out;
+}
 
 /** What the engine reads from the analysis: destination groups and counterexample options. */
 export interface BitsetContext {
@@ -27,6 +81,9 @@ export interface BitsetContext {
   podRangesAll: boolean;
   podIps: ReadonlySet<string>;
 }
+
+/** The picked peers of an address that is not a pod (none; read-only). */
+const NO_PEERS: ReadonlySet<Peer> = new Set();
 
 export class BitsetEngine {
   private readonly ctx: BitsetContext;
@@ -52,7 +109,7 @@ export class BitsetEngine {
   }
 
   /** Per list of rules (SourceRules share theirs): the rules' ids, and whether they pick the same positions in both modes. */
-  private readonly lists = new WeakMap<readonly object[], { ids: string; invariant: boolean; comps?: Map<string, Component[]> }>();
+  private readonly lists = new WeakMap<readonly object[], { ids: string; invariant: boolean; comps?: Map<string, Component[]>; groups?: Map<string, Group[]> }>();
   private listInfo(u: Universe, list: readonly (EgressRule | AllowlistRule)[], ns: string) {
     let hit = this.lists.get(list);
     if (!hit) this.lists.set(list, (hit = { ids: list.map((r) => this.ruleId(r)).join(','), invariant: list.every((r) => u.ruleModeInvariant(r, ns)) }));
@@ -69,6 +126,15 @@ export class BitsetEngine {
       for (const r of list) for (const c of u.components(r, ns, mode)) hit.push(c);
       byMode.set(key, hit);
     }
+    return hit;
+  }
+  /** The allowed components of a list of NetworkPolicy rules, merged by port set, per mode. */
+  private listGroups(u: Universe, list: readonly EgressRule[], ns: string, mode: IpBlockMode): Group[] {
+    const info = this.listInfo(u, list, ns);
+    const key = info.invariant ? '' : mode;
+    const byMode = (info.groups ??= new Map());
+    let hit = byMode.get(key);
+    if (!hit) byMode.set(key, (hit = groupByPorts(this.listComponents(u, list, ns, mode))));
     return hit;
   }
   /** Approvals by port set, and the covers found so far, per (namespace, mode, allowlist rules): shared by sources with the same allowlist rules. */
@@ -95,7 +161,7 @@ export class BitsetEngine {
       this.approvals.set(alKey, (appr = { byPid, covers: new Map() }));
     }
     const { byPid, covers } = appr;
-    const allowed = src.isolated ? this.listComponents(u, src.networkPolicy, ns, mode) : undefined;
+    const allowed = src.isolated ? this.listGroups(u, src.networkPolicy, ns, mode) : undefined;
     /**
      * For an allowed port set p: the approvals whose ports contain p, and (when only a combination
      * of partial approvals can cover p) per atom of p the approvals covering that atom.
@@ -113,8 +179,8 @@ export class BitsetEngine {
       covers.set(p.pid, (hit = { whole, partial, atoms: partial.length ? undefined : null }));
       return hit;
     };
-    /** Per atom of p, the approvals covering it; null when the partial approvals cannot cover p (built when first needed). */
-    const atomsOf = (p: { ports: PortSet; pid: number }, cov: Cover): Component[][] | null => {
+    /** Per atom of p, the port sets (ids) of the approvals covering it; null when the partial approvals cannot cover p (built when first needed). */
+    const atomsOf = (p: { ports: PortSet; pid: number }, cov: Cover): number[][] | null => {
       if (cov.atoms !== undefined) return cov.atoms;
       // Which atoms of p each partial port set covers depends on port sets only: memoized by ids.
       const pids = cov.partial.map((g) => g.pid);
@@ -129,14 +195,8 @@ export class BitsetEngine {
           : null;
         this.atomsByPorts.set(key, atomPids);
       }
-      if (!atomPids) return (cov.atoms = null);
-      const atoms: Component[][] = [];
-      for (const ids of atomPids) {
-        const by: Component[] = [];
-        for (const id of ids) for (const c of byPid.get(id) as Component[]) by.push(c);
-        atoms.push(by);
-      }
-      return (cov.atoms = atoms);
+      // Shared by every allowlist set with these port sets: `judge` reads each id's approvals from byPid.
+      return (cov.atoms = atomPids);
     };
     /**
      * Add to `target` the positions (from word `from` on) where some allowed component's ports are
@@ -145,42 +205,51 @@ export class BitsetEngine {
      * in an address cell, see `atTemplate`).
      */
     const judgeAll = (target: Bits, virt?: (c: Picks) => Picks, from = 0) => {
+      // The approvals that can pick a component's words, gathered into reused buffers (no arrays
+      // per judged component: allocation was a good part of the cost).
+      const wholeBuf = this.wholeBuf, atomBuf = this.atomBuf, atomEnd = this.atomEnd;
       const judge = (comp: Picks, p: { ports: PortSet; pid: number }) => {
         const c0 = virt ? virt(comp) : comp;
         const lo = Math.max(c0.lo, from), hi = c0.hi;
         if (lo >= hi) return;
         const cov = coverOf(p);
-        const overlap = (list: readonly Component[]) => {
-          const out: Bits[] = [];
+        const overlap = (list: readonly Component[], out: Bits[], n: number) => {
           for (const a of list) {
-            const v = virt ? virt(a) : a;
-            if (v.lo < hi && v.hi > lo) out.push(v.picks);
+            const v = virt ? virt(a) : a; // approvals are whole-length components (off 0)
+            if (v.lo < hi && v.hi > lo) out[n++] = v.picks;
           }
-          return out;
+          return n;
         };
-        const whole = overlap(cov.whole);
-        let atoms: Bits[][] | null | undefined = cov.atoms === null ? null : undefined;
-        const pk = c0.picks;
+        const nWhole = overlap(cov.whole, wholeBuf, 0);
+        /** Atoms gathered: -1 not yet, 0 none can cover, else how many (atom i's approvals are atomBuf[atomEnd[i-1]..atomEnd[i])). */
+        let nAtoms = cov.atoms === null ? 0 : -1;
         // Over the component's non-zero words (all of [lo, hi) for a virtual one).
         const words = c0.words;
         const count = words ? words.length : hi - lo;
         for (let k0 = 0; k0 < count; k0++) {
           const w = words ? words[k0]! : lo + k0;
           if (w < lo) continue;
-          const m = pk[w]! & ~target[w]!;
+          const m = wordOf(c0, w) & ~target[w]!;
           if (!m) continue;
           let c = 0;
-          for (let k = 0; k < whole.length && m & ~c; k++) c |= whole[k]![w]!;
-          if (atoms !== null && m & ~c) {
-            if (atoms === undefined) {
+          for (let k = 0; k < nWhole && m & ~c; k++) c |= wholeBuf[k]![w]!;
+          if (nAtoms !== 0 && m & ~c) {
+            if (nAtoms < 0) {
               const by = atomsOf(p, cov);
-              atoms = by && by.map(overlap);
+              nAtoms = 0;
+              if (by) {
+                let n = 0;
+                for (const ids of by) {
+                  for (const id of ids) n = overlap(byPid.get(id) as Component[], atomBuf, n);
+                  atomEnd[nAtoms++] = n;
+                }
+              }
             }
-            if (atoms) {
+            if (nAtoms) {
               let x = ~c;
-              for (const by of atoms) {
+              for (let i = 0, start = 0; i < nAtoms; start = atomEnd[i++]!) {
                 let y = 0;
-                for (const b of by) y |= b[w]!;
+                for (let j = start, end = atomEnd[i]!; j < end; j++) y |= atomBuf[j]![w]!;
                 x &= y;
                 if (!x) break;
               }
@@ -191,8 +260,8 @@ export class BitsetEngine {
         }
       };
       if (allowed) {
-        for (const c of allowed) judge(c, c);
-      } else judge({ picks: u.everything, lo: 0, hi: u.everything.length }, { ports: ALL_PORTS, pid: u.portId(ALL_PORTS) });
+        for (const g of allowed) judge(g, g);
+      } else judge({ picks: u.everything, off: 0, lo: 0, hi: u.everything.length }, { ports: ALL_PORTS, pid: u.portId(ALL_PORTS) });
     };
     // When every rule picks the same positions in both modes, so do the violating positions: the
     // second mode reuses the first's (modes are analysed one after the other per source).
@@ -215,8 +284,8 @@ export class BitsetEngine {
      */
     const atTemplate = (pos: number): Bits => {
       const t = bits(u.n);
-      const all: Picks = { picks: u.everything, lo: 0, hi: u.everything.length };
-      judgeAll(t, (c) => (test(c.picks, pos) ? all : c), u.podPositions >>> 5);
+      const all: Picks = { picks: u.everything, off: 0, lo: 0, hi: u.everything.length };
+      judgeAll(t, (c) => (picksAt(c, pos) ? all : c), u.podPositions >>> 5);
       return t;
     };
     const comps = {
@@ -228,6 +297,32 @@ export class BitsetEngine {
     this.byRules.set(ruleKey, outcome);
     return outcome;
   }
+
+  private readonly podPeers = new WeakMap<readonly EgressRule[], Extract<Peer, { kind: 'pods' }>[]>();
+  /** The selector peers of a list of rules (lists are shared by sources selected by the same policies). */
+  private podPeersOf(list: readonly EgressRule[]): Extract<Peer, { kind: 'pods' }>[] {
+    let hit = this.podPeers.get(list);
+    if (!hit) this.podPeers.set(list, (hit = list.flatMap((r) => (r.peers === 'all' ? [] : r.peers.filter((p) => p.kind === 'pods')))));
+    return hit;
+  }
+
+  /** An address cell's representative and its counterexample destination, per range of global cells: sources whose ipBlocks cut the same cell share them (read-only). */
+  private readonly cellDestinations = new Map<number, { address: { family: Family; value: bigint }; destination: Counterexample['destination'] }>();
+  private cellDestination(u: Universe, cell: { family: Family; from: number; to: number }) {
+    const key = cell.from * (u.n + 1) + cell.to;
+    let hit = this.cellDestinations.get(key);
+    if (!hit) {
+      const c = u.cellRange(cell);
+      const rep = representative(c, this.ctx.podIps);
+      this.cellDestinations.set(key, (hit = { address: { family: c.family, value: rep }, destination: { kind: 'ip', ip: formatIp(c.family, rep), range: formatRange(c) } }));
+    }
+    return hit;
+  }
+
+  /** Scratch buffers of `judge` (the approvals overlapping one component, as a whole and per atom). */
+  private readonly wholeBuf: Bits[] = [];
+  private readonly atomBuf: Bits[] = [];
+  private readonly atomEnd: number[] = [];
 
   /** The last source's violating positions, for its next mode when no rule tells the modes apart. */
   private lastJudged?: { key: string; violating: Bits; listed: Map<number, Counterexample[]> };
@@ -244,20 +339,10 @@ export class BitsetEngine {
    * counterexamples at known pods and address cells already described for the source's other mode,
    * by position (given when no rule tells the modes apart: they are the same there, but for `modes`).
    */
-  private describe(u: Universe, src: SourceRules, mode: IpBlockMode, violating: Bits, comps: { allowed?: Component[]; approvedGroups: Component[][]; atTemplate: (pos: number) => Bits }, listed?: Map<number, Counterexample[]>): ShapeOutcome {
+  private describe(u: Universe, src: SourceRules, mode: IpBlockMode, violating: Bits, comps: { allowed?: Group[]; approvedGroups: Component[][]; atTemplate: (pos: number) => Bits }, listed?: Map<number, Counterexample[]>): ShapeOutcome {
     const outcome: ShapeOutcome = { counterexamples: [], count: 0, localDoubts: [] };
     const ns = src.shape.namespace;
     /** The unapproved ports at one position, from the components that pick it (= decide's answer there). */
-    const byPorts = (list: readonly Component[]) => {
-      const m = new Map<number, Component[]>();
-      for (const c of list) {
-        const l = m.get(c.pid);
-        if (l) l.push(c);
-        else m.set(c.pid, [c]);
-      }
-      return [...m.values()];
-    };
-    let allowedGroups: Component[][] | undefined;
     const picksAny = (list: readonly Component[], pos: number) => {
       for (const c of list) if (test(c.picks, pos)) return true;
       return false;
@@ -266,7 +351,7 @@ export class BitsetEngine {
       let v: PortSet = ALL_PORTS;
       if (comps.allowed) {
         v = NO_PORTS;
-        for (const list of (allowedGroups ??= byPorts(comps.allowed))) if (picksAny(list, pos)) v = union(v, (list[0] as Component).ports);
+        for (const g of comps.allowed) if (picksAt(g, pos)) v = union(v, g.ports);
       }
       for (const list of comps.approvedGroups) {
         if (!picksAny(list, pos)) continue;
@@ -276,7 +361,7 @@ export class BitsetEngine {
       return v;
     };
     // `explain` reads only NetworkPolicy rules' peers here (no admin tiers): the picked set needs no more.
-    const npPeers = src.isolated ? src.networkPolicy.flatMap((r) => (r.peers === 'all' ? [] : r.peers.filter((p) => p.kind === 'pods'))) : [];
+    const npPeers = src.isolated ? this.podPeersOf(src.networkPolicy) : [];
     let npPeerBits: { p: Extract<Peer, { kind: 'pods' }>; at: Bits }[] | undefined;
     const npPickedAt = (at: number) => {
       npPeerBits ??= npPeers.map((p) => ({ p, at: u.peerPicks(p, ns, mode) }));
@@ -332,8 +417,8 @@ export class BitsetEngine {
 
     // Templates whose IP is unknown are decided cell by cell whatever the bitsets say (as analyseShape does).
     const sensitive = !addressBlind && this.hasTemplates;
-    const visit = violating.slice();
-    if (sensitive) orInto(visit, u.templates);
+    let visit = violating;
+    if (sensitive) orInto((visit = violating.slice()), u.templates);
     const template = (gi: number, pos: number) => {
       const g = this.ctx.groups[gi] as DestGroup;
       const tpl = g.templates[0] as DestinationPod;
@@ -421,17 +506,20 @@ export class BitsetEngine {
     }
 
     // Everything that is not a pod: the address space cut by the ipBlocks that matter here.
+    // A local cell violates when its first global cell does; once enough are listed, the rest are counted by popcount.
     const starts = u.localStartsOf(src.ipBlocks);
     for (let at = nextSet(starts, u.podPositions); at >= 0; at = nextSet(starts, at + 1)) {
+      if (outcome.counterexamples.length >= this.ctx.maxCx) {
+        outcome.count += countAnd(starts, violating, at);
+        break;
+      }
       if (!test(violating, at)) continue;
-      const cell = u.localCellAt(starts, at);
       outcome.count++;
-      if (outcome.counterexamples.length >= this.ctx.maxCx) continue;
+      const cell = u.localCellAt(starts, at);
       listAt(cell.from, 1, () => {
-        const c = u.cellRange(cell);
-        const rep = representative(c, this.ctx.podIps);
-        const view: DestView = { isPod: false, picked: new Set(), address: { family: c.family, value: rep }, namedPorts: [] };
-        return describeCx(view, violationAt(cell.from), { kind: 'ip', ip: formatIp(c.family, rep), range: formatRange(c) });
+        const d = this.cellDestination(u, cell);
+        const view: DestView = { isPod: false, picked: NO_PEERS, address: d.address, namedPorts: [] };
+        return describeCx(view, violationAt(cell.from), d.destination);
       });
     }
     return outcome;

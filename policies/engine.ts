@@ -99,6 +99,29 @@ export function sourceRules(model: ClusterModel, allowlist: readonly AllowlistRu
   return out;
 }
 
+/** The peers of a list of rules by kind, and whether it names ports: per list (lists of selected policies and rules are shared, see shape-index.ts). */
+type ListPeers = Pick<SourceRules, 'ipBlocks' | 'selectorPeers' | 'unmodelled' | 'usesNamedPorts'>;
+const peersOfList = new WeakMap<readonly object[], ListPeers>();
+const rulesOfPolicies = new WeakMap<readonly NetworkPolicyInfo[], EgressRule[]>();
+
+function listPeers(list: readonly (EgressRule | AllowlistRule)[]): ListPeers {
+  let hit = peersOfList.get(list);
+  if (hit) return hit;
+  hit = { ipBlocks: [], selectorPeers: [], unmodelled: [], usesNamedPorts: false };
+  for (const r of list) {
+    if (r.peers !== 'all') {
+      for (const p of r.peers) {
+        if (p.kind === 'ipBlock') hit.ipBlocks.push(p);
+        else if (p.kind === 'pods') hit.selectorPeers.push(p);
+        else if (p.kind === 'unmodelled') hit.unmodelled.push(p);
+      }
+    }
+    if (!hit.usesNamedPorts && r.ports !== 'all') for (const p of r.ports) if (p.kind === 'named') hit.usesNamedPorts = true;
+  }
+  peersOfList.set(list, hit);
+  return hit;
+}
+
 function deriveSourceRules(shape: SourceShape, selectedAdmin: AdminPolicyInfo[], selecting: NetworkPolicyInfo[], rules: AllowlistRule[]): SourceRules {
   const adminPolicyOf = new Map<EgressRule, AdminPolicyInfo>();
   const tier = (t: 'admin' | 'baseline') =>
@@ -108,24 +131,16 @@ function deriveSourceRules(shape: SourceShape, selectedAdmin: AdminPolicyInfo[],
       .flatMap((p) => p.rules.map((r) => (adminPolicyOf.set(r, p), r)));
   const admin = tier('admin');
   const baseline = tier('baseline');
-  const networkPolicy = selecting.flatMap((p) => p.rules);
-  const ipBlocks: SourceRules['ipBlocks'] = [];
-  const selectorPeers: SourceRules['selectorPeers'] = [];
-  const unmodelled: SourceRules['unmodelled'] = [];
-  let usesNamedPorts = false;
-  for (const list of [admin, networkPolicy, baseline, rules] as const) {
-    for (const r of list) {
-      if (r.peers !== 'all') {
-        for (const p of r.peers) {
-          if (p.kind === 'ipBlock') ipBlocks.push(p);
-          else if (p.kind === 'pods') selectorPeers.push(p);
-          else if (p.kind === 'unmodelled') unmodelled.push(p);
-        }
-      }
-      if (!usesNamedPorts && r.ports !== 'all') for (const p of r.ports) if (p.kind === 'named') usesNamedPorts = true;
-    }
-  }
-  return { shape, admin, adminPolicyOf, isolated: selecting.length > 0, networkPolicy, baseline, allowlist: rules, ipBlocks, selectorPeers, unmodelled, usesNamedPorts };
+  let networkPolicy = rulesOfPolicies.get(selecting);
+  if (!networkPolicy) rulesOfPolicies.set(selecting, (networkPolicy = selecting.flatMap((p) => p.rules)));
+  const parts = [admin, networkPolicy, baseline, rules].filter((l) => l.length).map(listPeers);
+  // One list's peers are shared as they are (never mutated); several are concatenated in evaluation order.
+  const cat = <K extends 'ipBlocks' | 'selectorPeers' | 'unmodelled'>(k: K): SourceRules[K] =>
+    (parts.length === 1 ? parts[0]![k] : ([] as unknown[]).concat(...parts.map((p) => p[k]))) as SourceRules[K];
+  return {
+    shape, admin, adminPolicyOf, isolated: selecting.length > 0, networkPolicy, baseline, allowlist: rules,
+    ipBlocks: cat('ipBlocks'), selectorPeers: cat('selectorPeers'), unmodelled: cat('unmodelled'), usesNamedPorts: parts.some((p) => p.usesNamedPorts),
+  };
 }
 
 function peerPicks(p: Peer, d: DestView, mode: IpBlockMode): boolean {
@@ -140,7 +155,9 @@ function peerPicks(p: Peer, d: DestView, mode: IpBlockMode): boolean {
 }
 
 function rulePicks(r: { peers: Peer[] | 'all' }, d: DestView, mode: IpBlockMode): boolean {
-  return r.peers === 'all' || r.peers.some((p) => peerPicks(p, d, mode));
+  if (r.peers === 'all') return true;
+  for (const p of r.peers) if (peerPicks(p, d, mode)) return true;
+  return false;
 }
 
 export function portsOf(specs: PortSpec[] | 'all', d: DestView): PortSet {
@@ -209,8 +226,11 @@ export function decide(src: SourceRules, d: DestView, mode: IpBlockMode): Decisi
 }
 
 /** The rules that let one (protocol, port) through, following the same order as `decide`. */
+/** One NetworkPolicy rule's entry in `explain`: the same for every counterexample it lets through, so shared (read-only). */
+const npAllowedBy = new WeakMap<EgressRule, AllowedBy>();
+
 export function explain(src: SourceRules, d: DestView, mode: IpBlockMode, protocol: Protocol, port: number): AllowedBy[] {
-  const contains = (r: EgressRule) => rulePicks(r, d, mode) && portsHave(r.ports, d, protocol, port);
+  const contains = (r: EgressRule) => portsHave(r.ports, d, protocol, port) && rulePicks(r, d, mode);
   const out: AllowedBy[] = [];
   for (const r of src.admin) {
     if (!contains(r)) continue;
@@ -220,7 +240,12 @@ export function explain(src: SourceRules, d: DestView, mode: IpBlockMode, protoc
     break;
   }
   if (src.isolated) {
-    for (const r of src.networkPolicy) if (contains(r)) out.push({ origin: r.origin, action: 'Allow', reason: 'NetworkPolicy egress rule' });
+    for (const r of src.networkPolicy) {
+      if (!portsHave(r.ports, d, protocol, port) || !rulePicks(r, d, mode)) continue;
+      let a = npAllowedBy.get(r);
+      if (!a) npAllowedBy.set(r, (a = { origin: r.origin, action: 'Allow', reason: 'NetworkPolicy egress rule' }));
+      out.push(a);
+    }
     return out;
   }
   for (const r of src.baseline) {

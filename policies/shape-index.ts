@@ -77,7 +77,24 @@ export class ShapeIndex {
     for (const e of this.np) each(e.at, (i) => (out[i]!.np.push(e.p), ids[i]!.push(e.i)));
     for (const list of ids) list.push(-1);
     this.rules.forEach((e, k) => each(e.at, (i) => (out[i]!.rules.push(e.r), ids[i]!.push(k))));
-    out.forEach((o, i) => (o.key = ids[i]!.join(',')));
+    // Shapes of one namespace selected by the same policies (or rules) share one list: what the
+    // engine derives per list (components, approvals) is then derived once per distinct list.
+    const lists = new Map<string, unknown[]>();
+    const intern = <T>(ns: string, part: string, list: T[]): T[] => {
+      const k = `${ns}\u0000${part}`;
+      const hit = lists.get(k);
+      if (hit) return hit as T[];
+      lists.set(k, list);
+      return list;
+    };
+    out.forEach((o, i) => {
+      const list = ids[i]!;
+      o.key = list.join(',');
+      const a = list.indexOf(-1), b = list.indexOf(-1, a + 1);
+      const ns = this.shapes[i]!.namespace;
+      o.np = intern(ns, `np:${list.slice(a + 1, b).join(',')}`, o.np);
+      o.rules = intern(ns, `rules:${list.slice(b + 1).join(',')}`, o.rules);
+    });
     return out;
   }
 

@@ -26,6 +26,8 @@ export interface Component {
   /** Interned id of `ports`. */
   pid: number;
   picks: Bits;
+  /** Index of the first word `picks` holds: 0, a component's bitset is whole-length. */
+  off: 0;
   /** The words of `picks` that may be non-zero: [lo, hi). */
   lo: number;
   hi: number;
@@ -313,7 +315,7 @@ export class Universe {
     const out: Component[] = [];
     const add = (ports: PortSet, at: Bits) => {
       const [lo, hi] = wordBounds(at);
-      out.push({ ports, pid: this.portId(ports), picks: at, lo, hi, words: nonZeroWords(at, lo, hi) });
+      out.push({ ports, pid: this.portId(ports), picks: at, off: 0, lo, hi, words: nonZeroWords(at, lo, hi) });
     };
     if (r.ports === 'all') add(ALL_PORTS, picks);
     else {

@@ -1,4 +1,6 @@
 /** policies check / policies probe: prove that network policies block unapproved egress. */
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { ExitCode } from '../../core/errors.ts';
 import { defineCommand } from './types.ts';
 import { optionsFromArgs } from '../context.ts';
@@ -59,7 +61,7 @@ export const policies = defineCommand<PoliciesArgs>({
     };
     if (a.action === 'check') {
       const { checkPolicies, policyExitCode } = await import('../../policies/check.ts');
-      const { renderPolicyCheck } = await import('../../policies/output/index.ts');
+      const { renderPolicyCheckChunks } = await import('../../policies/output/index.ts');
       // Without --manifests, read the cluster the kubeconfig names: --kubeconfig / $KUBECONFIG /
       // ~/.kube/config, and --context or its current-context (the resolution every command uses).
       const kube = a.manifests ? undefined : (await import('../../core/kube.ts')).connect(o);
@@ -67,7 +69,8 @@ export const policies = defineCommand<PoliciesArgs>({
         allowlist: a.allowlist, manifests: a.manifests, ...(kube ? { context: kube.context, kube } : {}),
         ipBlockMode: a.ipBlockMode, podCidrs: a.podCidr, maxCounterexamples: a.maxCounterexamples,
       });
-      await write(renderPolicyCheck(r, a.output));
+      await writeChunks(renderPolicyCheckChunks(r, a.output), a.out);
+      if (a.out) o.progress(`wrote ${a.out}`);
       return policyExitCode(r);
     }
     const { UsageError } = await import('../../core/errors.ts');
@@ -102,4 +105,28 @@ export const policies = defineCommand<PoliciesArgs>({
 export function probeNamespaces(a: { namespaces?: string[]; namespace?: string | string[] }): string[] {
   const all = [...(a.namespaces ?? []), ...[a.namespace ?? []].flat()].flatMap((n) => n.split(',')).filter(Boolean);
   return [...new Set(all)];
+}
+
+/**
+ * Write a report piece by piece to `file` (or stdout), about a megabyte at a time, waiting for the
+ * stream to drain: a report of 100,000 workloads is never one string.
+ */
+async function writeChunks(chunks: Iterable<string>, file?: string): Promise<void> {
+  const out = file ? createWriteStream(file) : process.stdout;
+  const failed = file ? once(out, 'error').then(([e]: unknown[]) => Promise.reject(e)) : undefined;
+  failed?.catch(() => {});
+  const put = async (text: string) => {
+    if (!out.write(text)) await (failed ? Promise.race([once(out, 'drain'), failed]) : once(out, 'drain'));
+  };
+  let buf = '';
+  for (const c of chunks) {
+    buf += c;
+    if (buf.length >= 1 << 20) (await put(buf), (buf = ''));
+  }
+  if (buf) await put(buf);
+  if (file) {
+    const done = once(out, 'finish');
+    out.end();
+    await (failed ? Promise.race([done, failed]) : done);
+  }
 }

@@ -1,6 +1,6 @@
 /** Report formats for `policies check`, keyed by name; adding a format is adding a file and a line. */
 import type { PolicyCheckResult } from '../check.ts';
-import { renderJson } from './json.ts';
+import { renderJson, renderJsonChunks } from './json.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './md.ts';
 import { renderSarif } from './sarif.ts';
@@ -15,4 +15,9 @@ const renderers: Record<PolicyFormat, (r: PolicyCheckResult) => string> = {
 
 export function renderPolicyCheck(r: PolicyCheckResult, format: PolicyFormat): string {
   return renderers[format](r);
+}
+
+/** The report as pieces to write one after the other (JSON is rendered a workload at a time; the others at once). */
+export function renderPolicyCheckChunks(r: PolicyCheckResult, format: PolicyFormat): Iterable<string> {
+  return format === 'json' ? renderJsonChunks(r) : [renderers[format](r)];
 }

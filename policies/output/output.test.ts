@@ -6,7 +6,7 @@ import { parseAllowlist } from '../allowlist.ts';
 import { analyseModel, policyExitCode } from '../check.ts';
 import { buildModel } from '../inputs.ts';
 import { parseManifestText } from '../sources.ts';
-import { renderPolicyCheck } from './index.ts';
+import { renderPolicyCheck, renderPolicyCheckChunks } from './index.ts';
 
 const manifests = `apiVersion: apps/v1
 kind: Deployment
@@ -61,5 +61,14 @@ describe('policies check output', () => {
     expect(junit).toMatch(/name="Deployment\/web">\s*<failure type="violation"/);
     expect(renderPolicyCheck(result, 'text')).toContain('allowed by: NetworkPolicy egress rule: NetworkPolicy shop/web spec.egress[0] (k8s.yaml:17)');
     expect(renderPolicyCheck(result, 'md')).toContain('| shop/Deployment/web | violation | TCP 443 -> ip 203.0.113.10');
+  });
+  it('JSON written piece by piece is the same text as the whole document', () => {
+    const whole = renderPolicyCheck(result, 'json');
+    const pieces = [...renderPolicyCheckChunks(result, 'json')];
+    expect(pieces.length).toBeGreaterThan(result.workloads.length); // one piece per workload at least
+    expect(pieces.join('')).toBe(whole);
+    // No workloads, no findings (empty arrays), a field left undefined: still the same text.
+    const empty = { ...result, workloads: [], findings: [], notes: undefined as unknown as string[] };
+    expect([...renderPolicyCheckChunks(empty, 'json')].join('')).toBe(renderPolicyCheck(empty, 'json'));
   });
 });
