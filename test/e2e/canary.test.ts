@@ -8,12 +8,11 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labPaths } from '../../lab/index.ts';
 import { runGauntlet, type CliOptions } from '../support/cli.ts';
-import { eventually, k, kjson, kk, requireLab } from './lab-kube.ts';
+import { eventually, k, kjson, kk, labKubeconfig, requireLab } from './lab-kube.ts';
 import { demoService } from '../support/demo.ts';
 
-const gauntlet = (args: string[], opts: CliOptions = {}) => runGauntlet(args, { ...opts, env: { KUBECONFIG: labPaths().kubeconfig } });
+const gauntlet = (args: string[], opts: CliOptions = {}) => runGauntlet(args, { ...opts, env: { KUBECONFIG: labKubeconfig() } });
 const used: string[] = [];
 
 const stableManifest = (ns: string) => demoService(ns, 3);

@@ -6,7 +6,8 @@
  * leave that empty (the kind node image, cached, is in `before`).
  *
  * The local lab may be up meanwhile on a developer's machine: its own names and ranges (gl-lab0,
- * gl-n*, gl-w-*, gl-node-*, gl-world-*, gl-addons, 10.77-10.79) are not counted.
+ * gl-n*, gl-w-*, gl-node-*, gl-world-*, gl-addons, 10.77-10.79, mounts under its state directory
+ * .../gauntlet/lab/) are not counted.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { $ } from 'zx';
@@ -16,7 +17,7 @@ export type HostState = Record<string, string[]>;
 
 const lines = async (p: Promise<{ stdout: string }>): Promise<string[]> => (await p).stdout.split('\n').map((l) => l.trim()).filter(Boolean);
 const ls = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir) : []);
-const LOCAL_LAB = /\bgl-(lab0|n\d|w-|node-|world-|addons)|\b10\.7[789]\.|gauntlet_lab|gauntlet_uplink_watch/;
+const LOCAL_LAB = /\bgl-(lab0|n\d|w-|node-|world-|addons)|\b10\.7[789]\.|gauntlet_lab|gauntlet_uplink_watch|\/gauntlet\/lab\//;
 
 export async function hostState(): Promise<HostState> {
   const s: HostState = {
