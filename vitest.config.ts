@@ -22,6 +22,10 @@ const shared = [
   'test/e2e/scenarios-shared.test.ts',
 ];
 
+// The kind provider's file brings up its own kind lab (GAUNTLET_LAB_PROVIDER=kind; scripts/test.sh
+// runs its smoke set after the local lab's passes): a project of its own, never in the e2e pass.
+const kind = ['test/e2e/kind.test.ts'];
+
 export default defineConfig({
   test: {
     projects: [
@@ -47,9 +51,18 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
-          exclude: shared,
+          exclude: [...shared, ...kind],
           testTimeout: 600_000,
           hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'e2e-kind',
+          include: kind,
+          testTimeout: 600_000,
+          hookTimeout: 900_000,
           fileParallelism: false,
         },
       },

@@ -33,7 +33,7 @@ describe('which lab a command goes to without --provider', () => {
     expect((await labEnv({ paths: p, provider: 'kind' })).kubeconfig).toBe(join(p.state, '..', 'kind', 'kubeconfig'));
   });
 
-  it('the local lab when none is up (a container engine answering does not switch it)', async () => {
+  it('the local lab when none is up and the kind provider is not installed', async () => {
     const p = paths();
     const env = await labEnv({ paths: p });
     expect(env).toMatchObject({ up: false, kubeconfig: p.kubeconfig, shell: '' });

@@ -1,9 +1,12 @@
 /** The lab's commands: pick a provider, check the machine, delegate. */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { InfraError, UsageError } from '../core/errors.ts';
 import { ADDON_NAMES, ENFORCERS, labPaths, type AddonName, type Enforcer, type LabPaths } from './config.ts';
 import { missingAddonTools } from './providers/local/addons.ts';
-import { kindPaths } from './providers/kind/config.ts';
+import { KIND, kindPaths } from './providers/kind/config.ts';
+import { tryRun } from './providers/local/sh.ts';
+import { chooseProvider as decide, type Engine, type Provider, type ProviderChoice } from './provider-choice.ts';
 import { kindNodeStart, kindNodeStop, kindStatus } from './providers/kind/status.ts';
 import { kindDown, kindUp, readKindSpec } from './providers/kind/up.ts';
 import { localDown } from './providers/local/down.ts';
@@ -11,7 +14,7 @@ import { killContainer, startNodeAgain, stopNode } from './providers/local/node-
 import { localStatus, type LabStatus } from './providers/local/status.ts';
 import { localUp, missingTools, readSpec } from './providers/local/up.ts';
 
-export type Provider = 'local' | 'kind';
+export type { Provider } from './provider-choice.ts';
 
 export interface LabUpOptions {
   provider?: Provider;
@@ -57,15 +60,25 @@ export function labKubeconfigPath(paths?: LabPaths): string {
   return (paths ?? labPaths()).kubeconfig;
 }
 
-/**
- * Without --provider: the provider of the lab that is up (kind when only a kind lab is), else
- * local. Not "kind whenever a container engine answers": podman is installed for the kind
- * provider on machines whose shared lab is the local one, and commands must keep finding it.
- */
-async function chooseProvider(p?: Provider, paths?: LabPaths): Promise<Provider> {
-  if (p !== undefined) return p;
+/** Without --provider: the lab that is up, else kind where it is installed and podman answers (provider-choice.ts). */
+export async function whichProvider(p?: Provider, paths?: LabPaths, localOnlyOption?: string): Promise<ProviderChoice> {
   const lp = paths ?? labPaths();
-  return readSpec(lp) === undefined && readKindSpec(kindPaths(lp)) !== undefined ? 'kind' : 'local';
+  return decide(p, {
+    ...(localOnlyOption === undefined ? {} : { localOnlyOption }),
+    localUp: readSpec(lp) !== undefined,
+    kindUp: readKindSpec(kindPaths(lp)) !== undefined,
+    engines: async () => {
+      const found: Engine[] = [];
+      if (await tryRun('timeout', ['10', 'podman', 'info', '--format', '{{.Host.OCIRuntime.Name}}'])) found.push('podman');
+      if (await tryRun('timeout', ['10', 'docker', 'info', '--format', '{{.ServerVersion}}'])) found.push('docker');
+      return found;
+    },
+    kindInstalled: async () => existsSync(join(lp.bin, 'kind')) && (await tryRun('podman', ['image', 'exists', KIND.nodeImage])),
+  });
+}
+
+async function chooseProvider(p?: Provider, paths?: LabPaths): Promise<Provider> {
+  return (await whichProvider(p, paths)).provider;
 }
 
 export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
@@ -79,7 +92,10 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
   if (!ENFORCERS.includes(enforcer)) throw new UsageError(`--enforcer must be one of ${ENFORCERS.join(', ')}, got ${enforcer}`);
   const addons = opts.addons ?? [];
   for (const a of addons) if (!ADDON_NAMES.includes(a)) throw new UsageError(`--addons: unknown add-on ${a} (known: ${ADDON_NAMES.join(', ')})`);
-  const provider = await chooseProvider(opts.provider, paths);
+  const localOnly = addons.length > 0 ? '--addons' : fakeNodes > 0 ? '--fake-nodes' : opts.enforcer !== undefined && opts.enforcer !== 'netpol' ? `--enforcer ${opts.enforcer}` : undefined;
+  const choice = await whichProvider(opts.provider, paths, localOnly);
+  const provider = choice.provider;
+  if (opts.provider === undefined) opts.log?.(`provider ${provider}: ${choice.why}`);
   if (provider === 'kind' && addons.length > 0) throw new UsageError('--addons needs the local provider');
   if (provider === 'kind' && fakeNodes > 0) throw new UsageError('--fake-nodes needs the local provider');
   if (provider === 'kind') {

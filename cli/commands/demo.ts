@@ -35,14 +35,15 @@ export const demo = defineCommand<Omit<ScenarioArgs, 'scenario'> & { scenario?: 
   async handler(a) {
     const o = optionsFromArgs(a);
     const lab = await import('../../lab/index.ts');
-    const status = await lab.labStatus();
+    // The game day's addresses are the local lab's (ClusterIPs in 10.79.0.0/16): always that lab.
+    const status = await lab.labStatus({ provider: 'local' });
     if (status.phase !== 'up') {
       if (!a.labUp) {
         const { InfraError } = await import('../../core/errors.ts');
         throw new InfraError(`the lab is not up (phase ${status.phase})`, { hint: 'run `gauntlet lab up`, or drop --no-lab-up' });
       }
       o.progress('demo: the lab is not up; starting it (gauntlet lab up)');
-      await lab.labUp({ log: (l) => o.progress(`lab: ${l}`) });
+      await lab.labUp({ provider: 'local', log: (l) => o.progress(`lab: ${l}`) });
     }
     const file = a.scenario ? (existsSync(a.scenario) ? a.scenario : shippedScenario(a.scenario)) : shippedScenario('game-day.yaml');
     o.progress(`demo: running ${file} on the lab (context gauntlet-lab); progress below, the verdict and the report at the end`);

@@ -14,7 +14,7 @@ export const lab = defineCommand<{ action: (typeof ACTIONS)[number]; name?: stri
     y
       .positional('action', { choices: ACTIONS, demandOption: true, describe: 'what to do with the lab' })
       .positional('name', { type: 'string', describe: 'node-stop, node-start: the node (same as --node)' })
-      .option('provider', { choices: PROVIDERS, describe: 'local (host processes; the default) or kind (podman, node image built here); without it, the provider of the lab that is up' })
+      .option('provider', { choices: PROVIDERS, describe: 'local (host processes) or kind (podman, node image built here); without it: the lab that is up, else kind where podman answers and the kind provider is installed, else local' })
       .option('nodes', { type: 'number', default: 3, describe: 'real worker nodes' })
       .option('fake-nodes', { type: 'number', default: 0, describe: 'KWOK-simulated nodes (tainted, no containers)' })
       .option('enforcer', { choices: ENFORCERS, describe: 'NetworkPolicy enforcer (local provider): netpol (default) or kube-router (upstream v2.1.0, lab only)' })

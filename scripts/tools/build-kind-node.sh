@@ -17,7 +17,9 @@ mkdir -p "$out"
 for t in kind crictl kubelet kubeadm kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy etcd coredns gauntlet-netpol; do
   [ -x "$GAUNTLET_BIN/$t" ] || { log "missing $GAUNTLET_BIN/$t: run scripts/tools/install-kind.sh"; exit 1; }
 done
-[ -f "$GAUNTLET_CACHE/images/pause-3.10.tar" ] || { log "missing the lab images: run scripts/tools/build-lab-images.sh"; exit 1; }
+for t in pause-3.10 demo-v1 demo-v2 probe-v1; do
+  [ -f "$GAUNTLET_CACHE/images/$t.tar" ] || { log "missing the lab images: run scripts/tools/build-lab-images.sh"; exit 1; }
+done
 
 PKGS="systemd,systemd-sysv,dbus,iptables,nftables,iproute2,conntrack,ethtool,util-linux,mount,kmod,libseccomp2,pigz,bash,ca-certificates,procps,jq,containerd,runc,containernetworking-plugins,socat"
 versions() { for t in kubelet kubeadm kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy etcd coredns gauntlet-netpol; do printf '%s=%s\n' "$t" "$(cat "$GAUNTLET_BIN/.$t.version" 2>/dev/null)"; done; }
@@ -128,7 +130,11 @@ NETPOL_TAG="$(cut -c1-12 "$GAUNTLET_BIN/.gauntlet-netpol.version")"
 r="$(static netpol "$NETPOL_TAG" gauntlet-netpol)"; bundle "$r" /usr/sbin/nft
 image netpol "$NETPOL_TAG" "$r" /usr/local/bin/gauntlet-netpol
 cp "$GAUNTLET_CACHE/images/pause-3.10.tar" "$img/"
-printf 'etcd=%s\ncoredns=%s\nnetpol=%s\nkubernetes=%s\n' "$ETCD_TAG" "$COREDNS_TAG" "$NETPOL_TAG" "$K8S_VERSION" > "$rootfs/kind/gauntlet-images"
+# The lab's workload images (demo v1/v2, probe) too: `lab up` then loads nothing (kind load
+# image-archive into every node took tens of seconds), unless the lab images changed since
+# (their stamp is recorded here and compared at lab up).
+for t in demo-v1 demo-v2 probe-v1; do cp "$GAUNTLET_CACHE/images/$t.tar" "$img/"; done
+printf 'etcd=%s\ncoredns=%s\nnetpol=%s\nkubernetes=%s\nworkloads=%s\n' "$ETCD_TAG" "$COREDNS_TAG" "$NETPOL_TAG" "$K8S_VERSION" "$(cat "$GAUNTLET_CACHE/images/.stamp")" > "$rootfs/kind/gauntlet-images"
 
 # 5. Import them into the image's containerd store with a throwaway containerd (no CRI, own socket).
 mkdir -p "$rootfs/var/lib/containerd" "$work/ctrd-state"

@@ -6,9 +6,11 @@
 . "$(dirname "$0")/lib.sh"
 
 K8S_VERSION="${K8S_VERSION:-v1.34.4}"
-# kubeadm: the kind provider's node image needs it (kind runs `kubeadm init/join` in each node);
-# the local provider bootstraps the cluster itself.
-CMDS="kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl kubeadm"
+# kubeadm only with GAUNTLET_KUBEADM=1 (install-kind.sh, or setup.sh when the kind provider is
+# wanted, so it joins the one cold build): the kind provider's node image needs it (kind runs
+# `kubeadm init/join` in each node); the local provider bootstraps the cluster itself, and a
+# kubeadm built for everyone costs a local-only user minutes (bench/results/lab.md).
+CMDS="kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl${GAUNTLET_KUBEADM:+ kubeadm}"
 
 # Only what is missing or of another version is built (adding kubeadm leaves the others alone).
 todo=""; for c in $CMDS; do have_tool "$c" "$K8S_VERSION" || todo="$todo $c"; done

@@ -6,12 +6,11 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { labPaths } from '../../lab/index.ts';
 import { runGauntlet, type CliOptions } from '../support/cli.ts';
-import { eventually, k, kjson, kk } from './lab-kube.ts';
+import { eventually, k, kjson, kk, labKubeconfig } from './lab-kube.ts';
 import { demoService } from '../support/demo.ts';
 
-export const gauntlet = (args: string[], opts: CliOptions = {}) => runGauntlet(args, { ...opts, env: { KUBECONFIG: labPaths().kubeconfig } });
+export const gauntlet = (args: string[], opts: CliOptions = {}) => runGauntlet(args, { ...opts, env: { KUBECONFIG: labKubeconfig() } });
 export const used: string[] = [];
 
 export const stableManifest = (ns: string) => demoService(ns, 3);

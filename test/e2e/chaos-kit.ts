@@ -5,14 +5,14 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { labNodeStart, labPaths } from '../../lab/index.ts';
+import { labNodeStart } from '../../lab/index.ts';
 import { runGauntlet } from '../support/cli.ts';
 import { demoService } from '../support/demo.ts';
-import { kjson, kk } from './lab-kube.ts';
+import { kjson, kk, labKubeconfig } from './lab-kube.ts';
 
 export const NODES = ['lab-node-1', 'lab-node-2', 'lab-node-3'];
 export const gauntlet = (args: string[], killOn?: RegExp, delayMs = 0) =>
-  runGauntlet(args, { env: { KUBECONFIG: labPaths().kubeconfig }, ...(killOn ? { signalOn: { pattern: killOn, signal: 'SIGKILL', delayMs } } : {}) });
+  runGauntlet(args, { env: { KUBECONFIG: labKubeconfig() }, ...(killOn ? { signalOn: { pattern: killOn, signal: 'SIGKILL', delayMs } } : {}) });
 
 export function workload(ns: string, ip: string, replicas: number, minAvailable: number): string {
   return demoService(ns, replicas, { clusterIP: ip, minAvailable, spread: 'ScheduleAnyway', drain: '2s' });

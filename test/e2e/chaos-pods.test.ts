@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGES } from '../../lab/index.ts';
 import { deploy, figures, gauntlet, journalOf, podsOf, runDirOf, scenario } from './chaos-kit.ts';
-import { eventually, k, kjson, kk, requireLab } from './lab-kube.ts';
+import { eventually, k, kjson, kk, requireLab, serviceIp } from './lab-kube.ts';
 
 describe('pod faults in the lab', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gauntlet-chaos-pods-'));
@@ -25,9 +25,9 @@ describe('pod faults in the lab', () => {
   it('pod-failure makes one pod unable to serve for the window, then restores its image', async () => {
     const ns = 'chaos-podfail';
     namespaces.push(ns);
-    await deploy(ns, '10.79.0.124', 2, 1);
+    await deploy(ns, serviceIp('0.124'), 2, 1);
     const out = mkdtempSync(join(dir, 'podfail-'));
-    const file = scenario(dir, 'chaos-podfail', ns, '10.79.0.124', '25s', `  - kind: pod-failure
+    const file = scenario(dir, 'chaos-podfail', ns, serviceIp('0.124'), '25s', `  - kind: pod-failure
     name: fail
     at: 2s
     duration: 12s
@@ -46,11 +46,11 @@ describe('pod faults in the lab', () => {
   it('container-kill under k6 load: the container restarts (restartCount up), the pod and its UID stay, figures in report.json', async () => {
     const ns = 'chaos3-ckill';
     namespaces.push(ns);
-    await deploy(ns, '10.79.0.181', 2, 1);
+    await deploy(ns, serviceIp('0.181'), 2, 1);
     const uids = async () => Object.fromEntries((await kjson(['-n', ns, 'get', 'pods', '-l', 'app=demo'])).items.map((p: any) => [p.metadata.name, { uid: p.metadata.uid, restarts: p.status.containerStatuses[0].restartCount }]));
     const beforePods = await uids();
     const out = mkdtempSync(join(dir, 'ckill-'));
-    const file = scenario(dir, 'chaos3-ckill', ns, '10.79.0.181', '22s', `  - {kind: container-kill, name: ckill, at: 5s, duration: 14s, selector: app=demo, container: demo}`, '', `load: {kind: k6, name: load, at: 1s, profile: {kind: constant, rate: 20, duration: 19s}}
+    const file = scenario(dir, 'chaos3-ckill', ns, serviceIp('0.181'), '22s', `  - {kind: container-kill, name: ckill, at: 5s, duration: 14s, selector: app=demo, container: demo}`, '', `load: {kind: k6, name: load, at: 1s, profile: {kind: constant, rate: 20, duration: 19s}}
 `);
     const run = await gauntlet(['run', file, '--report-dir', out]);
     const runDir = runDirOf(out);
@@ -77,13 +77,13 @@ describe('pod faults in the lab', () => {
   it('network-partition cuts the pods off for the window, then the policy is gone and traffic flows', async () => {
     const ns = 'chaos-partition';
     namespaces.push(ns);
-    await deploy(ns, '10.79.0.125', 2, 1);
+    await deploy(ns, serviceIp('0.125'), 2, 1);
     await kk(['-n', ns, 'run', 'client', `--image=${IMAGES.probe}`, '--image-pull-policy=Never', '--restart=Never', '--command', '--', 'sleep', '3600']);
     await kk(['-n', ns, 'wait', '--for=condition=Ready', 'pod/client', '--timeout=60s']);
     const reach = async () => (await k(['-n', ns, 'exec', 'client', '--', '/bin/probe', '-timeout=2s', 'http', 'http://demo/readyz'])).ok;
     expect(await reach()).toBe(true);
     const out = mkdtempSync(join(dir, 'partition-'));
-    const file = scenario(dir, 'chaos-partition', ns, '10.79.0.125', '30s', `  - kind: network-partition
+    const file = scenario(dir, 'chaos-partition', ns, serviceIp('0.125'), '30s', `  - kind: network-partition
     name: cut
     at: 2s
     duration: 18s

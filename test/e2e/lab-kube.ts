@@ -1,8 +1,8 @@
 /** Helpers for the lab's end-to-end tests: kubectl against the lab, and polling with a deadline. */
 import { join } from 'node:path';
 import { $ } from 'zx';
-import { labPaths, labStatus } from '../../lab/index.ts';
-import { kindPaths } from '../../lab/providers/kind/config.ts';
+import { NET, WORLD_HOSTS, labPaths, labStatus, type WorldHost } from '../../lab/index.ts';
+import { KIND, KIND_WORLD_HOSTS, kindPaths } from '../../lab/providers/kind/config.ts';
 
 /**
  * The lab the e2e suite runs against: GAUNTLET_LAB_PROVIDER=kind selects the kind provider's
@@ -12,6 +12,13 @@ export const LAB_PROVIDER: 'local' | 'kind' = process.env.GAUNTLET_LAB_PROVIDER 
 const p = LAB_PROVIDER === 'kind' ? { ...labPaths(), kubeconfig: kindPaths(labPaths()).kubeconfig } : labPaths();
 /** The selected lab's kubeconfig. */
 export const labKubeconfig = (): string => p.kubeconfig;
+/** The selected lab's outside-world hosts (same names and ports on both providers, other addresses). */
+export const labWorldHosts = (): readonly WorldHost[] => (LAB_PROVIDER === 'kind' ? KIND_WORLD_HOSTS : WORLD_HOSTS);
+/**
+ * A fixed ClusterIP in the selected lab's Service range, by its last two octets: serviceIp('0.124')
+ * is 10.79.0.124 on the local lab, 10.75.0.124 on kind.
+ */
+export const serviceIp = (lastTwo: string): string => `${(LAB_PROVIDER === 'kind' ? KIND.serviceCidr : NET.serviceCidr).split('.').slice(0, 2).join('.')}.${lastTwo}`;
 const q = $({ quiet: true, verbose: false, nothrow: true });
 
 export interface Result {

@@ -142,10 +142,10 @@ spec: {minAvailable: 3, selector: {matchLabels: {app: demo}}}
     const probeNode = (await kjson<{ spec: { nodeName: string } }>(['-n', ns, 'get', 'pod', 'probe'])).spec.nodeName;
     const victimNode = (await demoPods()).map((p) => p.spec.nodeName!).find((n) => n !== probeNode)!;
     const started = Date.now();
-    await labNodeStop({ node: victimNode });
+    await labNodeStop({ provider: 'local', node: victimNode });
     try {
       // `lab status` says so at once (the API server still reports Ready until its grace period).
-      const st = await labStatus();
+      const st = await labStatus({ provider: 'local' });
       expect(st.nodes.find((n) => n.name === victimNode)).toMatchObject({ state: 'stopped', ready: false });
       expect(st.processes.filter((x) => x.stopped).map((x) => x.name)).toEqual([`${victimNode}-containerd`, `${victimNode}-kubelet`]);
       const budget = (TIMINGS.nodeMonitorGracePeriodSeconds + 20) * 1000;
@@ -160,7 +160,7 @@ spec: {minAvailable: 3, selector: {matchLabels: {app: demo}}}
       expect((Date.now() - started) / 1000).toBeLessThan(120);
     } finally {
       // --wait (the CLI's default): returns once the API server reports the node Ready.
-      const r = await labNodeStart({ node: victimNode, waitMs: 120_000 });
+      const r = await labNodeStart({ provider: 'local', node: victimNode, waitMs: 120_000 });
       expect(r.readyAfterMs).toBeGreaterThan(0);
     }
     await eventually(`${victimNode} Ready again`, async () => {
@@ -189,10 +189,10 @@ describe('lab down', () => {
       }
     });
     expect(procs).toEqual([]);
-    const s = await labStatus();
+    const s = await labStatus({ provider: 'local' });
     expect(s.phase).toBe('down');
     // Later e2e files and CI's own `lab down` expect a lab: bring it back.
     await labUp({ provider: 'local', nodes: 3 });
-    expect((await labStatus()).phase).toBe('up');
+    expect((await labStatus({ provider: 'local' })).phase).toBe('up');
   });
 });

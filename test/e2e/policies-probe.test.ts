@@ -10,16 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../core/kube.ts';
-import { IMAGES, labPaths, WORLD_HOSTS, WORLD_PORTS } from '../../lab/index.ts';
+import { IMAGES, WORLD_PORTS } from '../../lab/index.ts';
 import { parseAllowlist } from '../../policies/allowlist.ts';
 import { probePolicies } from '../../policies/probe.ts';
-import { eventually, k, kk, requireLab } from './lab-kube.ts';
+import { eventually, k, kk, labKubeconfig, labWorldHosts, requireLab } from './lab-kube.ts';
 
-const allowed = WORLD_HOSTS.find((h) => h.approved)!;
-const denied = WORLD_HOSTS.find((h) => !h.approved)!;
+const allowed = labWorldHosts().find((h) => h.approved)!;
+const denied = labWorldHosts().find((h) => !h.approved)!;
 const RESTRICTED = 'policies-restricted';
 const CRASH = 'policies-crash';
-const kubeconfig = labPaths().kubeconfig;
+const kubeconfig = labKubeconfig();
 
 const restrictedClient = (ns: string) => `
 apiVersion: apps/v1

@@ -8,14 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../core/kube.ts';
-import { IMAGES, labPaths, WORLD_HOSTS, WORLD_PORTS } from '../../lab/index.ts';
+import { IMAGES, WORLD_PORTS } from '../../lab/index.ts';
 import { parseAllowlist } from '../../policies/allowlist.ts';
 import { probePolicies } from '../../policies/probe.ts';
 import { parseManifestText } from '../../policies/sources.ts';
-import { kk, requireLab } from './lab-kube.ts';
+import { kk, labKubeconfig, labWorldHosts, requireLab } from './lab-kube.ts';
 
-const allowed = WORLD_HOSTS.find((h) => h.approved)!;
-const denied = WORLD_HOSTS.find((h) => !h.approved)!;
+const allowed = labWorldHosts().find((h) => h.approved)!;
+const denied = labWorldHosts().find((h) => !h.approved)!;
 const NS = ['gp-deny', 'gp-partial', 'gp-open', 'gp-ignored'];
 
 const client = (ns: string) => `
@@ -76,7 +76,7 @@ describe('policies probe in the lab', () => {
   });
 
   it('agrees with the analysis on default-deny, partial and allow-all egress; flags the unenforced policy', async () => {
-    const kube = connect({ kubeconfig: labPaths().kubeconfig, env: {} });
+    const kube = connect({ kubeconfig: labKubeconfig(), env: {} });
     // gp-ignored: the analysis is told about a policy the enforcer never sees (it is not applied).
     const extraObjects = parseManifestText(onlyAllowedHost('gp-ignored'), 'ignored-policy.yaml');
     const reportDir = mkdtempSync(join(tmpdir(), 'policies-e2e-'));

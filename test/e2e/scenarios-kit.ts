@@ -8,13 +8,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { labPaths } from '../../lab/index.ts';
 import { runGauntlet } from '../support/cli.ts';
-import { kk } from './lab-kube.ts';
+import { kk, labKubeconfig } from './lab-kube.ts';
 
 export interface Outcome { code: number | null; stderr: string; verdict: string; gates: Array<{ name: string; verdict: string; samples: number; observed?: number }>; figures: Array<{ name: string; value: number; labels?: Record<string, string> }>; marks: string[]; markTimes: Array<{ label: string; t: number }>; seconds: number }
 
-const gauntlet = (args: string[]) => runGauntlet(args, { env: { KUBECONFIG: labPaths().kubeconfig } });
+const gauntlet = (args: string[]) => runGauntlet(args, { env: { KUBECONFIG: labKubeconfig() } });
 
 /** The demo service of scenarios/lab-demo, deployed once into `ns` behind the ClusterIP `ip`. */
 export async function deployDemo(ns: string, ip: string): Promise<void> {

@@ -3,7 +3,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { NET, TIMINGS } from '../../config.ts';
 import { KIND, KIND_WORLD_HOSTS, addonManifests, corefile, guardRuleset, kindConfig, kindNodes, lockDownNetworkConf, parseImageTags } from './config.ts';
 
-const tags = parseImageTags('etcd=v3.6.16\ncoredns=v1.12.1\nnetpol=abc\nkubernetes=v1.34.4\n');
+const tags = parseImageTags('etcd=v3.6.16\ncoredns=v1.12.1\nnetpol=abc\nkubernetes=v1.34.4\nworkloads=0123456789abcdef\n');
 
 describe('kind config', () => {
   const cfg = parse(kindConfig(3, tags)) as {

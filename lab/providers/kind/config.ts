@@ -66,11 +66,13 @@ export interface NodeImageTags {
   etcd: string;
   coredns: string;
   netpol: string;
+  /** The lab images' stamp (~/.cache/gauntlet/images/.stamp) whose demo and probe images are baked in; '' if none. */
+  workloads: string;
 }
 
 export function parseImageTags(text: string): NodeImageTags {
   const kv = Object.fromEntries(text.split('\n').filter((l) => l.includes('=')).map((l) => l.split('=', 2) as [string, string]));
-  return { etcd: kv.etcd ?? '', coredns: kv.coredns ?? '', netpol: kv.netpol ?? '' };
+  return { etcd: kv.etcd ?? '', coredns: kv.coredns ?? '', netpol: kv.netpol ?? '', workloads: kv.workloads ?? '' };
 }
 
 export function kindConfig(workers: number, tags: NodeImageTags): string {

@@ -10,7 +10,8 @@ import { KIND, guardRuleset, lockDownNetworkConf, type KindPaths } from './confi
 
 /** kind drives podman (there is no Docker engine here) on the provider's own network. */
 export const KIND_ENV = { KIND_EXPERIMENTAL_PROVIDER: 'podman', KIND_EXPERIMENTAL_PODMAN_NETWORK: KIND.network } as const;
-const CNI_CONF = `/etc/cni/net.d/${KIND.network}.conflist`;
+/** Where podman (CNI backend) keeps the provider network's config; `lab down` removes it with the network. */
+export const CNI_CONF = `/etc/cni/net.d/${KIND.network}.conflist`;
 
 export const kind = (p: KindPaths, args: string[], input?: string): Promise<string> => run(join(p.bin, 'kind'), args, input, KIND_ENV);
 export const podman = (args: string[], input?: string): Promise<string> => run('podman', args, input);

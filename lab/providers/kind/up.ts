@@ -9,7 +9,7 @@ import { IMAGES, WORLD_PORTS, imageTarball } from '../../config.ts';
 import { ensureNetns, labNetnsWith } from './netns.ts';
 import { daemons, run, startDaemon, stopPids, tryRun, waitFor } from '../local/sh.ts';
 import { KIND, KIND_WORLD_HOSTS, addonManifests, kindCniConflist, kindConfig, kindNodes, parseImageTags, type KindPaths } from './config.ts';
-import { clusterContainers, podmanChains, removePodmanChains, ensureGuard, ensureNetwork, execIn, guardPresent, kind, podman, rememberIpForward, removeGuard, removeNetwork, requireEngine, restoreIpForward, type Container } from './engine.ts';
+import { CNI_CONF, clusterContainers, podmanChains, removePodmanChains, ensureGuard, ensureNetwork, execIn, guardPresent, kind, podman, rememberIpForward, removeGuard, removeNetwork, requireEngine, restoreIpForward, type Container } from './engine.ts';
 
 export interface KindSpec {
   provider: 'kind';
@@ -98,6 +98,8 @@ async function worldHostsUp(p: KindPaths): Promise<void> {
   for (const d of worldDaemons(p)) if (!running.some((x) => x.name === d.name && x.alive)) startDaemon(p.state, d);
 }
 
+const imagesStamp = (p: KindPaths): string => (existsSync(join(p.images, '.stamp')) ? readFileSync(join(p.images, '.stamp'), 'utf8').trim() : 'none');
+
 export interface KindUpOptions {
   nodes: number;
   paths: KindPaths;
@@ -120,7 +122,10 @@ export async function kindUp(opts: KindUpOptions): Promise<KindSpec> {
 
   const clusters = (await kind(p, ['get', 'clusters'])).split('\n');
   if (!clusters.includes(KIND.cluster)) {
-    const tags = parseImageTags(await podman(['run', '--rm', '--entrypoint', 'cat', KIND.nodeImage, '/kind/gauntlet-images']));
+    // --network none: a container on podman's default network would leave its bridge and NAT rules on the host.
+    const tags = parseImageTags(await podman(['run', '--rm', '--network', 'none', '--entrypoint', 'cat', KIND.nodeImage, '/kind/gauntlet-images']));
+    // The node image carries the demo and probe images built with these lab images: nothing to load.
+    if (tags.workloads !== '' && tags.workloads === imagesStamp(p)) writeFileSync(join(p.state, 'images.stamp'), tags.workloads);
     writeFileSync(join(p.state, 'kind.yaml'), kindConfig(opts.nodes, tags));
     writeFileSync(join(p.state, 'addons.yaml'), addonManifests(tags));
     log(`kind create cluster (${opts.nodes} workers, image ${KIND.nodeImage})`);
@@ -168,10 +173,10 @@ export async function kindUp(opts: KindUpOptions): Promise<KindSpec> {
   log('CoreDNS (no forward) and the NetworkPolicy enforcer on every node');
   await kubectlKind(p, ['apply', '-f', join(p.state, 'addons.yaml')]);
 
-  log('images: kind load image-archive');
   const loaded = join(p.state, 'images.stamp');
-  const built = existsSync(join(p.images, '.stamp')) ? readFileSync(join(p.images, '.stamp'), 'utf8') : 'none';
+  const built = imagesStamp(p);
   if (!existsSync(loaded) || readFileSync(loaded, 'utf8') !== built) {
+    log('images: kind load image-archive (the node image has other demo/probe images: scripts/tools/build-kind-node.sh bakes them in)');
     for (const ref of [IMAGES.demoV1, IMAGES.demoV2, IMAGES.probe]) {
       await kind(p, ['load', 'image-archive', join(p.images, imageTarball(ref)), `--name=${KIND.cluster}`]);
     }
@@ -199,6 +204,12 @@ export async function kindLeftovers(): Promise<string[]> {
   for (const c of await clusterContainers()) out.push(`container: ${c.name}`);
   if (await tryRun('podman', ['network', 'exists', KIND.network])) out.push(`podman network: ${KIND.network}`);
   if (await tryRun('ip', ['link', 'show', KIND.bridge])) out.push(`bridge: ${KIND.bridge}`);
+  const links = await run('ip', ['-o', 'link', 'show']).catch(() => '');
+  for (const l of links.split('\n')) {
+    const name = l.split(':')[1]?.trim().split('@')[0];
+    if (name?.startsWith('gk-')) out.push(`link: ${name}`);
+  }
+  if (existsSync(CNI_CONF)) out.push(`file: ${CNI_CONF}`);
   if (await guardPresent()) out.push(`nftables table: inet ${KIND.guardTable}`);
   for (const c of await podmanChains()) out.push(`iptables chain: ${c}`);
   for (const n of labNetnsWith(KIND.netnsPrefix)) out.push(`network namespace: ${n}`);
@@ -215,11 +226,17 @@ export async function kindLeftovers(): Promise<string[]> {
 
 export async function kindDown(p: KindPaths): Promise<KindDownResult> {
   let stopped = 0;
-  if (await tryRun(join(p.bin, 'kind'), ['version'])) {
-    const before = (await clusterContainers()).length;
-    await kind(p, ['delete', 'cluster', `--name=${KIND.cluster}`]).catch(() => '');
-    stopped += before;
+  // Kill the node containers at once: `kind delete cluster` stops each through systemd's shutdown
+  // (STOPSIGNAL SIGRTMIN+3, then podman's timeout), tens of seconds for a lab about to be deleted.
+  // Then their /var volumes, which kind labels with the node's name (kind's delete finds no node left to do it).
+  const cs = await clusterContainers();
+  if (cs.length > 0) await tryRun('podman', ['rm', '-f', '-t', '0', '-v', ...cs.map((c) => c.name)]);
+  stopped += cs.length;
+  for (const c of cs) {
+    const vols = (await podman(['volume', 'ls', '-q', '--filter', `label=${c.name}`]).catch(() => '')).split('\n').filter(Boolean);
+    if (vols.length > 0) await tryRun('podman', ['volume', 'rm', '-f', ...vols]);
   }
+  if (await tryRun(join(p.bin, 'kind'), ['version'])) await kind(p, ['delete', 'cluster', `--name=${KIND.cluster}`]).catch(() => '');
   // Containers kind did not get to (a crashed up): by label.
   for (const c of await clusterContainers()) {
     await tryRun('podman', ['rm', '-f', '-v', c.name]);
