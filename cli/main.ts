@@ -51,12 +51,26 @@ export async function main(argv: string[]): Promise<number> {
     });
   }
   parser.completion('completion', 'print a shell completion script (bash, zsh): gauntlet completion >> ~/.bashrc');
+  skipHelpCache(parser);
   try {
     await parser.parseAsync();
     return code;
   } catch (e) {
     return report(e, { noColor, json, verbose });
   }
+}
+
+/**
+ * yargs renders the whole `--help` text each time it runs a command's handler, to cache it for a
+ * later `showHelp()` that this CLI never makes (failures go to the `.fail` handler above, which
+ * throws): 40-60 ms of text wrapping and width measuring on every command, more than a small
+ * `policies check` itself. `--help` and usage errors still render it when they need it.
+ */
+function skipHelpCache(parser: unknown): void {
+  const usage = (parser as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } })
+    .getInternalMethods?.()
+    .getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
 
 /** `-o json`, `-ojson`, `--output json`, `--output=json` anywhere on the line. */
