@@ -35,6 +35,17 @@ export default defineConfig({
           include: ['**/*.test.ts'],
           exclude: ['node_modules/**', 'dist/**', 'test/e2e/**'],
           testTimeout: 30_000,
+          // One module graph per worker, not one per file: each file's fresh import of the CLI's
+          // modules (zod, yaml, the Kubernetes client) cost more CPU than its tests (73 s of CPU
+          // for the project with isolation, 50 s without). No unit file sets state another reads:
+          // they pass in vitest's order and shuffled (bench/results/ci.md, 2026-12-02 citime).
+          isolate: false,
+          // More workers than the 2 cores: most of the project's wall time is waiting (child CLI
+          // processes, a refused connection's retries, servers on loopback), not CPU.
+          maxWorkers: 3,
+          // The files whose cases spawn the CLI (cli/edge, cli/validate) run them concurrently:
+          // at most 3 at a time, so a busy machine does not starve one case past its timeout.
+          maxConcurrency: 3,
         },
       },
       {

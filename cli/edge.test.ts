@@ -9,11 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateSchema } from '../reports/schema/validate.ts';
+import { spawnAsync } from '../test/support/cli.ts';
 
 const KC = 'cli/fixtures/kubeconfig-dead.yaml';
 const NEVER = join(mkdtempSync(join(tmpdir(), 'gauntlet-cli-edge-')), 'runs');
+// Asynchronous, and every describe below concurrent: each case is its own CLI process, so they run
+// side by side (the dead-address cases spend 3 s in the client's retries, waiting).
 const cli = (args: string[], input?: string) =>
-  spawnSync(process.execPath, ['cli/main.ts', ...args], { encoding: 'utf8', input, env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '/nonexistent', HOME: '/nonexistent' } });
+  spawnAsync(process.execPath, ['cli/main.ts', ...args], { input, env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '/nonexistent', HOME: '/nonexistent' } });
 const schema = (name: string) => JSON.parse(readFileSync(`cli/schema/${name}.schema.json`, 'utf8')) as Record<string, unknown>;
 const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
 
@@ -33,63 +36,62 @@ const cases: Array<[string, string[], number, RegExp | undefined, RegExp | undef
   ['completion prints a shell script', ['completion'], 0, undefined, /gauntlet.*completion/s],
 ];
 
-describe('the CLI edge', () => {
-  it.each(cases)('%s', (_what, args, code, stderr, stdout) => {
-    const r = cli(args);
+describe.concurrent('the CLI edge', () => {
+  it.each(cases)('%s', async (_what, args, code, stderr, stdout) => {
+    const r = await cli(args);
+    // The run directory is not created for an unknown context (checked in the case itself: the
+    // cases run concurrently, so a separate test could look before the `run` case is done).
+    if (args.includes(NEVER)) expect(existsSync(NEVER)).toBe(false);
     if (stderr) expect(r.stderr).toMatch(stderr);
     if (stdout) expect(r.stdout).toMatch(stdout);
     expect(r.stderr).not.toMatch(/internal error|\n\s+at .*\.ts:\d+/);
     expect(r.status, r.stderr).toBe(code);
   });
 
-  it('a genuine bug is one line and a hint; the stack trace only with --verbose', () => {
+  it('a genuine bug is one line and a hint; the stack trace only with --verbose', async () => {
     // A journal line missing its histogram trips the report builder: not a user's mistake we name.
     const dir = mkdtempSync(join(tmpdir(), 'gauntlet-cli-bug-'));
     writeFileSync(join(dir, 'journal.ndjson'), '{"v":1,"seq":0,"t":0,"wall":"2026-01-01T00:00:00Z","type":"window","step":"x","start":0,"end":1000,"requests":1,"failures":0}\n');
-    const r = cli(['report', dir]);
+    const r = await cli(['report', dir]);
     expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/^internal error: .+\nhint: rerun with --verbose/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    expect(cli(['report', dir, '--verbose']).stderr).toMatch(/\n\s+at .*histogram\.ts:\d+/);
+    expect((await cli(['report', dir, '--verbose'])).stderr).toMatch(/\n\s+at .*histogram\.ts:\d+/);
   });
 
-  it('--manifests - reads manifests from stdin', () => {
-    const r = cli(['policies', 'check', '--allowlist', 'policies/examples/allowlist.yaml', '--manifests', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n');
+  it('--manifests - reads manifests from stdin', async () => {
+    const r = await cli(['policies', 'check', '--allowlist', 'policies/examples/allowlist.yaml', '--manifests', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n');
     expect(r.stderr).not.toMatch(/Unknown argument/);
     expect([0, 1]).toContain(r.status);
   });
 
-  it('policies --help lists -o once, with each format once', () => {
-    const r = cli(['policies', '--help']);
+  it('policies --help lists -o once, with each format once', async () => {
+    const r = await cli(['policies', '--help']);
     expect(r.stdout).not.toMatch(/-o, -o/);
     expect(r.stdout).toMatch(/choices: "text", "json", "junit", "sarif", "md"\]/);
   });
 
-  it('the lab summary names every action', () => {
-    const r = cli(['--help']);
+  it('the lab summary names every action', async () => {
+    const r = await cli(['--help']);
     expect(r.stdout).toMatch(/lab <action>.*node-stop, node-start/s);
-  });
-
-  it('the run directory is not created for an unknown context', () => {
-    expect(existsSync(NEVER)).toBe(false);
   });
 });
 
-describe('-o json: one document per command, valid against its schema, errors included', () => {
-  const json = (args: string[]) => {
-    const r = cli([...args, '-o', 'json']);
+describe.concurrent('-o json: one document per command, valid against its schema, errors included', () => {
+  const json = async (args: string[]) => {
+    const r = await cli([...args, '-o', 'json']);
     return { r, doc: JSON.parse(r.stdout) as Record<string, any> };
   };
 
-  it('validate (valid)', () => {
-    const { r, doc } = json(['validate', 'scenarios/lab-demo.yaml']);
+  it('validate (valid)', async () => {
+    const { r, doc } = await json(['validate', 'scenarios/lab-demo.yaml']);
     expect(r.status).toBe(0);
     expect(validateSchema(doc, schema('validate'))).toEqual([]);
     expect(doc.gates.find((g: { name: string }) => g.name === 'clean-before')).toMatchObject({ metric: 'error_rate', unit: 'ratio', phase: 'before', max: 0.005 });
   });
 
-  it('validate (invalid): the issues on stdout, exit 2', () => {
-    const { r, doc } = json(['validate', 'scenarios/fixtures/bad/gate-mistakes.yaml']);
+  it('validate (invalid): the issues on stdout, exit 2', async () => {
+    const { r, doc } = await json(['validate', 'scenarios/fixtures/bad/gate-mistakes.yaml']);
     expect(r.status).toBe(2);
     expect(validateSchema(doc, schema('validate'))).toEqual([]);
     expect(doc.valid).toBe(false);
@@ -97,17 +99,17 @@ describe('-o json: one document per command, valid against its schema, errors in
     expect(doc.issues[0]).toMatchObject({ line: 9, column: 14, path: 'gates[0].metric' });
   });
 
-  it('plan: structured gates, and the same seed on every call', () => {
-    const a = json(['plan', 'scenarios/lab-demo.yaml']);
-    const b = json(['plan', 'scenarios/lab-demo.yaml']);
+  it('plan: structured gates, and the same seed on every call', async () => {
+    const a = await json(['plan', 'scenarios/lab-demo.yaml']);
+    const b = await json(['plan', 'scenarios/lab-demo.yaml']);
     expect(validateSchema(a.doc, schema('plan'))).toEqual([]);
     expect(a.doc.seed).toBe(b.doc.seed);
     expect(a.doc.gates[3]).toMatchObject({ name: 'pod-replaced', metric: 'recoverySeconds', unit: 's', max: 30 });
-    expect(json(['plan', 'scenarios/lab-demo.yaml', '--seed', '42']).doc.seed).toBe(42);
+    expect((await json(['plan', 'scenarios/lab-demo.yaml', '--seed', '42'])).doc.seed).toBe(42);
   });
 
-  it('an error is a JSON document too, with the same exit code', () => {
-    const { r, doc } = json(['plan', 'scenarios/lab-demo.yaml', '--kubeconfig', KC, '--context', 'prod']);
+  it('an error is a JSON document too, with the same exit code', async () => {
+    const { r, doc } = await json(['plan', 'scenarios/lab-demo.yaml', '--kubeconfig', KC, '--context', 'prod']);
     expect(r.status).toBe(2);
     expect(validateSchema(doc, schema('error'))).toEqual([]);
     expect(doc.error).toMatchObject({ kind: 'usage', exitCode: 2 });
@@ -117,40 +119,40 @@ describe('-o json: one document per command, valid against its schema, errors in
     ['run', ['--url', 'http://127.0.0.1:9/', '--profile', 'ramp', '--from', '10', '--to', '50', '--duration', '30s']],
     ['surge', ['--target', 'http://127.0.0.1:9/', '--baseline-rps', '20', '--hold', '10s']],
     ['capacity', ['--target', 'http://127.0.0.1:9/', '--start', '10', '--max', '40']],
-  ])('load %s --dry-run', (action, args) => {
-    const { r, doc } = json(['load', action, ...args, '--dry-run']);
+  ])('load %s --dry-run', async (action, args) => {
+    const { r, doc } = await json(['load', action, ...args, '--dry-run']);
     expect(r.status, r.stderr).toBe(0);
     expect(validateSchema(doc, schema('load-plan'))).toEqual([]);
     expect(doc.stages.length).toBeGreaterThan(0);
   });
 
-  it('canary lint: findings at file:line, exit 1, valid against its schema; bad input exits 2', () => {
-    const r = cli(['canary', 'lint', 'canary/fixtures/canary-lint.yaml', '-o', 'json']);
+  it('canary lint: findings at file:line, exit 1, valid against its schema; bad input exits 2', async () => {
+    const r = await cli(['canary', 'lint', 'canary/fixtures/canary-lint.yaml', '-o', 'json']);
     expect(r.status).toBe(1);
     const doc = JSON.parse(r.stdout);
     expect(validateSchema(doc, schema('canary-lint'))).toEqual([]);
     expect(doc.findings.map((f: { rule: string; line: number }) => `${f.rule}:${f.line}`)).toEqual(['timing:11', 'stalls-without-traffic:15', 'primary-label:23']);
     expect(doc.timings[0]).toMatchObject({ worstCaseRollbackSeconds: 420 });
-    const bad = cli(['canary', 'lint', 'scenarios/probe.yaml']);
+    const bad = await cli(['canary', 'lint', 'scenarios/probe.yaml']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/scenarios\/probe\.yaml: no Canary/);
   });
 
-  it('canary run --router httproute without --route or --gateway: exit 2 before touching the cluster', () => {
-    const r = cli(['canary', 'run', '--workload', 'deployment/demo', '--url', 'http://127.0.0.1:9/', '--env', 'VERSION=v2', '--router', 'httproute', '--kubeconfig', '/nonexistent']);
+  it('canary run --router httproute without --route or --gateway: exit 2 before touching the cluster', async () => {
+    const r = await cli(['canary', 'run', '--workload', 'deployment/demo', '--url', 'http://127.0.0.1:9/', '--env', 'VERSION=v2', '--router', 'httproute', '--kubeconfig', '/nonexistent']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/canary: router: httproute: give route: <an existing HTTPRoute> or parentRef/);
   });
 
-  it('version', () => {
-    const { doc } = json(['version']);
+  it('version', async () => {
+    const { doc } = await json(['version']);
     expect(validateSchema(doc, schema('version'))).toEqual([]);
     expect(doc.version).toBe(version);
   });
 });
 
-describe('cli/schema', () => {
-  it('each schema names itself gauntlet/<file>/v1, the value of the documents\' `schema` field', () => {
+describe.concurrent('cli/schema', () => {
+  it('each schema names itself gauntlet/<file>/v1, the value of the documents\' `schema` field', async () => {
     for (const f of readdirSync('cli/schema')) {
       const name = f.replace(/\.schema\.json$/, '');
       const s = schema(name) as { properties: { schema: { const: string } }; $id: string };
@@ -159,9 +161,9 @@ describe('cli/schema', () => {
     }
   });
 
-  it('lab env with the lab down: the document says so, exit 1', () => {
+  it('lab env with the lab down: the document says so, exit 1', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gauntlet-no-lab-'));
-    const r = spawnSync(process.execPath, ['cli/main.ts', 'lab', 'env', '-o', 'json'], { encoding: 'utf8', env: { ...process.env, XDG_STATE_HOME: dir } });
+    const r = await spawnAsync(process.execPath, ['cli/main.ts', 'lab', 'env', '-o', 'json'], { env: { ...process.env, XDG_STATE_HOME: dir } });
     expect(r.status).toBe(1);
     const doc = JSON.parse(r.stdout);
     expect(validateSchema(doc, schema('lab-env'))).toEqual([]);
