@@ -15,6 +15,9 @@ const KC = 'cli/fixtures/kubeconfig-dead.yaml';
 const NEVER = join(mkdtempSync(join(tmpdir(), 'gauntlet-cli-edge-')), 'runs');
 // Asynchronous, and every describe below concurrent: each case is its own CLI process, so they run
 // side by side (the dead-address cases spend 3 s in the client's retries, waiting).
+// A hang guard, not a timing: a case's CLI processes share 2 cores with up to 8 others (3 workers,
+// 3 concurrent cases each) and, in CI, the type checks and the lab's start-up.
+const SPAWNS_TIMEOUT = 90_000;
 const cli = (args: string[], input?: string) =>
   spawnAsync(process.execPath, ['cli/main.ts', ...args], { input, env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '/nonexistent', HOME: '/nonexistent' } });
 const schema = (name: string) => JSON.parse(readFileSync(`cli/schema/${name}.schema.json`, 'utf8')) as Record<string, unknown>;
@@ -36,7 +39,7 @@ const cases: Array<[string, string[], number, RegExp | undefined, RegExp | undef
   ['completion prints a shell script', ['completion'], 0, undefined, /gauntlet.*completion/s],
 ];
 
-describe.concurrent('the CLI edge', () => {
+describe.concurrent('the CLI edge', { timeout: SPAWNS_TIMEOUT }, () => {
   it.each(cases)('%s', async (_what, args, code, stderr, stdout) => {
     const r = await cli(args);
     // The run directory is not created for an unknown context (checked in the case itself: the
@@ -77,7 +80,7 @@ describe.concurrent('the CLI edge', () => {
   });
 });
 
-describe.concurrent('-o json: one document per command, valid against its schema, errors included', () => {
+describe.concurrent('-o json: one document per command, valid against its schema, errors included', { timeout: SPAWNS_TIMEOUT }, () => {
   const json = async (args: string[]) => {
     const r = await cli([...args, '-o', 'json']);
     return { r, doc: JSON.parse(r.stdout) as Record<string, any> };
@@ -100,12 +103,11 @@ describe.concurrent('-o json: one document per command, valid against its schema
   });
 
   it('plan: structured gates, and the same seed on every call', async () => {
-    const a = await json(['plan', 'scenarios/lab-demo.yaml']);
-    const b = await json(['plan', 'scenarios/lab-demo.yaml']);
+    const [a, b, c] = await Promise.all([json(['plan', 'scenarios/lab-demo.yaml']), json(['plan', 'scenarios/lab-demo.yaml']), json(['plan', 'scenarios/lab-demo.yaml', '--seed', '42'])]);
     expect(validateSchema(a.doc, schema('plan'))).toEqual([]);
     expect(a.doc.seed).toBe(b.doc.seed);
     expect(a.doc.gates[3]).toMatchObject({ name: 'pod-replaced', metric: 'recoverySeconds', unit: 's', max: 30 });
-    expect((await json(['plan', 'scenarios/lab-demo.yaml', '--seed', '42'])).doc.seed).toBe(42);
+    expect(c.doc.seed).toBe(42);
   });
 
   it('an error is a JSON document too, with the same exit code', async () => {
@@ -151,7 +153,7 @@ describe.concurrent('-o json: one document per command, valid against its schema
   });
 });
 
-describe.concurrent('cli/schema', () => {
+describe.concurrent('cli/schema', { timeout: SPAWNS_TIMEOUT }, () => {
   it('each schema names itself gauntlet/<file>/v1, the value of the documents\' `schema` field', async () => {
     for (const f of readdirSync('cli/schema')) {
       const name = f.replace(/\.schema\.json$/, '');

@@ -24,7 +24,8 @@ const cases: Array<[string, RegExp]> = [
   ['slo-missing.yaml', /slo-missing\.yaml:9:14 gates\[0\]\.metric: budget_burned is measured against the service's SLO, and this scenario declares none/],
 ];
 
-describe.concurrent('gauntlet validate on malformed scenarios', () => {
+// A hang guard, not a timing: the CLI processes share 2 cores with other workers' and, in CI, tsc.
+describe.concurrent('gauntlet validate on malformed scenarios', { timeout: 90_000 }, () => {
   it.each(cases)('%s exits 2 naming file:line:column and the field', async (file, want) => {
     const r = await cli('validate', `scenarios/fixtures/bad/${file}`);
     expect(r.stderr).toMatch(want);
