@@ -39,12 +39,12 @@ echo "== type check and go tests (behind the unit tests; their output follows th
   tsc -p tsconfig.json --noEmit || s=1
   tsc -p loadtest/scripts/tsconfig.json || s=1
   t1=$(date +%s)
-  echo "== type check took $((t1 - t0)) s (behind the unit tests)"
+  echo "== type check (behind the unit tests) took $((t1 - t0)) s"
   # The lab's NetworkPolicy enforcer: pure Go unit tests, no cluster needed.
   (cd lab/netpol && CGO_ENABLED=0 go test -trimpath ./...) || s=1
   # The probe image's binary: how it tells a refusal on the path from one by the destination.
   (cd lab/images/probe && CGO_ENABLED=0 go test -trimpath ./...) || s=1
-  echo "== go tests took $(($(date +%s) - t1)) s (behind the unit tests)"
+  echo "== go tests (behind the unit tests) took $(($(date +%s) - t1)) s"
   exit $s
 ) > test-results/checks.log 2>&1 &
 checks_pid=$!
