@@ -7,7 +7,7 @@ import type { LabStatus, NodeRow, ProcessRow } from '../local/status.ts';
 import { daemons } from '../local/sh.ts';
 import { KIND, kindNodes, type KindPaths } from './config.ts';
 import { clusterContainers, execIn, podman, restoreIpForward } from './engine.ts';
-import { kindLeftovers, kubectlKind, readKindSpec, wireKindNetworks, writeHosts } from './up.ts';
+import { kindLeftovers, kubectlKind, readKindSpec, routeServices, wireKindNetworks, writeHosts } from './up.ts';
 
 interface RawNode {
   metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -51,7 +51,10 @@ function container(p: KindPaths, name: string): string {
 }
 
 export async function kindNodeStop(p: KindPaths, name: string): Promise<void> {
-  await podman(['stop', '-t', '2', container(p, name)]);
+  const c = container(p, name);
+  // Out of the host's route to the Services first: its kube-proxy goes with the container.
+  await routeServices(await clusterContainers(), c);
+  await podman(['stop', '-t', '2', c]);
 }
 
 export async function kindNodeStart(p: KindPaths, name: string, waitMs: number): Promise<{ readyAfterMs?: number }> {
