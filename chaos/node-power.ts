@@ -1,32 +1,31 @@
 /**
  * Making a node stop answering, and bringing it back. In the local lab its kubelet and runtime
- * stop (its pods' processes die with them, as on a lost instance); on another cluster the only
+ * stop (its pods' processes die with them, as on a lost instance), in the kind lab its container
+ * stops; on another cluster the only
  * portable equivalent is deleting the Node object and force-deleting its pods, which cannot be
  * undone by Gauntlet, so it is refused unless the scenario opts in (`elsewhere: delete`).
  */
 import { registerReverter } from '../core/changes.ts';
 import { UsageError } from '../core/errors.ts';
 import type { Kube } from '../core/kube.ts';
-import { CONTEXT_NAME, labPaths, nodeSpecs, type LabPaths } from '../lab/config.ts';
-import { labNodeStart, labNodeStop } from '../lab/commands.ts';
-import { nodeRunning } from '../lab/providers/local/node-control.ts';
-import { readSpec } from '../lab/providers/local/up.ts';
+import { CONTEXT_NAME, labPaths, type LabPaths } from '../lab/config.ts';
+import { labNodeProvider, labNodeRunning, labNodeStart, labNodeStop } from '../lab/commands.ts';
 import type { Pod } from './drain.ts';
 import { changeNode, restoreNode } from './nodes.ts';
 
 export type Elsewhere = 'refuse' | 'delete';
 
-/** Whether `node` is a real node of the local lab this kube points at. */
+/** Whether `node` is a real node of a lab this kube points at (the local lab's or a kind lab's worker). */
 export function isLabNode(kube: Pick<Kube, 'context'>, node: string, paths: LabPaths = labPaths()): boolean {
   if (kube.context !== CONTEXT_NAME) return false;
-  return nodeSpecs(readSpec(paths)?.nodes ?? 0).some((n) => n.name === node);
+  return labNodeProvider(node, paths) !== undefined;
 }
 
 /** How a node would be lost here, or a refusal (exit 2) before anything is done. */
 export function lossMethod(kube: Pick<Kube, 'context'>, node: string, elsewhere: Elsewhere): 'lab-stop' | 'delete' {
   if (isLabNode(kube, node)) return 'lab-stop';
   if (elsewhere === 'delete') return 'delete';
-  throw new UsageError(`node ${node} is not a local lab node: losing it means deleting the Node object and force-deleting its pods, which Gauntlet cannot undo`, {
+  throw new UsageError(`node ${node} is not a lab node: losing it means deleting the Node object and force-deleting its pods, which Gauntlet cannot undo`, {
     hint: 'set `elsewhere: delete` on the step if that is what you want (the cloud would replace the instance)',
   });
 }
@@ -38,7 +37,8 @@ export function lossMethod(kube: Pick<Kube, 'context'>, node: string, elsewhere:
 export async function loseNode(kube: Kube, node: string, how: 'lab-stop' | 'delete', mark?: { step: string; runId: string }): Promise<void> {
   if (how === 'lab-stop') {
     if (mark) await changeNode(kube, node, mark.step, mark.runId, { stopped: 'lab-stop' });
-    return labNodeStop({ node });
+    const provider = labNodeProvider(node);
+    return labNodeStop({ node, ...(provider ? { provider } : {}) });
   }
   const { items } = await kube.list<Pod>({ apiVersion: 'v1', kind: 'Pod', fieldSelector: `spec.nodeName=${node}` });
   await kube.delete({ apiVersion: 'v1', kind: 'Node', name: node });
@@ -47,8 +47,9 @@ export async function loseNode(kube: Kube, node: string, how: 'lab-stop' | 'dele
 
 /** Start a stopped lab node again; a running one (or a deleted node elsewhere) is a no-op. */
 export async function bringBack(node: string, how: 'lab-stop' | 'delete'): Promise<'started' | 'noop'> {
-  if (how !== 'lab-stop' || nodeRunning(node)) return 'noop';
-  await labNodeStart({ node });
+  if (how !== 'lab-stop' || (await labNodeRunning(node))) return 'noop';
+  const provider = labNodeProvider(node);
+  await labNodeStart({ node, ...(provider ? { provider } : {}) });
   return 'started';
 }
 

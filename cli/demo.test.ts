@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { shippedScenario } from './commands/demo.ts';
+import { kindSets, shippedScenario } from './commands/demo.ts';
+import { KIND, KIND_WORLD_HOSTS } from '../lab/providers/kind/config.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'gauntlet-demo-home-'));
 const cli = (args: string[]) =>
@@ -37,5 +38,12 @@ describe('gauntlet demo', () => {
     expect(existsSync(shippedScenario('game-day.yaml'))).toBe(true);
     const fromDist = shippedScenario('game-day.yaml', pathToFileURL(join(process.cwd(), 'dist/cli/commands/demo.js')).href);
     expect(fromDist).toBe(join(process.cwd(), 'scenarios/game-day.yaml'));
+  });
+
+  it('--provider kind: the kind lab addresses for the variables the scenario declares, --set winning', () => {
+    const lab = { serviceCidr: KIND.serviceCidr, world: KIND_WORLD_HOSTS };
+    expect(kindSets(['namespace', 'ip', 'allowed', 'denied'], [], lab)).toEqual(['ip=10.75.0.80', 'allowed=10.76.0.201', 'denied=10.76.0.202']);
+    expect(kindSets(['namespace', 'ip', 'allowed', 'denied'], ['ip=10.75.0.193', 'namespace=x'], lab)).toEqual(['allowed=10.76.0.201', 'denied=10.76.0.202']);
+    expect(kindSets(['namespace', 'ip', 'rate'], [], lab)).toEqual(['ip=10.75.0.80']); // spot-storm declares no outside hosts
   });
 });

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { labEnv } from './commands.ts';
+import { labEnv, labNodeProvider } from './commands.ts';
 import type { LabPaths } from './config.ts';
 
 function paths(): LabPaths {
@@ -37,5 +37,21 @@ describe('which lab a command goes to without --provider', () => {
     const p = paths();
     const env = await labEnv({ paths: p });
     expect(env).toMatchObject({ up: false, kubeconfig: p.kubeconfig, shell: '' });
+  });
+});
+
+describe('which lab a node belongs to (node faults pick the provider by the node)', () => {
+  it('lab-node-N of the local lab, the kind lab\'s workers (not its control plane), nothing else', () => {
+    const p = paths();
+    expect(labNodeProvider('lab-node-1', p)).toBeUndefined();
+    up(p.state, 'local');
+    up(join(p.state, '..', 'kind'), 'kind');
+    expect(labNodeProvider('lab-node-2', p)).toBe('local');
+    expect(labNodeProvider('lab-node-3', p)).toBeUndefined(); // a 2-node lab
+    expect(labNodeProvider('gauntlet-lab-worker', p)).toBe('kind');
+    expect(labNodeProvider('gauntlet-lab-worker2', p)).toBe('kind');
+    expect(labNodeProvider('gauntlet-lab-worker3', p)).toBeUndefined();
+    expect(labNodeProvider('gauntlet-lab-control-plane', p)).toBeUndefined();
+    expect(labNodeProvider('ip-10-0-1-2.ec2.internal', p)).toBeUndefined();
   });
 });

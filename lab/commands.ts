@@ -2,15 +2,15 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfraError, UsageError } from '../core/errors.ts';
-import { ADDON_NAMES, ENFORCERS, labPaths, type AddonName, type Enforcer, type LabPaths } from './config.ts';
+import { ADDON_NAMES, ENFORCERS, labPaths, nodeSpecs, type AddonName, type Enforcer, type LabPaths } from './config.ts';
 import { missingAddonTools } from './providers/local/addons.ts';
-import { KIND, kindPaths } from './providers/kind/config.ts';
+import { KIND, kindNodes, kindPaths } from './providers/kind/config.ts';
 import { tryRun } from './providers/local/sh.ts';
 import { chooseProvider as decide, type Engine, type Provider, type ProviderChoice } from './provider-choice.ts';
-import { kindNodeStart, kindNodeStop, kindStatus } from './providers/kind/status.ts';
+import { kindContainerKill, kindNodeRunning, kindNodeStart, kindNodeStop, kindStatus } from './providers/kind/status.ts';
 import { kindDown, kindUp, readKindSpec } from './providers/kind/up.ts';
 import { localDown } from './providers/local/down.ts';
-import { killContainer, startNodeAgain, stopNode } from './providers/local/node-control.ts';
+import { killContainer, nodeRunning, startNodeAgain, stopNode } from './providers/local/node-control.ts';
 import { localStatus, type LabStatus } from './providers/local/status.ts';
 import { localUp, missingTools, readSpec } from './providers/local/up.ts';
 
@@ -161,18 +161,45 @@ export async function labEnv(opts: { provider?: Provider; paths?: LabPaths } = {
   return { up, kubeconfig, shell: up ? `export KUBECONFIG=${kubeconfig}` : '' };
 }
 
+/**
+ * Which lab a Kubernetes node belongs to, by its name: a local lab node (`lab-node-N`) of the local
+ * lab that is up, or a kind worker (`gauntlet-lab-worker`, `-worker2`, ...) of the kind lab that is
+ * up. The names never overlap, so with both labs up each node has one owner. The kind control
+ * plane is no lab node: stopping it would stop the API server, not lose a node.
+ */
+export function labNodeProvider(node: string, paths?: LabPaths): Provider | undefined {
+  const lp = paths ?? labPaths();
+  const local = readSpec(lp);
+  if (local !== undefined && nodeSpecs(local.nodes).some((n) => n.name === node)) return 'local';
+  const k = readKindSpec(kindPaths(lp));
+  if (k !== undefined && kindNodes(k.nodes).some((n) => n.role === 'worker' && n.container === node)) return 'kind';
+  return undefined;
+}
+
+/** Whether a lab node runs (local: its kubelet; kind: its container); false for a node of no lab. */
+export async function labNodeRunning(node: string, paths?: LabPaths): Promise<boolean> {
+  const provider = labNodeProvider(node, paths);
+  if (provider === 'local') return nodeRunning(node, paths);
+  if (provider === 'kind') return kindNodeRunning(node);
+  return false;
+}
+
 export async function labNodeStop(opts: { node: string; provider?: Provider; paths?: LabPaths }): Promise<void> {
-  if ((await chooseProvider(opts.provider, opts.paths)) === 'kind') return kindNodeStop(kindPaths(opts.paths ?? labPaths()), opts.node);
+  if ((await chooseProvider(opts.provider ?? labNodeProvider(opts.node, opts.paths), opts.paths)) === 'kind') return kindNodeStop(kindPaths(opts.paths ?? labPaths()), opts.node);
   await stopNode(opts.node, opts.paths);
 }
 
-/** Kill one container of a lab node from the host (see node-control.ts); the kubelet restarts it. */
+/**
+ * Kill one container of a lab node from outside its PID namespace (local: from the host, see
+ * node-control.ts; kind: from the node container's namespace, its parent); the kubelet restarts it.
+ */
 export async function labContainerKill(opts: { node: string; containerId: string; signal?: NodeJS.Signals; paths?: LabPaths }): Promise<{ pid: number } | 'gone'> {
+  if (labNodeProvider(opts.node, opts.paths) === 'kind') return kindContainerKill(opts.node, opts.containerId, opts.signal);
   return killContainer(opts.node, opts.containerId, opts.signal, opts.paths);
 }
 
 /** Start a stopped node; `waitMs` (> 0) waits until the API server reports it Ready. */
 export async function labNodeStart(opts: { node: string; provider?: Provider; paths?: LabPaths; waitMs?: number }): Promise<{ readyAfterMs?: number }> {
-  if ((await chooseProvider(opts.provider, opts.paths)) === 'kind') return kindNodeStart(kindPaths(opts.paths ?? labPaths()), opts.node, opts.waitMs ?? 0);
+  if ((await chooseProvider(opts.provider ?? labNodeProvider(opts.node, opts.paths), opts.paths)) === 'kind') return kindNodeStart(kindPaths(opts.paths ?? labPaths()), opts.node, opts.waitMs ?? 0);
   return startNodeAgain(opts.node, opts.paths, opts.waitMs ?? 0);
 }

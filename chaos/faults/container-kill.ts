@@ -56,7 +56,7 @@ export function killHow(pod: Pod, container: string, method: Params['method'], s
   if (!names.includes(container)) throw new UsageError(`${where} has no container ${container} (has: ${names.join(', ')})`);
   const runtime = method === 'runtime' || (method === 'auto' && onLabNode);
   if (runtime) {
-    if (!onLabNode) throw new UsageError(`${where} runs on ${pod.spec?.nodeName}, not a local lab node: the runtime method reaches only the lab's nodes`, { hint: 'use method: exec (needs a kill in the image)' });
+    if (!onLabNode) throw new UsageError(`${where} runs on ${pod.spec?.nodeName}, not a lab node: the runtime method reaches only the lab's nodes`, { hint: 'use method: exec (needs a kill in the image)' });
     const id = pod.status?.containerStatuses?.find((c) => c.name === container)?.containerID;
     if (!id) throw new UsageError(`${where}: container ${container} is not running (no container id)`);
     return { how: 'runtime', node: pod.spec!.nodeName!, containerId: id, signal: signal ?? 'KILL' };

@@ -101,6 +101,15 @@ registerReverter('spot-interruption', async (spec, env) => {
   return any ? undefined : 'noop';
 });
 
+/**
+ * The handler taint's value (aws-node-termination-handler puts its event id there): a label value,
+ * so at most 63 characters that start and end alphanumeric; cut at 63, a long node name
+ * (gauntlet-lab-worker2, ip-10-0-1-2.eu-west-1.compute.internal) could leave a trailing '-'.
+ */
+export function interruptionEventId(runId: string, node: string): string {
+  return `gauntlet-${runId}-${node}`.slice(0, 63).replace(/[^A-Za-z0-9]+$/, '');
+}
+
 const runs = new Map<string, { nodes: Array<{ node: string; how: 'lab-stop' | 'delete' }>; start: number; namespaces: string[]; before: Map<string, number> }>();
 
 async function interrupt(ctx: StepContext<Params>, kube: Kube, node: string, how: 'lab-stop' | 'delete', startAt: number, namespaces: string[], before: Map<string, number>, window: AbortSignal): Promise<void> {
@@ -109,7 +118,7 @@ async function interrupt(ctx: StepContext<Params>, kube: Kube, node: string, how
   const fig = (name: string, value: number, unit: string, definition?: string) => ctx.journal.append({ type: 'figure', step: ctx.step.id, name, value, unit, labels, ...(definition ? { definition } : {}) });
   const mark = (label: string, data?: Record<string, unknown>) => ctx.journal.append({ type: 'mark', step: ctx.step.id, label, data: { node, ...data } });
   const until = async (t: number) => t <= ctx.clock.now() || (await sleep(t - ctx.clock.now(), window));
-  const eventId = `gauntlet-${ctx.runId}-${node}`.slice(0, 63);
+  const eventId = interruptionEventId(ctx.runId, node);
 
   if (!(await until(startAt))) return;
   if (p.rebalance !== undefined) {

@@ -2,9 +2,12 @@
  * `gauntlet demo`: the full drill on the local lab, for an installed Gauntlet as `npm start` is for
  * a checkout. Brings the lab up if it is not (idempotent; its binaries must be built or cached),
  * runs the shipped game-day scenario against it, and prints where the HTML report is.
+ * `--provider kind` runs it on the kind lab instead, with that lab's addresses for the scenario's
+ * `ip`, `allowed` and `denied` variables (unless --set gives them).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 import { ExitCode } from '../../core/errors.ts';
 import { defineCommand } from './types.ts';
 import { optionsFromArgs } from '../context.ts';
@@ -19,7 +22,17 @@ export function shippedScenario(name: string, from = import.meta.url): string {
   return fileURLToPath(new URL(`../../scenarios/${name}`, from));
 }
 
-export const demo = defineCommand<Omit<ScenarioArgs, 'scenario'> & { scenario?: string; labUp: boolean }>({
+/**
+ * The kind lab's addresses for the variables a shipped scenario declares (the defaults are the
+ * local lab's): the Service address in its Service range, its outside hosts. --set wins.
+ */
+export function kindSets(declared: readonly string[], sets: readonly string[], lab: { serviceCidr: string; world: ReadonlyArray<{ name: string; ip: string }> }): string[] {
+  const given = new Set(sets.map((s) => s.split('=')[0]));
+  const want: Record<string, string> = { ip: `${lab.serviceCidr.split('.').slice(0, 2).join('.')}.0.80`, ...Object.fromEntries(lab.world.map((w) => [w.name, w.ip])) };
+  return Object.entries(want).filter(([k]) => declared.includes(k) && !given.has(k)).map(([k, v]) => `${k}=${v}`);
+}
+
+export const demo = defineCommand<Omit<ScenarioArgs, 'scenario'> & { scenario?: string; labUp: boolean; provider: 'local' | 'kind' }>({
   command: 'demo',
   describe: 'the full drill on the local lab: lab up if needed, run scenarios/game-day.yaml, print where the HTML report is',
   builder: (y) =>
@@ -28,6 +41,7 @@ export const demo = defineCommand<Omit<ScenarioArgs, 'scenario'> & { scenario?: 
       .option('seed', { type: 'number', describe: 'random seed (recorded in the report)' })
       .option('set', { type: 'string', array: true, describe: 'override a variable of the scenario (name=value, repeatable), e.g. errorRate=0.2 to drill a rollback' })
       .option('lab-up', { type: 'boolean', default: true, describe: 'start the lab when it is not up (--no-lab-up: fail instead, exit 3)' })
+      .option('provider', { choices: ['local', 'kind'] as const, default: 'local' as const, describe: 'the lab to run on (kind: the scenario gets the kind lab\'s addresses)' })
       .example('$0 demo', 'a canary release under a 200 % surge, a spot interruption mid-release, an egress audit; report at the end')
       .example('$0 demo --set errorRate=0.2', 'the same drill with a bad release: it must be rolled back within its gate')
       .example('$0 demo --scenario spot-storm.yaml', 'another shipped scenario on the lab')
@@ -35,19 +49,35 @@ export const demo = defineCommand<Omit<ScenarioArgs, 'scenario'> & { scenario?: 
   async handler(a) {
     const o = optionsFromArgs(a);
     const lab = await import('../../lab/index.ts');
-    // The game day's addresses are the local lab's (ClusterIPs in 10.79.0.0/16): always that lab.
-    const status = await lab.labStatus({ provider: 'local' });
+    // The game day's defaults are the local lab's addresses (ClusterIPs in 10.79.0.0/16): that lab
+    // unless --provider kind says otherwise (never the auto-detected one).
+    const provider = a.provider ?? 'local';
+    const status = await lab.labStatus({ provider });
+    const flag = provider === 'kind' ? ' --provider kind' : '';
     if (status.phase !== 'up') {
       if (!a.labUp) {
         const { InfraError } = await import('../../core/errors.ts');
-        throw new InfraError(`the lab is not up (phase ${status.phase})`, { hint: 'run `gauntlet lab up`, or drop --no-lab-up' });
+        throw new InfraError(`the lab is not up (phase ${status.phase})`, { hint: `run \`gauntlet lab up${flag}\`, or drop --no-lab-up` });
       }
-      o.progress('demo: the lab is not up; starting it (gauntlet lab up)');
-      await lab.labUp({ provider: 'local', log: (l) => o.progress(`lab: ${l}`) });
+      o.progress(`demo: the lab is not up; starting it (gauntlet lab up${flag})`);
+      await lab.labUp({ provider, log: (l) => o.progress(`lab: ${l}`) });
     }
     const file = a.scenario ? (existsSync(a.scenario) ? a.scenario : shippedScenario(a.scenario)) : shippedScenario('game-day.yaml');
-    o.progress(`demo: running ${file} on the lab (context gauntlet-lab); progress below, the verdict and the report at the end`);
-    const r = await runCommand({ ...a, scenario: file, kubeconfig: a.kubeconfig ?? lab.labPaths().kubeconfig });
+    let set = a.set;
+    let kubeconfig = a.kubeconfig ?? lab.labPaths().kubeconfig;
+    if (provider === 'kind') {
+      const { KIND, KIND_WORLD_HOSTS, kindPaths } = await import('../../lab/providers/kind/config.ts');
+      kubeconfig = a.kubeconfig ?? kindPaths(lab.labPaths()).kubeconfig;
+      let declared: string[] = [];
+      try {
+        declared = Object.keys((parse(readFileSync(file, 'utf8')) as { vars?: Record<string, unknown> })?.vars ?? {});
+      } catch {
+        // An unreadable scenario is reported by the run itself.
+      }
+      set = [...kindSets(declared, a.set ?? [], { serviceCidr: KIND.serviceCidr, world: KIND_WORLD_HOSTS }), ...(a.set ?? [])];
+    }
+    o.progress(`demo: running ${file} on the ${provider} lab (context gauntlet-lab); progress below, the verdict and the report at the end`);
+    const r = await runCommand({ ...a, ...(set ? { set } : {}), scenario: file, kubeconfig });
     const html = r.reportFiles.find((f) => f.endsWith('.html'));
     // stderr: stdout stays the run document (-o json) or the summary.
     process.stderr.write(`\nHTML report: ${html ?? `${r.runDir}/report.html (not written: see above)`}\nrun directory: ${r.runDir} (gauntlet report ${r.runDir} --format md)\n`);

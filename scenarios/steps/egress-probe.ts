@@ -4,11 +4,15 @@
  * allowlist. Then the live probes (`policies probe`): one sample per (workload, target), ok when
  * the observed traffic matches the static analysis, proves something (not refused, not missing),
  * and is not unapproved-but-reachable traffic. Probe pods go through the run's change ledger, so
- * `gauntlet recover` removes them after a crash. The allowlist path is relative to the scenario file.
+ * `gauntlet recover` removes them after a crash. The allowlist path is relative to the scenario file,
+ * and the scenario's variables apply to it as to a deploy step's manifests (`${allowed}`), so one
+ * allowlist serves every lab and address the scenario is run against.
  */
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { registerStep } from '../../core/steps.ts';
+import { substituteText, type Vars } from '../../core/vars.ts';
 // The `probe-pod` reverter: `recover` imports the step kinds, so it can undo probe pods.
 import '../../policies/probe-pods.ts';
 
@@ -57,7 +61,7 @@ registerStep({
   },
   async run(ctx) {
     const p = ctx.step.params;
-    const allowlist = allowlistPath(p.allowlist, ctx.scenario.file);
+    const allowlist = await scenarioAllowlist(allowlistPath(p.allowlist, ctx.scenario.file), ctx.scenario.vars ?? {});
     const kube = await ctx.kube();
     const inScope = (ns: string) => (p.namespaces ? p.namespaces.includes(ns) : !ns.startsWith('kube-'));
     if (p.static) {
@@ -105,6 +109,15 @@ registerStep({
 /** Relative to the scenario file, like a deploy step's manifests (so a scenario runs from any directory). */
 export function allowlistPath(file: string, scenarioFile: string): string {
   return resolve(dirname(scenarioFile), file);
+}
+
+/** The allowlist with the scenario's variables substituted (an unknown `${name}` is an error, as in manifests). */
+export async function scenarioAllowlist(file: string, vars: Vars) {
+  const { parseAllowlist } = await import('../../policies/allowlist.ts');
+  const unknown = new Set<string>();
+  const text = substituteText(readFileSync(file, 'utf8'), vars, (n) => unknown.add(n));
+  if (unknown.size) throw new Error(`unknown variable${unknown.size > 1 ? 's' : ''} ${[...unknown].map((n) => `\${${n}}`).join(', ')} in ${file} (declared: ${Object.keys(vars).join(', ') || 'none'})`);
+  return parseAllowlist(text, file);
 }
 
 /**

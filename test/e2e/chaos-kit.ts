@@ -1,16 +1,35 @@
 /**
  * What the chaos e2e files share: the demo workload behind a fixed ClusterIP with a PDB, a scenario
- * writer with an http-probe and an error-rate gate, the lab's node state, and the run directory
- * readers.
+ * writer with an http-probe and an error-rate gate, the lab's nodes (read from the cluster, so the
+ * same cases run on the local lab, lab-node-1..3, and on kind, gauntlet-lab-worker..worker3) and
+ * their state, and the run directory readers.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { labNodeStart } from '../../lab/index.ts';
+import { labNodeRunning, labNodeStart } from '../../lab/index.ts';
 import { runGauntlet } from '../support/cli.ts';
 import { demoService } from '../support/demo.ts';
 import { kjson, kk, labKubeconfig } from './lab-kube.ts';
 
-export const NODES = ['lab-node-1', 'lab-node-2', 'lab-node-3'];
+/** The lab's real worker nodes, from the cluster: spot (the lab labels two) and on-demand. */
+export interface LabNodes {
+  all: string[];
+  spot: string[];
+  onDemand: string[];
+}
+
+const isWorker = (n: any): boolean => !('node-role.kubernetes.io/control-plane' in (n.metadata.labels ?? {})) && n.metadata.annotations?.['kwok.x-k8s.io/node'] !== 'fake';
+
+export async function labNodes(): Promise<LabNodes> {
+  const ws = (await kjson(['get', 'nodes'])).items.filter(isWorker);
+  const all = ws.map((n: any) => n.metadata.name as string).sort();
+  const spot = ws.filter((n: any) => n.metadata.labels?.['karpenter.sh/capacity-type'] === 'spot').map((n: any) => n.metadata.name as string).sort();
+  if (all.length < 3 || spot.length < 2) throw new Error(`the lab needs 3 workers, 2 of them spot (has ${all.join(', ')}; spot ${spot.join(', ') || 'none'})`);
+  return { all, spot, onDemand: all.filter((n: string) => !spot.includes(n)) };
+}
+
+/** Whether a lab node runs (local: its kubelet; kind: its container). */
+export const nodeRunning = (node: string): Promise<boolean> => labNodeRunning(node);
 export const gauntlet = (args: string[], killOn?: RegExp, delayMs = 0) =>
   runGauntlet(args, { env: { KUBECONFIG: labKubeconfig() }, ...(killOn ? { signalOn: { pattern: killOn, signal: 'SIGKILL', delayMs } } : {}) });
 
@@ -35,7 +54,7 @@ export async function nodeState(): Promise<Record<string, unknown>> {
   const l = await kjson(['get', 'nodes']);
   return Object.fromEntries(
     l.items
-      .filter((n: any) => NODES.includes(n.metadata.name))
+      .filter(isWorker)
       .map((n: any) => [n.metadata.name, {
         unschedulable: !!n.spec.unschedulable,
         taints: (n.spec.taints ?? []).map((t: any) => `${t.key}=${t.value ?? ''}:${t.effect}`).sort(),
@@ -65,7 +84,7 @@ export const journalOf = (runDir: string): any[] => readFileSync(join(runDir, 'j
 export const figures = (events: any[], name: string) => events.filter((e) => e.type === 'figure' && e.name === name);
 
 export async function restoreNodes(): Promise<void> {
-  for (const n of NODES) {
+  for (const n of (await labNodes()).all) {
     const st = (await kjson(['get', 'node', n]).catch(() => undefined)) as any;
     if (!st?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')) await labNodeStart({ node: n }).catch(() => {});
   }

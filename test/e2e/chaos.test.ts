@@ -5,32 +5,38 @@
  * loss, and SIGKILLed runs whose changes `gauntlet recover` undoes. (Pod faults, which touch no
  * node, are in chaos-pods.test.ts and share the lab with other files.)
  *
- * The lab is shared: every node change here is short and restored in afterEach/finally.
+ * The lab is shared: every node change here is short and restored in afterEach/finally. Node names,
+ * spot labels and Service addresses come from the lab under test (GAUNTLET_LAB_PROVIDER: the local
+ * lab or kind, where a node loss stops the node's container).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGES, labNodeStart, labPaths } from '../../lab/index.ts';
-import { NODES, deploy, figures, gauntlet, journalOf, nodeState, podsOf, restoreNodes, runDirOf, scenario } from './chaos-kit.ts';
-import { nodeRunning } from '../../lab/providers/local/node-control.ts';
+import { IMAGES, labNodeStart } from '../../lab/index.ts';
+import { deploy, figures, gauntlet, journalOf, labNodes, nodeRunning, nodeState, podsOf, restoreNodes, runDirOf, scenario, type LabNodes } from './chaos-kit.ts';
 import { runGauntlet } from '../support/cli.ts';
-import { eventually, k, kjson, kk, requireLab } from './lab-kube.ts';
+import { eventually, k, kjson, kk, labKubeconfig, requireLab, serviceIp } from './lab-kube.ts';
 
 describe('chaos in the lab', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gauntlet-chaos-'));
   const namespaces: string[] = [];
   let before: Record<string, unknown>;
+  let N: LabNodes;
+  /** The on-demand node (lab-node-3 on the local lab): the taint, drain and loss target. */
+  let od: string;
 
   beforeAll(async () => {
     await requireLab();
+    N = await labNodes();
+    od = N.onDemand[0]!;
     before = await nodeState();
   });
   afterEach(async () => {
     // Whatever a failed test left: nodes back, our taints and cordons gone.
     await restoreNodes();
     const now = await nodeState();
-    for (const n of NODES) {
+    for (const n of N.all) {
       const s = now[n] as { taints: string[]; ours: string[]; unschedulable: boolean };
       if (s.ours.length || (s.unschedulable && !(before[n] as { unschedulable: boolean }).unschedulable)) await k(['uncordon', n]);
       for (const t of s.taints.filter((t) => /^(aws-node-termination-handler|karpenter\.sh|chaos\.gauntlet\.dev)\//.test(t))) await k(['taint', 'node', n, `${t.split('=')[0]}-`]);
@@ -43,9 +49,9 @@ describe('chaos in the lab', () => {
   it('plan names the node, the pods a drain would evict and what their PDB allows; a selection over the cap exits 2', async () => {
     const ns = 'chaos-plan';
     namespaces.push(ns);
-    await deploy(ns, '10.79.0.129', 3, 2);
+    await deploy(ns, serviceIp('0.129'), 3, 2);
     const node = (await podsOf(ns))[0]!.node;
-    const file = scenario(dir, 'chaos-plan', ns, '10.79.0.129', '60s', `  - {kind: spot-interruption, name: spot, at: 1s, duration: 40s, notice: 20s, nodes: {names: [${node}]}}
+    const file = scenario(dir, 'chaos-plan', ns, serviceIp('0.129'), '60s', `  - {kind: spot-interruption, name: spot, at: 1s, duration: 40s, notice: 20s, nodes: {names: [${node}]}}
   - {kind: pod-failure, name: fail, at: 1s, duration: 5s, selector: app=demo}`);
     const p = await gauntlet(['plan', file]);
     expect(p.code, p.stderr).toBe(0);
@@ -53,8 +59,8 @@ describe('chaos in the lab', () => {
     expect(p.stdout).toContain(`node ${node} (`);
     expect(p.stdout).toContain(`${ns}/${pod}`);
     expect(p.stdout).toMatch(new RegExp(`PDB ${ns}/demo \\(minAvailable 2\\) guards 1 of these pods and allows 1 disruption`));
-    expect(p.stdout).toMatch(/pods chaos-plan\/demo-\S+ on lab-node-\d \(1 of 3 matching/);
-    const over = scenario(dir, 'chaos-plan-over', ns, '10.79.0.129', '60s', `  - {kind: node-loss, name: loss, at: 1s, duration: 5s, nodes: {spot: true, percent: 100}}`);
+    expect(p.stdout).toMatch(new RegExp(`pods chaos-plan/demo-\\S+ on (${N.all.join('|')}) \\(1 of 3 matching`));
+    const over = scenario(dir, 'chaos-plan-over', ns, serviceIp('0.129'), '60s', `  - {kind: node-loss, name: loss, at: 1s, duration: 5s, nodes: {spot: true, percent: 100}}`);
     const refused = await gauntlet(['plan', over]);
     expect(refused.code).toBe(2);
     expect(refused.stdout).toMatch(/WOULD REFUSE: the fault would hit 2 nodes .* over its blast-radius cap of 1/);
@@ -64,11 +70,11 @@ describe('chaos in the lab', () => {
   it('spot interruption with a 20 s notice: pods drained through the PDB before T, the node gone at T, a replacement Ready', async () => {
     const ns = 'chaos-spot';
     namespaces.push(ns);
-    await deploy(ns, '10.79.0.121', 3, 2);
-    const node = (await podsOf(ns)).map((p) => p.node).find((n) => n === 'lab-node-2' || n === 'lab-node-1')!;
+    await deploy(ns, serviceIp('0.121'), 3, 2);
+    const node = (await podsOf(ns)).map((p) => p.node).find((n) => N.spot.includes(n))!;
     expect(node).toBeDefined();
     const out = mkdtempSync(join(dir, 'spot-'));
-    const file = scenario(dir, 'chaos-spot', ns, '10.79.0.121', '62s', `  - kind: spot-interruption
+    const file = scenario(dir, 'chaos-spot', ns, serviceIp('0.121'), '62s', `  - kind: spot-interruption
     name: spot
     at: 5s
     duration: 52s
@@ -104,10 +110,10 @@ describe('chaos in the lab', () => {
   it('node-drain is blocked by a PodDisruptionBudget until it allows, then evicts; revert uncordons', async () => {
     const ns = 'chaos-drain';
     namespaces.push(ns);
-    await deploy(ns, '10.79.0.122', 2, 2);
+    await deploy(ns, serviceIp('0.122'), 2, 2);
     const node = (await podsOf(ns))[0]!.node;
     const out = mkdtempSync(join(dir, 'drain-'));
-    const file = scenario(dir, 'chaos-drain', ns, '10.79.0.122', '38s', `  - kind: node-drain
+    const file = scenario(dir, 'chaos-drain', ns, serviceIp('0.122'), '38s', `  - kind: node-drain
     name: drain
     at: 3s
     duration: 30s
@@ -132,30 +138,30 @@ describe('chaos in the lab', () => {
   it('node-taint adds its taint for the window and removes exactly it', async () => {
     const ns = 'chaos-taint';
     namespaces.push(ns);
-    await deploy(ns, '10.79.0.123', 2, 1);
+    await deploy(ns, serviceIp('0.123'), 2, 1);
     const out = mkdtempSync(join(dir, 'taint-'));
-    const file = scenario(dir, 'chaos-taint', ns, '10.79.0.123', '20s', `  - kind: node-taint
+    const file = scenario(dir, 'chaos-taint', ns, serviceIp('0.123'), '20s', `  - kind: node-taint
     name: taint
     at: 2s
     duration: 10s
-    nodes: {names: [lab-node-3]}
+    nodes: {names: [${od}]}
     key: chaos.gauntlet.dev/test
     value: x
     effect: NoSchedule`);
     const running = gauntlet(['run', file, '--report-dir', out]);
-    await eventually('tainted', async () => ((await nodeState())['lab-node-3'] as { taints: string[] }).taints.includes('chaos.gauntlet.dev/test=x:NoSchedule'), 20_000, 500);
+    await eventually('tainted', async () => ((await nodeState())[od] as { taints: string[] }).taints.includes('chaos.gauntlet.dev/test=x:NoSchedule'), 20_000, 500);
     const run = await running;
     expect(run.code, run.stderr).toBe(0);
-    expect((await nodeState())['lab-node-3']).toEqual(before['lab-node-3']);
+    expect((await nodeState())[od]).toEqual(before[od]);
   }, 120_000);
 
   it('node-loss stops a node for the window (kubelet and runtime), measures NotReady and rescheduling, and brings it back', async () => {
     const ns = 'chaos-loss';
     namespaces.push(ns);
-    await deploy(ns, '10.79.0.127', 2, 1);
-    const node = (await podsOf(ns)).find((p) => p.node === 'lab-node-3')?.node ?? (await podsOf(ns))[0]!.node;
+    await deploy(ns, serviceIp('0.127'), 2, 1);
+    const node = (await podsOf(ns)).find((p) => p.node === od)?.node ?? (await podsOf(ns))[0]!.node;
     const out = mkdtempSync(join(dir, 'loss-'));
-    const file = scenario(dir, 'chaos-loss', ns, '10.79.0.127', '55s', `  - kind: node-loss
+    const file = scenario(dir, 'chaos-loss', ns, serviceIp('0.127'), '55s', `  - kind: node-loss
     name: loss
     at: 3s
     duration: 45s
@@ -176,13 +182,13 @@ describe('chaos in the lab', () => {
   it('Ctrl-C mid-fault reverts within 10 s and exits 130', async () => {
     const ns = 'chaos-sigint';
     namespaces.push(ns);
-    await deploy(ns, '10.79.0.128', 1, 0);
+    await deploy(ns, serviceIp('0.128'), 1, 0);
     const out = mkdtempSync(join(dir, 'sigint-'));
-    const file = scenario(dir, 'chaos-sigint', ns, '10.79.0.128', '60s', `  - {kind: node-taint, name: taint, at: 1s, nodes: {names: [lab-node-3]}, key: chaos.gauntlet.dev/sigint, effect: NoSchedule}`);
+    const file = scenario(dir, 'chaos-sigint', ns, serviceIp('0.128'), '60s', `  - {kind: node-taint, name: taint, at: 1s, nodes: {names: [${od}]}, key: chaos.gauntlet.dev/sigint, effect: NoSchedule}`);
     // Ctrl-C 2 s after the fault is injected; the window would run 59 s.
-    const run = await runGauntlet(['run', file, '--report-dir', out], { env: { KUBECONFIG: labPaths().kubeconfig }, signalOn: { pattern: /fault taint: taint/, signal: 'SIGINT', delayMs: 2000 } });
+    const run = await runGauntlet(['run', file, '--report-dir', out], { env: { KUBECONFIG: labKubeconfig() }, signalOn: { pattern: /fault taint: taint/, signal: 'SIGINT', delayMs: 2000 } });
     expect(run.code, run.stderr).toBe(130);
-    expect((await nodeState())['lab-node-3']).toEqual(before['lab-node-3']);
+    expect((await nodeState())[od]).toEqual(before[od]);
     const events = journalOf(runDirOf(out));
     const start = events.find((e) => e.type === 'fault.start');
     const end = events.find((e) => e.type === 'fault.end');
@@ -193,17 +199,17 @@ describe('chaos in the lab', () => {
   it('SIGKILL mid-fault, then `gauntlet recover` puts nodes, pods and policies back as they were', async () => {
     const ns = 'chaos-crash';
     namespaces.push(ns);
-    await deploy(ns, '10.79.0.126', 2, 1);
+    await deploy(ns, serviceIp('0.126'), 2, 1);
     const pods = await podsOf(ns);
     const out = mkdtempSync(join(dir, 'crash-'));
-    const file = scenario(dir, 'chaos-crash', ns, '10.79.0.126', '60s', `  - {kind: node-taint, name: taint, at: 1s, nodes: {names: [lab-node-3]}, key: chaos.gauntlet.dev/crash, effect: NoSchedule}
-  - {kind: node-drain, name: drain, at: 1s, nodes: {names: [lab-node-3]}, evictionRetry: 1s}
+    const file = scenario(dir, 'chaos-crash', ns, serviceIp('0.126'), '60s', `  - {kind: node-taint, name: taint, at: 1s, nodes: {names: [${od}]}, key: chaos.gauntlet.dev/crash, effect: NoSchedule}
+  - {kind: node-drain, name: drain, at: 1s, nodes: {names: [${od}]}, evictionRetry: 1s}
   - {kind: pod-failure, name: fail, at: 1s, selector: app=demo, image: "${IMAGES.pause}"}
   - {kind: network-partition, name: cut, at: 1s, selector: app=demo}`);
     const run = await gauntlet(['run', file, '--report-dir', out], /fault cut: create NetworkPolicy/, 3000);
     expect(run.signal).toBe('SIGKILL');
     const hit = await nodeState();
-    expect((hit['lab-node-3'] as { unschedulable: boolean }).unschedulable).toBe(true);
+    expect((hit[od] as { unschedulable: boolean }).unschedulable).toBe(true);
     expect((await kjson(['-n', ns, 'get', 'networkpolicy'])).items).toHaveLength(1);
     const rec = await gauntlet(['recover', runDirOf(out)]);
     expect(rec.code, rec.stderr + rec.stdout).toBe(0);
@@ -219,11 +225,11 @@ describe('chaos in the lab', () => {
   it('SIGKILL mid spot-interruption (tainted and cordoned, drain blocked by the PDB), then `gauntlet recover`: the node as before', async () => {
     const ns = 'chaos3-spotcrash';
     namespaces.push(ns);
-    await deploy(ns, '10.79.0.182', 2, 2);
-    const node = (await podsOf(ns)).map((p) => p.node).find((n) => n === 'lab-node-1' || n === 'lab-node-2')!;
+    await deploy(ns, serviceIp('0.182'), 2, 2);
+    const node = (await podsOf(ns)).map((p) => p.node).find((n) => N.spot.includes(n))!;
     expect(node).toBeDefined();
     const out = mkdtempSync(join(dir, 'spotcrash-'));
-    const file = scenario(dir, 'chaos3-spotcrash', ns, '10.79.0.182', '60s', `  - {kind: spot-interruption, name: spot, at: 1s, duration: 50s, notice: 40s, evictionRetry: 1s, nodes: {spot: true, names: [${node}]}}`);
+    const file = scenario(dir, 'chaos3-spotcrash', ns, serviceIp('0.182'), '60s', `  - {kind: spot-interruption, name: spot, at: 1s, duration: 50s, notice: 40s, evictionRetry: 1s, nodes: {spot: true, names: [${node}]}}`);
     try {
       const run = await gauntlet(['run', file, '--report-dir', out], /fault spot: spot-interrupt node/, 4000);
       expect(run.signal).toBe('SIGKILL');
@@ -239,10 +245,10 @@ describe('chaos in the lab', () => {
 
       // Killed after T: the node was stopped (no replacement asked); recover starts it and clears our marks.
       const out2 = mkdtempSync(join(dir, 'spotcrash-t-'));
-      const atT = scenario(dir, 'chaos3-spotcrash-t', ns, '10.79.0.182', '60s', `  - {kind: spot-interruption, name: spot, at: 1s, duration: 50s, notice: 3s, evictionRetry: 1s, nodes: {spot: true, names: [${node}]}}`);
+      const atT = scenario(dir, 'chaos3-spotcrash-t', ns, serviceIp('0.182'), '60s', `  - {kind: spot-interruption, name: spot, at: 1s, duration: 50s, notice: 3s, evictionRetry: 1s, nodes: {spot: true, names: [${node}]}}`);
       const run2 = await gauntlet(['run', atT, '--report-dir', out2], /fault spot: spot-interrupt node/, 12_000);
       expect(run2.signal).toBe('SIGKILL');
-      expect(nodeRunning(node)).toBe(false);
+      expect(await nodeRunning(node)).toBe(false);
       const rec2 = await gauntlet(['recover', runDirOf(out2)]);
       expect(rec2.code, rec2.stderr + rec2.stdout).toBe(0);
       await eventually(`${node} Ready`, async () => ((await nodeState())[node] as { ready: boolean }).ready, 60_000);
@@ -255,14 +261,14 @@ describe('chaos in the lab', () => {
   it('journal lost: SIGKILL mid node-loss and partition, run dir deleted, `recover --run-id` lists then undoes from the cluster\'s marks', async () => {
     const ns = 'chaos3-nojournal';
     namespaces.push(ns);
-    await deploy(ns, '10.79.0.183', 2, 1);
+    await deploy(ns, serviceIp('0.183'), 2, 1);
     const out = mkdtempSync(join(dir, 'nojournal-'));
-    const file = scenario(dir, 'chaos3-nojournal', ns, '10.79.0.183', '60s', `  - {kind: network-partition, name: cut, at: 1s, selector: app=demo}
-  - {kind: node-loss, name: loss, at: 1s, nodes: {names: [lab-node-3]}}`);
+    const file = scenario(dir, 'chaos3-nojournal', ns, serviceIp('0.183'), '60s', `  - {kind: network-partition, name: cut, at: 1s, selector: app=demo}
+  - {kind: node-loss, name: loss, at: 1s, nodes: {names: [${od}]}}`);
     try {
       const run = await gauntlet(['run', file, '--report-dir', out], /fault loss: stop node/, 4000);
       expect(run.signal).toBe('SIGKILL');
-      expect(nodeRunning('lab-node-3')).toBe(false);
+      expect(await nodeRunning(od)).toBe(false);
       const runDir = runDirOf(out);
       const runId = basename(runDir);
       rmSync(runDir, { recursive: true });
@@ -271,15 +277,15 @@ describe('chaos in the lab', () => {
       expect(noJournal.stderr).toContain(`gauntlet recover --run-id ${runId}`);
       const dry = await gauntlet(['recover', '--run-id', runId, '--dry-run']);
       expect(dry.code, dry.stderr).toBe(0);
-      expect(dry.stdout).toContain('node lab-node-3 (step loss): start the stopped lab node, drop the undo mark');
+      expect(dry.stdout).toContain(`node ${od} (step loss): start the stopped lab node, drop the undo mark`);
       expect(dry.stdout).toContain(`NetworkPolicy ${ns}/gauntlet-partition-cut: delete it`);
-      expect(nodeRunning('lab-node-3')).toBe(false);
+      expect(await nodeRunning(od)).toBe(false);
       expect((await kjson(['-n', ns, 'get', 'networkpolicy'])).items).toHaveLength(1);
       const rec = await gauntlet(['recover', '--run-id', runId]);
       expect(rec.code, rec.stderr + rec.stdout).toBe(0);
-      expect(rec.stderr).toContain(`kubeconfig ${labPaths().kubeconfig}`);
+      expect(rec.stderr).toContain(`kubeconfig ${labKubeconfig()}`);
       expect((await kjson(['-n', ns, 'get', 'networkpolicy'])).items).toEqual([]);
-      await eventually('lab-node-3 Ready', async () => ((await nodeState())['lab-node-3'] as { ready: boolean }).ready, 60_000);
+      await eventually(`${od} Ready`, async () => ((await nodeState())[od] as { ready: boolean }).ready, 60_000);
       expect(await nodeState()).toEqual(before);
       expect((await gauntlet(['recover', '--run-id', runId])).stdout).toMatch(/nothing to recover/);
     } finally {
@@ -289,14 +295,14 @@ describe('chaos in the lab', () => {
 
   it('SIGKILL while a node is lost, then `gauntlet recover` starts it again', async () => {
     const out = mkdtempSync(join(dir, 'crash-loss-'));
-    const file = scenario(dir, 'chaos-crash-loss', 'chaos-crash', '10.79.0.126', '60s', `  - {kind: node-loss, name: loss, at: 1s, nodes: {names: [lab-node-3]}}`);
+    const file = scenario(dir, 'chaos-crash-loss', 'chaos-crash', serviceIp('0.126'), '60s', `  - {kind: node-loss, name: loss, at: 1s, nodes: {names: [${od}]}}`);
     try {
       const run = await gauntlet(['run', file, '--report-dir', out], /fault loss: stop node/, 3000);
       expect(run.signal).toBe('SIGKILL');
       const rec = await gauntlet(['recover', runDirOf(out)]);
       expect(rec.code, rec.stderr + rec.stdout).toBe(0);
-      expect(rec.stdout).toMatch(/reverted c\d+: stop node lab-node-3/);
-      await eventually('lab-node-3 Ready', async () => ((await nodeState())['lab-node-3'] as { ready: boolean }).ready, 60_000);
+      expect(rec.stdout).toMatch(new RegExp(`reverted c\\d+: stop node ${od}`));
+      await eventually(`${od} Ready`, async () => ((await nodeState())[od] as { ready: boolean }).ready, 60_000);
       expect(await nodeState()).toEqual(before);
     } finally {
       await restoreNodes();

@@ -12,14 +12,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labNodeStart } from '../../lab/index.ts';
 import { runGauntlet } from '../support/cli.ts';
-import { eventually, k, kjson, requireLab } from './lab-kube.ts';
+import { labNodes } from './chaos-kit.ts';
+import { LAB_PROVIDER, eventually, k, kjson, labWorldHosts, requireLab, serviceIp } from './lab-kube.ts';
 
 const NS = 'gameday-main';
-const NODES = ['lab-node-1', 'lab-node-2', 'lab-node-3'];
+/** The lab's workers, from the cluster (lab-node-1..3 on the local lab, gauntlet-lab-worker..3 on kind). */
+let NODES: string[] = [];
 
 describe('main job: gauntlet demo (scenarios/game-day.yaml) in the lab', () => {
   beforeAll(async () => {
     await requireLab();
+    NODES = (await labNodes()).all;
     await k(['delete', 'namespace', NS, '--ignore-not-found', '--wait=true', '--timeout=120s']);
   });
   afterAll(async () => {
@@ -32,8 +35,10 @@ describe('main job: gauntlet demo (scenarios/game-day.yaml) in the lab', () => {
   it('passes every gate on real measurements, tells the story in order, prints the report and removes what it deployed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gauntlet-main-'));
     const t0 = Date.now();
-    // No KUBECONFIG: demo finds the lab's own.
-    const r = await runGauntlet(['demo', '--set', `namespace=${NS}`, '--set', 'ip=10.79.0.193', '--report-dir', dir, '-o', 'json'], { env: { KUBECONFIG: '' } });
+    // No KUBECONFIG: demo finds the lab's own. On kind, --provider kind gives the scenario that
+    // lab's outside hosts; the address is this file's own in either lab's Service range.
+    const provider = LAB_PROVIDER === 'kind' ? ['--provider', 'kind'] : [];
+    const r = await runGauntlet(['demo', ...provider, '--set', `namespace=${NS}`, '--set', `ip=${serviceIp('0.193')}`, '--report-dir', dir, '-o', 'json'], { env: { KUBECONFIG: '' } });
     console.log(`gauntlet demo: exit ${r.code} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     expect(r.stderr).toMatch(/using context gauntlet-lab/);
     expect(r.code, r.stderr.slice(-4000)).toBe(0);
@@ -47,6 +52,8 @@ describe('main job: gauntlet demo (scenarios/game-day.yaml) in the lab', () => {
     expect(html && existsSync(html)).toBe(true);
     // The story in order: deployed, surge, canary steps, spot notice, release settled, egress audit.
     const events = readFileSync(join(out.runDir, 'journal.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    // The egress audit ran against the lab under test's outside hosts.
+    expect(events.find((e) => e.type === 'run.start').scenario.vars).toMatchObject(Object.fromEntries(labWorldHosts().map((h) => [h.name, h.ip])));
     const at = (re: RegExp) => events.find((e) => e.type === 'mark' && re.test(e.label))?.t ?? Infinity;
     const story = [at(/^deployed /), at(/^canary weight 25 %/), at(/^spot interruption notice for /), at(/^canary (promoted|release settled)/), at(/^egress static check: 1 of 1 workload/), at(/^egress probes: /)];
     expect(story.every(Number.isFinite), JSON.stringify(story)).toBe(true);

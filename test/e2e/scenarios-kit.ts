@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { runGauntlet } from '../support/cli.ts';
-import { kk, labKubeconfig } from './lab-kube.ts';
+import { kk, labKubeconfig, labWorldHosts } from './lab-kube.ts';
 
 export interface Outcome { code: number | null; stderr: string; verdict: string; gates: Array<{ name: string; verdict: string; samples: number; observed?: number }>; figures: Array<{ name: string; value: number; labels?: Record<string, string> }>; marks: string[]; markTimes: Array<{ label: string; t: number }>; seconds: number }
 
@@ -21,6 +21,9 @@ export async function deployDemo(ns: string, ip: string): Promise<void> {
   await kk(['apply', '-f', '-'], demo);
   await kk(['-n', ns, 'rollout', 'status', 'deployment/demo', '--timeout=120s']);
 }
+
+/** The lab's outside hosts as the egress scenarios' variables (`allowed`, `denied`): the lab under test's addresses. */
+export const worldVars = (): string[] => labWorldHosts().map((h) => `${h.name}=${h.ip}`);
 
 /** `gauntlet run scenarios/<scenario>.yaml` in `ns` at `ip`, with more --set values. */
 export async function runScenario(ns: string, ip: string, scenario: string, ...set: string[]): Promise<Outcome> {

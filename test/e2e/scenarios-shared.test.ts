@@ -7,11 +7,11 @@
  * scenario's own deploy step then updates it in place and puts it back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { k, kjson, kk, requireLab } from './lab-kube.ts';
-import { deployDemo, fig, passedOnData, runScenario } from './scenarios-kit.ts';
+import { k, kjson, kk, requireLab, serviceIp } from './lab-kube.ts';
+import { deployDemo, fig, passedOnData, runScenario, worldVars } from './scenarios-kit.ts';
 
 const NS = 'gameday-scenarios-shared';
-const IP = '10.79.0.195';
+const IP = serviceIp('0.195');
 const run = (scenario: string, ...set: string[]) => runScenario(NS, IP, scenario, ...set);
 
 describe('the shipped scenarios in the lab (no node faults)', () => {
@@ -41,7 +41,7 @@ describe('the shipped scenarios in the lab (no node faults)', () => {
   }, 240_000);
 
   it('egress-audit: the static check and the live probes agree with the allowlist', async () => {
-    const o = await run('egress-audit');
+    const o = await run('egress-audit', ...worldVars());
     passedOnData(o);
     expect(o.gates.find((g) => g.name === 'egress-as-approved')!.samples).toBeGreaterThanOrEqual(4);
     expect((await k(['-n', NS, 'get', 'networkpolicy', 'demo-egress'])).ok).toBe(false); // the run's own policy is removed again

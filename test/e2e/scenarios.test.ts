@@ -9,27 +9,30 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { labNodeStart } from '../../lab/index.ts';
-import { eventually, k, kjson, requireLab } from './lab-kube.ts';
+import { labNodes, type LabNodes } from './chaos-kit.ts';
+import { eventually, k, kjson, requireLab, serviceIp } from './lab-kube.ts';
 import { deployDemo, fig, passedOnData, runScenario } from './scenarios-kit.ts';
 
 const NS = 'gameday-scenarios';
-const IP = '10.79.0.192';
-const NODES = ['lab-node-1', 'lab-node-2', 'lab-node-3'];
+const IP = serviceIp('0.192');
+/** The lab's workers, from the cluster (lab-node-1..3 on the local lab, gauntlet-lab-worker..3 on kind). */
+let N: LabNodes;
 const run = (scenario: string, ...set: string[]) => runScenario(NS, IP, scenario, ...set);
 
 async function nodesReady(): Promise<boolean> {
   const l = await kjson(['get', 'nodes']);
-  return NODES.every((n) => l.items.find((x: any) => x.metadata.name === n)?.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True') && !l.items.find((x: any) => x.metadata.name === n)?.spec.unschedulable);
+  return N.all.every((n) => l.items.find((x: any) => x.metadata.name === n)?.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True') && !l.items.find((x: any) => x.metadata.name === n)?.spec.unschedulable);
 }
 
 describe('the shipped scenarios in the lab (nodes and rates, alone)', () => {
   beforeAll(async () => {
     await requireLab();
+    N = await labNodes();
     await deployDemo(NS, IP);
   });
   afterEach(async () => {
     // Whatever a failed spot case left: nodes started again, our cordons gone.
-    for (const n of NODES) {
+    for (const n of N.all) {
       const st = (await kjson(['get', 'node', n]).catch(() => undefined)) as any;
       if (!st?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')) await labNodeStart({ node: n, waitMs: 120_000 }).catch(() => {});
       if (st?.metadata?.annotations && Object.keys(st.metadata.annotations).some((a) => a.startsWith('gauntlet.dev/undo-'))) await k(['uncordon', n]);
@@ -50,7 +53,7 @@ describe('the shipped scenarios in the lab (nodes and rates, alone)', () => {
   it('spot-storm: both spot nodes interrupted in turn under load; nothing lost at T, errors and recovery gated', async () => {
     const o = await run('spot-storm', 'rate=30');
     passedOnData(o);
-    expect(fig(o, 'replacementReadySeconds').map((f) => f.labels?.node).sort()).toEqual(['lab-node-1', 'lab-node-2']);
+    expect(fig(o, 'replacementReadySeconds').map((f) => f.labels?.node).sort()).toEqual(N.spot);
     expect(fig(o, 'podsKilledAtT').every((f) => f.value === 0)).toBe(true);
     // Staggered: the second node went 20 s after the first, so they were never down together.
     const gone = o.markTimes.filter((m) => /is gone \(T\)/.test(m.label)).map((m) => m.t);

@@ -6,8 +6,8 @@ import { TIMINGS } from '../../config.ts';
 import type { LabStatus, NodeRow, ProcessRow } from '../local/status.ts';
 import { daemons } from '../local/sh.ts';
 import { KIND, kindNodes, type KindPaths } from './config.ts';
-import { clusterContainers, podman, restoreIpForward } from './engine.ts';
-import { kindLeftovers, kubectlKind, readKindSpec, wireKindNetworks, writeHosts } from './up.ts';
+import { clusterContainers, execIn, podman, restoreIpForward } from './engine.ts';
+import { kindLeftovers, kubectlKind, readKindSpec, routeServices, wireKindNetworks, writeHosts } from './up.ts';
 
 interface RawNode {
   metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -51,7 +51,10 @@ function container(p: KindPaths, name: string): string {
 }
 
 export async function kindNodeStop(p: KindPaths, name: string): Promise<void> {
-  await podman(['stop', '-t', '2', container(p, name)]);
+  const c = container(p, name);
+  // Out of the host's route to the Services first: its kube-proxy goes with the container.
+  await routeServices(await clusterContainers(), c);
+  await podman(['stop', '-t', '2', c]);
 }
 
 export async function kindNodeStart(p: KindPaths, name: string, waitMs: number): Promise<{ readyAfterMs?: number }> {
@@ -72,3 +75,38 @@ export async function kindNodeStart(p: KindPaths, name: string, waitMs: number):
 }
 
 export { KIND };
+
+/** Whether the node's container runs (a stopped one is a lost node). */
+export async function kindNodeRunning(name: string): Promise<boolean> {
+  return (await clusterContainers()).some((c) => c.name === name && c.running);
+}
+
+/**
+ * Kill one container's main process, as the runtime would on an OOM kill: found in the node's runc
+ * state (pid and start time, so a reused pid is never signalled) and signalled from the node
+ * container's PID namespace, the parent of the pod's, where SIGKILL cannot be ignored. The pid is
+ * the node namespace's. 'gone' when the container no longer runs.
+ */
+export async function kindContainerKill(node: string, containerId: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<{ pid: number } | 'gone'> {
+  const id = containerId.replace(/^containerd:\/\//, '');
+  if (!/^[0-9a-f]{64}$/.test(id)) throw new UsageError(`not a containerd container id: ${containerId}`);
+  const sig = signal.replace(/^SIG/, '');
+  if (!/^[A-Z0-9]+$/.test(sig)) throw new UsageError(`not a signal: ${signal}`);
+  let state: { init_process_pid?: number; init_process_start?: number | string };
+  try {
+    state = JSON.parse(await execIn(node, `cat /run/containerd/runc/k8s.io/${id}/state.json`));
+  } catch {
+    return 'gone';
+  }
+  const pid = Number(state.init_process_pid);
+  const start = Number(state.init_process_start);
+  if (!Number.isInteger(pid) || pid <= 0 || !Number.isFinite(start)) return 'gone';
+  // Field 22 of /proc/PID/stat (start time), counted after the last ')' (comm may hold spaces).
+  const script = `s=$(cat /proc/${pid}/stat 2>/dev/null) || exit 3; s=\${s##*) }; set -- $s; [ "\${20}" = "${start}" ] || exit 3; kill -s ${sig} ${pid} || exit 3`;
+  try {
+    await execIn(node, script);
+  } catch {
+    return 'gone';
+  }
+  return { pid };
+}

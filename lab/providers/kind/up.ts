@@ -80,8 +80,18 @@ export async function wireKindNetworks(p: KindPaths): Promise<void> {
     await run('ip', ['route', 'replace', o.cidr, 'via', o.ip, 'dev', KIND.bridge]);
     for (const w of KIND_WORLD_HOSTS) await run('ip', ['-n', w.netns, 'route', 'replace', o.cidr, 'via', o.ip]);
   }
-  // The host reaches ClusterIPs through the nodes' kube-proxies (they masquerade non-pod sources).
-  const hops = cidrs.filter((c) => c.running).flatMap((c) => ['nexthop', 'via', c.ip, 'dev', KIND.bridge]);
+  await routeServices(cs);
+}
+
+/**
+ * The host reaches ClusterIPs through the nodes' kube-proxies (they masquerade non-pod sources):
+ * one multipath route over the running nodes, `except` left out. The route hashes by address, so
+ * all of the host's traffic to one ClusterIP takes one node: a stopped node must leave the route
+ * before it stops (on the local lab a stopped node's kube-proxy keeps running; here it goes with
+ * the container), or the host loses the Service while the cluster still serves it.
+ */
+export async function routeServices(cs: Container[], except?: string): Promise<void> {
+  const hops = cs.filter((c) => c.running && c.ip && c.name !== except).flatMap((c) => ['nexthop', 'via', c.ip!, 'dev', KIND.bridge]);
   if (hops.length > 0) await run('ip', ['route', 'replace', KIND.serviceCidr, ...hops]);
 }
 
