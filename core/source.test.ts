@@ -41,6 +41,19 @@ describe('YAML streams', () => {
     expect(e.message).toMatch(/^bomb\.yaml:6:12: .*alias/);
   });
 
+  it('reports a syntax error once, where it starts, not the cascade of follow-on errors the parser emits after it', () => {
+    // An unquoted `${x}` in a flow map: the yaml parser emits ~20 errors for this one line.
+    const text = `a: 1\nrules:\n  - {name: x, to: [{cidr: \${ip}/32}], port: 80}\n  - {name: y}\n---\nb: {c: [1, 2}\n`;
+    const e = inputError(() => parseYamlDocs(text, 'bad.yaml'));
+    expect(e.exitCode).toBe(2);
+    // One issue per broken document: its first error, located, with a count of what followed.
+    expect(e.issues).toHaveLength(2);
+    expect(e.issues[0]).toMatchObject({ file: 'bad.yaml', line: 3 });
+    expect(e.issues[0]!.message).toMatch(/^YAML syntax: .+ \(\d+ more syntax errors in this document follow from it\)$/);
+    expect(e.issues[1]).toMatchObject({ file: 'bad.yaml', line: 6 });
+    expect(e.message.split('\n')).toHaveLength(2);
+  });
+
   it('still accepts ordinary anchors and aliases', () => {
     const docs = parseYamlDocs(`base: &b {a: 1}\nx: *b\ny: *b\n`, 'ok.yaml');
     expect(docs[0]!.toJS()).toEqual({ base: { a: 1 }, x: { a: 1 }, y: { a: 1 } });

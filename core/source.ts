@@ -96,10 +96,13 @@ export function parseYamlDocs(text: string, file: string): SourceDoc[] {
   const list = Array.isArray(docs) ? docs : [];
   const issues: InputIssue[] = [];
   for (const d of list) {
-    for (const err of d.errors) {
-      const p = lines.linePos(err.pos[0]);
-      issues.push({ file, line: p.line, column: p.col, path: '', message: `YAML syntax: ${firstLine(err.message)}` });
-    }
+    // The parser goes on after a syntax error and reports every token it can no longer place (an
+    // unquoted `${x}` in a flow map gives ~20 errors for one line): the first one is the mistake.
+    const [err, ...rest] = d.errors;
+    if (!err) continue;
+    const p = lines.linePos(err.pos[0]);
+    const more = rest.length ? ` (${rest.length} more syntax error${rest.length === 1 ? '' : 's'} in this document follow${rest.length === 1 ? 's' : ''} from it)` : '';
+    issues.push({ file, line: p.line, column: p.col, path: '', message: `YAML syntax: ${firstLine(err.message)}${more}` });
   }
   if (issues.length) throw new InputError(issues);
   // kubectl skips empty documents (a trailing `---`, a document of comments) and `null` ones.
