@@ -60,6 +60,17 @@ export function substituteText(text: string, vars: Vars, unknown: (name: string)
   });
 }
 
+/**
+ * A file's text with the scenario's variables replaced (a deploy step's manifests, an egress-probe's
+ * allowlist): an undeclared `${name}` throws, naming the file and what is declared.
+ */
+export function substituteFileText(text: string, file: string, vars: Vars): string {
+  const unknown = new Set<string>();
+  const out = substituteText(text, vars, (n) => unknown.add(n));
+  if (unknown.size) throw new Error(`unknown variable${unknown.size > 1 ? 's' : ''} ${[...unknown].map((n) => `\${${n}}`).join(', ')} in ${file} (declared: ${Object.keys(vars).join(', ') || 'none'})`);
+  return out;
+}
+
 function unknownMessage(name: string, vars: Vars): string {
   const guess = nearest(name, Object.keys(vars));
   return `unknown variable \${${name}}${guess ? `; did you mean ${guess}?` : ''} (declare it under vars:; declared: ${Object.keys(vars).join(', ') || 'none'})`;

@@ -18,7 +18,7 @@ import { sleep } from '../../core/proc.ts';
 import { parseYamlDocs } from '../../core/source.ts';
 import { duration } from '../../core/fields.ts';
 import { registerStep } from '../../core/steps.ts';
-import { substituteText, type Vars } from '../../core/vars.ts';
+import { substituteFileText, type Vars } from '../../core/vars.ts';
 
 const params = z.strictObject({
   /** Manifest files (multi-document YAML), relative to the scenario file. */
@@ -47,12 +47,8 @@ export function readManifests(files: string[], scenarioFile: string, namespace: 
   const objs: Obj[] = [];
   for (const f of files) {
     const path = resolve(dirname(scenarioFile), f);
-    let text = readFileSync(path, 'utf8');
-    if (vars) {
-      const unknown = new Set<string>();
-      text = substituteText(text, vars, (n) => unknown.add(n));
-      if (unknown.size) throw new Error(`unknown variable${unknown.size > 1 ? 's' : ''} ${[...unknown].map((n) => `\${${n}}`).join(', ')} in ${f} (declared: ${Object.keys(vars).join(', ') || 'none'})`);
-    }
+    const raw = readFileSync(path, 'utf8');
+    const text = vars ? substituteFileText(raw, f, vars) : raw;
     // core/source.ts: syntax errors and alias bombs are located input errors; empty documents are skipped.
     for (const d of parseYamlDocs(text, f)) {
       const o = d.toJS() as Obj;

@@ -15,9 +15,19 @@ import '../recover.ts';
 import { allowlistPath, probeRowOk } from './egress-probe.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'egress-probe-step-'));
-const scenario = (step: string) => {
+const ALLOWLIST = `apiVersion: gauntlet.dev/v1alpha1
+kind: EgressAllowlist
+metadata: {name: shop}
+spec:
+  rules:
+    - name: web
+      to: [{ipBlock: {cidr: "\${approved}/32"}}]
+      ports: [{protocol: TCP, port: 443}]
+`;
+writeFileSync(join(dir, 'allow.yaml'), ALLOWLIST.replace('${approved}', '192.0.2.10'));
+const scenario = (step: string, allowlist = 'allow.yaml', vars = '') => {
   const file = join(dir, `s${Math.random().toString(36).slice(2)}.yaml`);
-  writeFileSync(file, `name: egress\ntarget: {context: lab}\nduration: 30s\nchecks:\n  - kind: egress-probe\n    name: egress\n    allowlist: allow.yaml\n${step}gates:\n  - {name: ok, metric: check_failures, max: 0}\n`);
+  writeFileSync(file, `name: egress\ntarget: {context: lab}\nduration: 30s\n${vars}checks:\n  - kind: egress-probe\n    name: egress\n    allowlist: ${allowlist}\n${step}gates:\n  - {name: ok, metric: check_failures, max: 0}\n`);
   return file;
 };
 
@@ -28,6 +38,26 @@ describe('egress-probe step', () => {
     expect(err.message).toMatch(/:5:5 checks\[0\]\.namespaces: name the namespaces to probe/);
     const both = await loadScenario(scenario('    namespaces: [shop]\n    allNamespaces: true\n')).catch((e) => e);
     expect(both).toBeInstanceOf(InputError);
+  });
+
+  it('a broken allowlist fails validate at the step, naming the allowlist file, line and field: nothing runs', async () => {
+    writeFileSync(join(dir, 'bad-allow.yaml'), ALLOWLIST.replace('port: 443', 'port: 70000').replace('${approved}', '192.0.2.10'));
+    const bad = await loadScenario(scenario('    namespaces: [shop]\n', 'bad-allow.yaml')).catch((e) => e);
+    expect(bad).toBeInstanceOf(InputError);
+    expect(bad.message).toMatch(/:7:16 checks\[0\]\.allowlist: cannot read bad-allow\.yaml: .*bad-allow\.yaml:8:\d+ spec\.rules\[0\]\.ports\[0\]\.port/);
+    const missing = await loadScenario(scenario('    namespaces: [shop]\n', 'nowhere.yaml')).catch((e) => e);
+    expect(missing).toBeInstanceOf(InputError);
+    expect(missing.message).toMatch(/checks\[0\]\.allowlist: cannot read nowhere\.yaml/);
+  });
+
+  it('the scenario\'s variables apply to the allowlist; an undeclared one fails validate', async () => {
+    writeFileSync(join(dir, 'var-allow.yaml'), ALLOWLIST);
+    // Declared: the file validates.
+    await expect(loadScenario(scenario('    namespaces: [shop]\n', 'var-allow.yaml', 'vars: {approved: 192.0.2.10}\n'))).resolves.toBeDefined();
+    // Not declared: located at the step's allowlist field.
+    const err = await loadScenario(scenario('    namespaces: [shop]\n', 'var-allow.yaml')).catch((e) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect(err.message).toMatch(/checks\[0\]\.allowlist: cannot read var-allow\.yaml: unknown variable \$\{approved\} in var-allow\.yaml/);
   });
 
   it('plans the namespaces, the image and how to see which PDBs select the probe pods', async () => {

@@ -12,7 +12,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { registerStep } from '../../core/steps.ts';
-import { substituteText, type Vars } from '../../core/vars.ts';
+import { substituteFileText, type Vars } from '../../core/vars.ts';
+// Static: the allowlist is read at validate time (check), before any step changes the cluster.
+import { parseAllowlist } from '../../policies/allowlist.ts';
 // The `probe-pod` reverter: `recover` imports the step kinds, so it can undo probe pods.
 import '../../policies/probe-pods.ts';
 
@@ -49,6 +51,16 @@ registerStep({
   params,
   needsCluster: true,
   produces: () => ({ checks: true, labels: ['workload', 'destination', 'check', 'expected', 'observed', 'approved', 'verdict'], figures: [] }),
+  check(step, scenario) {
+    // A broken allowlist is bad input: refused at validate, before a deploy or fault step has run.
+    try {
+      scenarioAllowlist(allowlistPath(step.params.allowlist, scenario.file), scenario.vars ?? {}, step.params.allowlist);
+      return [];
+    } catch (e) {
+      // Every located issue of the file (InputError's message has one per line).
+      return [[['allowlist'], `cannot read ${step.params.allowlist}: ${(e as Error).message.split('\n').join('; ')}`]];
+    }
+  },
   plan(step, scenario) {
     const p = step.params;
     const where = p.namespaces?.join(', ') ?? 'every namespace not starting with kube-';
@@ -61,7 +73,7 @@ registerStep({
   },
   async run(ctx) {
     const p = ctx.step.params;
-    const allowlist = await scenarioAllowlist(allowlistPath(p.allowlist, ctx.scenario.file), ctx.scenario.vars ?? {});
+    const allowlist = scenarioAllowlist(allowlistPath(p.allowlist, ctx.scenario.file), ctx.scenario.vars ?? {});
     const kube = await ctx.kube();
     const inScope = (ns: string) => (p.namespaces ? p.namespaces.includes(ns) : !ns.startsWith('kube-'));
     if (p.static) {
@@ -112,12 +124,8 @@ export function allowlistPath(file: string, scenarioFile: string): string {
 }
 
 /** The allowlist with the scenario's variables substituted (an unknown `${name}` is an error, as in manifests). */
-export async function scenarioAllowlist(file: string, vars: Vars) {
-  const { parseAllowlist } = await import('../../policies/allowlist.ts');
-  const unknown = new Set<string>();
-  const text = substituteText(readFileSync(file, 'utf8'), vars, (n) => unknown.add(n));
-  if (unknown.size) throw new Error(`unknown variable${unknown.size > 1 ? 's' : ''} ${[...unknown].map((n) => `\${${n}}`).join(', ')} in ${file} (declared: ${Object.keys(vars).join(', ') || 'none'})`);
-  return parseAllowlist(text, file);
+export function scenarioAllowlist(file: string, vars: Vars, shown = file) {
+  return parseAllowlist(substituteFileText(readFileSync(file, 'utf8'), shown, vars), shown);
 }
 
 /**
