@@ -37,8 +37,7 @@ export function lossMethod(kube: Pick<Kube, 'context'>, node: string, elsewhere:
 export async function loseNode(kube: Kube, node: string, how: 'lab-stop' | 'delete', mark?: { step: string; runId: string }): Promise<void> {
   if (how === 'lab-stop') {
     if (mark) await changeNode(kube, node, mark.step, mark.runId, { stopped: 'lab-stop' });
-    const provider = labNodeProvider(node);
-    return labNodeStop({ node, ...(provider ? { provider } : {}) });
+    return labNodeStop({ node }); // the node's own lab (labNodeProvider), not the auto-detected one
   }
   const { items } = await kube.list<Pod>({ apiVersion: 'v1', kind: 'Pod', fieldSelector: `spec.nodeName=${node}` });
   await kube.delete({ apiVersion: 'v1', kind: 'Node', name: node });
@@ -48,8 +47,7 @@ export async function loseNode(kube: Kube, node: string, how: 'lab-stop' | 'dele
 /** Start a stopped lab node again; a running one (or a deleted node elsewhere) is a no-op. */
 export async function bringBack(node: string, how: 'lab-stop' | 'delete'): Promise<'started' | 'noop'> {
   if (how !== 'lab-stop' || (await labNodeRunning(node))) return 'noop';
-  const provider = labNodeProvider(node);
-  await labNodeStart({ node, ...(provider ? { provider } : {}) });
+  await labNodeStart({ node });
   return 'started';
 }
 

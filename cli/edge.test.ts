@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateSchema } from '../reports/schema/validate.ts';
-import { spawnAsync } from '../test/support/cli.ts';
+import { runGauntlet } from '../test/support/cli.ts';
 
 const KC = 'cli/fixtures/kubeconfig-dead.yaml';
 const NEVER = join(mkdtempSync(join(tmpdir(), 'gauntlet-cli-edge-')), 'runs');
@@ -19,7 +19,7 @@ const NEVER = join(mkdtempSync(join(tmpdir(), 'gauntlet-cli-edge-')), 'runs');
 // 3 concurrent cases each) and, in CI, the type checks and the lab's start-up.
 const SPAWNS_TIMEOUT = 90_000;
 const cli = (args: string[], input?: string) =>
-  spawnAsync(process.execPath, ['cli/main.ts', ...args], { input, env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '/nonexistent', HOME: '/nonexistent' } });
+  runGauntlet(args, { ...(input !== undefined ? { input } : {}), env: { KUBECONFIG: '/nonexistent', HOME: '/nonexistent' } });
 const schema = (name: string) => JSON.parse(readFileSync(`cli/schema/${name}.schema.json`, 'utf8')) as Record<string, unknown>;
 const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
 
@@ -48,7 +48,7 @@ describe.concurrent('the CLI edge', { timeout: SPAWNS_TIMEOUT }, () => {
     if (stderr) expect(r.stderr).toMatch(stderr);
     if (stdout) expect(r.stdout).toMatch(stdout);
     expect(r.stderr).not.toMatch(/internal error|\n\s+at .*\.ts:\d+/);
-    expect(r.status, r.stderr).toBe(code);
+    expect(r.code, r.stderr).toBe(code);
   });
 
   it('a genuine bug is one line and a hint; the stack trace only with --verbose', async () => {
@@ -56,7 +56,7 @@ describe.concurrent('the CLI edge', { timeout: SPAWNS_TIMEOUT }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'gauntlet-cli-bug-'));
     writeFileSync(join(dir, 'journal.ndjson'), '{"v":1,"seq":0,"t":0,"wall":"2026-01-01T00:00:00Z","type":"window","step":"x","start":0,"end":1000,"requests":1,"failures":0}\n');
     const r = await cli(['report', dir]);
-    expect(r.status).toBe(3);
+    expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/^internal error: .+\nhint: rerun with --verbose/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect((await cli(['report', dir, '--verbose'])).stderr).toMatch(/\n\s+at .*histogram\.ts:\d+/);
@@ -65,7 +65,7 @@ describe.concurrent('the CLI edge', { timeout: SPAWNS_TIMEOUT }, () => {
   it('--manifests - reads manifests from stdin', async () => {
     const r = await cli(['policies', 'check', '--allowlist', 'policies/examples/allowlist.yaml', '--manifests', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n');
     expect(r.stderr).not.toMatch(/Unknown argument/);
-    expect([0, 1]).toContain(r.status);
+    expect([0, 1]).toContain(r.code);
   });
 
   it('policies --help lists -o once, with each format once', async () => {
@@ -88,14 +88,14 @@ describe.concurrent('-o json: one document per command, valid against its schema
 
   it('validate (valid)', async () => {
     const { r, doc } = await json(['validate', 'scenarios/lab-demo.yaml']);
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
     expect(validateSchema(doc, schema('validate'))).toEqual([]);
     expect(doc.gates.find((g: { name: string }) => g.name === 'clean-before')).toMatchObject({ metric: 'error_rate', unit: 'ratio', phase: 'before', max: 0.005 });
   });
 
   it('validate (invalid): the issues on stdout, exit 2', async () => {
     const { r, doc } = await json(['validate', 'scenarios/fixtures/bad/gate-mistakes.yaml']);
-    expect(r.status).toBe(2);
+    expect(r.code).toBe(2);
     expect(validateSchema(doc, schema('validate'))).toEqual([]);
     expect(doc.valid).toBe(false);
     expect(doc.issues).toHaveLength(8);
@@ -112,7 +112,7 @@ describe.concurrent('-o json: one document per command, valid against its schema
 
   it('an error is a JSON document too, with the same exit code', async () => {
     const { r, doc } = await json(['plan', 'scenarios/lab-demo.yaml', '--kubeconfig', KC, '--context', 'prod']);
-    expect(r.status).toBe(2);
+    expect(r.code).toBe(2);
     expect(validateSchema(doc, schema('error'))).toEqual([]);
     expect(doc.error).toMatchObject({ kind: 'usage', exitCode: 2 });
   });
@@ -123,26 +123,26 @@ describe.concurrent('-o json: one document per command, valid against its schema
     ['capacity', ['--target', 'http://127.0.0.1:9/', '--start', '10', '--max', '40']],
   ])('load %s --dry-run', async (action, args) => {
     const { r, doc } = await json(['load', action, ...args, '--dry-run']);
-    expect(r.status, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(validateSchema(doc, schema('load-plan'))).toEqual([]);
     expect(doc.stages.length).toBeGreaterThan(0);
   });
 
   it('canary lint: findings at file:line, exit 1, valid against its schema; bad input exits 2', async () => {
     const r = await cli(['canary', 'lint', 'canary/fixtures/canary-lint.yaml', '-o', 'json']);
-    expect(r.status).toBe(1);
+    expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout);
     expect(validateSchema(doc, schema('canary-lint'))).toEqual([]);
     expect(doc.findings.map((f: { rule: string; line: number }) => `${f.rule}:${f.line}`)).toEqual(['timing:11', 'stalls-without-traffic:15', 'primary-label:23']);
     expect(doc.timings[0]).toMatchObject({ worstCaseRollbackSeconds: 420 });
     const bad = await cli(['canary', 'lint', 'scenarios/probe.yaml']);
-    expect(bad.status).toBe(2);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/scenarios\/probe\.yaml: no Canary/);
   });
 
   it('canary run --router httproute without --route or --gateway: exit 2 before touching the cluster', async () => {
     const r = await cli(['canary', 'run', '--workload', 'deployment/demo', '--url', 'http://127.0.0.1:9/', '--env', 'VERSION=v2', '--router', 'httproute', '--kubeconfig', '/nonexistent']);
-    expect(r.status).toBe(2);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/canary: router: httproute: give route: <an existing HTTPRoute> or parentRef/);
   });
 
@@ -165,8 +165,8 @@ describe.concurrent('cli/schema', { timeout: SPAWNS_TIMEOUT }, () => {
 
   it('lab env with the lab down: the document says so, exit 1', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gauntlet-no-lab-'));
-    const r = await spawnAsync(process.execPath, ['cli/main.ts', 'lab', 'env', '-o', 'json'], { env: { ...process.env, XDG_STATE_HOME: dir } });
-    expect(r.status).toBe(1);
+    const r = await runGauntlet(['lab', 'env', '-o', 'json'], { env: { XDG_STATE_HOME: dir } });
+    expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout);
     expect(validateSchema(doc, schema('lab-env'))).toEqual([]);
     expect(doc).toMatchObject({ up: false, shell: '' });

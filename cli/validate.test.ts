@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { spawnAsync } from '../test/support/cli.ts';
+import { runGauntlet } from '../test/support/cli.ts';
 
 // Asynchronous and concurrent: each case is its own CLI process (mostly Node's start-up), side by side.
 const cli = (...args: string[]) =>
-  spawnAsync(process.execPath, ['cli/main.ts', ...args], { env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '/nonexistent' } });
+  runGauntlet(args, { env: { KUBECONFIG: '/nonexistent' } });
 
 // Each malformed file must exit 2 and name file:line:column and the field path. Validation never
 // connects to a cluster (KUBECONFIG points nowhere, so a connection attempt would exit 3).
@@ -29,25 +29,25 @@ describe.concurrent('gauntlet validate on malformed scenarios', { timeout: 90_00
   it.each(cases)('%s exits 2 naming file:line:column and the field', async (file, want) => {
     const r = await cli('validate', `scenarios/fixtures/bad/${file}`);
     expect(r.stderr).toMatch(want);
-    expect(r.status).toBe(2);
+    expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
   });
 
   it('run refuses a malformed scenario with exit 2 before doing anything', async () => {
     const r = await cli('run', 'scenarios/fixtures/bad/unknown-kind.yaml', '--report-dir', '/tmp/gauntlet-should-not-exist');
-    expect(r.status).toBe(2);
+    expect(r.code).toBe(2);
     expect(spawnSync('test', ['-e', '/tmp/gauntlet-should-not-exist']).status).not.toBe(0);
   });
 
   it('an unknown flag is a usage error (exit 2)', async () => {
     const r = await cli('validate', 'scenarios/probe.yaml', '--no-such-flag');
-    expect(r.status).toBe(2);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Unknown argument/i);
   });
 
   it('the shipped scenarios validate', async () => {
     const r = await cli('validate', 'scenarios/probe.yaml', '-o', 'json');
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ valid: true, name: 'probe' });
   });
 });

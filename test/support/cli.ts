@@ -1,4 +1,8 @@
-/** Run the gauntlet CLI (from source, on this Node) as a user would, and capture what it printed. */
+/**
+ * Run the gauntlet CLI (from source, on this Node) as a user would, and capture what it printed.
+ * Asynchronous, so the cases of a file that spawns the CLI many times can run at once
+ * (describe.concurrent): their waits (Node's start-up, a refused connection's retries) overlap.
+ */
 import { spawn } from 'node:child_process';
 
 export interface CliRun {
@@ -12,6 +16,8 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** Send `signal` (after `delayMs`) once stderr matches `pattern`: Ctrl-C or a crash mid-run. */
   signalOn?: { pattern: RegExp; signal: NodeJS.Signals; delayMs?: number; /** Send it this many times, 300 ms apart (a second Ctrl-C). */ times?: number };
+  /** Written to the CLI's stdin, which is then closed (`--manifests -`). */
+  input?: string;
 }
 
 export function runGauntlet(args: string[], opts: CliOptions = {}): Promise<CliRun> {
@@ -30,24 +36,8 @@ export function runGauntlet(args: string[], opts: CliOptions = {}): Promise<CliR
       }
     });
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
-
-/**
- * spawnSync's result ({status, stdout, stderr}) without blocking the test worker while the child
- * runs: the cases of a file that spawns the CLI many times can run at once (describe.concurrent),
- * so its waits (a refused connection's retries, Node's start-up) overlap instead of adding up.
- */
-export function spawnAsync(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
     child.stdin.on('error', () => {}); // a child that exits without reading its input
     child.stdin.end(opts.input);
   });
 }
+
