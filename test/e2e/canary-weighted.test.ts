@@ -137,7 +137,7 @@ async function noCanaryLeft(ns: string): Promise<void> {
 const addonUp = await labStatus().then((s) => s.addons.some((a) => a.name === 'flagger' && Object.values(a.healthy).every(Boolean)), () => false);
 if (!addonUp) console.warn('canary-weighted e2e skipped: the lab has no healthy flagger add-on (Traefik serves the Gateway API there: gauntlet lab up --addons flagger)');
 
-describe.skipIf(!addonUp)(`canary, weighted mode (HTTPRoute on Traefik)${addonUp ? '' : ' (skipped: needs the Traefik router of the flagger add-on; gauntlet lab up --addons flagger)'}`, () => {
+describe.skipIf(!addonUp)(`canary, weighted mode (HTTPRoute on Traefik)${addonUp ? '' : ' (skipped: needs the Traefik router of the flagger add-on; npm test does not build it, see DEVELOPERS.md "Skipped tests"; gauntlet lab up --addons flagger)'}`, () => {
   beforeAll(async () => {
     await requireLab();
   }, 30_000);

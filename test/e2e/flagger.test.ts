@@ -89,7 +89,7 @@ async function asBefore(ns: string): Promise<void> {
 const addonUp = await labStatus().then((s) => s.addons.some((a) => a.name === 'flagger' && Object.values(a.healthy).every(Boolean)), () => false);
 if (!addonUp) console.warn('flagger e2e skipped: the lab has no healthy flagger add-on (gauntlet lab up --addons flagger)');
 
-describe.skipIf(!addonUp)(`flagger releases in the lab${addonUp ? '' : ' (skipped: the lab has no healthy flagger add-on; gauntlet lab up --addons flagger)'}`, () => {
+describe.skipIf(!addonUp)(`flagger releases in the lab${addonUp ? '' : ' (skipped: the lab has no healthy flagger add-on; npm test does not build it, see DEVELOPERS.md "Skipped tests"; gauntlet lab up --addons flagger)'}`, () => {
   beforeAll(async () => {
     await requireLab();
   }, 30_000);

@@ -162,7 +162,7 @@ spec: {podSelector: {}, policyTypes: [Egress]}
     await eventually('egress allowed again', async () => (await probe('http', `http://${allowed.ip}/`)).ok, 30_000);
   }, 240_000);
 
-  it.skipIf(smoke)(`node-stop stops the node's container; node-start brings it back Ready${smoke ? ' (skipped: GAUNTLET_KIND_SMOKE=1 runs the smoke set)' : ''}`, async () => {
+  it.skipIf(smoke)(`node-stop stops the node's container; node-start brings it back Ready${smoke ? ' (skipped: not in CI\'s kind smoke set, GAUNTLET_KIND_SMOKE=1; node loss on kind is proven by chaos.test.ts with GAUNTLET_LAB_PROVIDER=kind)' : ''}`, async () => {
     const node = `${KIND.cluster}-worker2`;
     await labNodeStop({ provider: 'kind', node });
     const s = await labStatus({ provider: 'kind' });

@@ -19,7 +19,7 @@ const kubeRouterLab = readSpec(labPaths())?.enforcer === 'kube-router';
 // gauntlet-netpol); say so instead of skipping silently.
 if (!kubeRouterLab) console.warn('kube-router differential e2e skipped: the lab runs gauntlet-netpol (gauntlet lab up --enforcer kube-router runs it)');
 
-describe.skipIf(!kubeRouterLab)(`differential conformance under kube-router${kubeRouterLab ? '' : ' (skipped: the lab runs gauntlet-netpol; gauntlet lab up --enforcer kube-router)'}`, () => {
+describe.skipIf(!kubeRouterLab)(`differential conformance under kube-router${kubeRouterLab ? '' : ' (skipped: the lab runs gauntlet-netpol; npm test\'s lab does, see DEVELOPERS.md "Skipped tests"; gauntlet lab up --enforcer kube-router)'}`, () => {
   it('agrees with the analysis on every seeded random case', async () => {
     await requireLab();
     const r = spawnSync(join(root, 'node_modules/.bin/node'), ['bench/policies-differential.ts', '--cases', '12', '--seed', '11', '--prefix', 'e2e-kr'], { cwd: root, encoding: 'utf8', timeout: 600_000 });
