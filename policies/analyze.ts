@@ -157,41 +157,70 @@ export class Analysis {
 
   /** Verdicts for every workload in the model. */
   run(): WorkloadVerdict[] {
-    const shapes = new Map<string, { shape: { namespace: string; labels: Labels }; outcome?: Map<IpBlockMode, ShapeOutcome>; merged?: ShapeOutcome; rules?: SourceRules }>();
-    const out: WorkloadVerdict[] = [];
     // Every distinct source shape, and what selects each, evaluated once per selector over all shapes.
     const shapeIds = new Map<string, number>();
     const shapeList: { namespace: string; labels: Labels }[] = [];
+    const shapeOf: number[] = [];
     for (const w of this.model.workloads) {
-      if (w.pod.hostNetwork) continue;
+      if (w.pod.hostNetwork) {
+        shapeOf.push(-1);
+        continue;
+      }
       const key = `${w.namespace}\u0000${labelsKey(w.pod.labels)}`;
-      if (!shapeIds.has(key)) (shapeIds.set(key, shapeList.length), shapeList.push({ namespace: w.namespace, labels: w.pod.labels }));
+      let id = shapeIds.get(key);
+      if (id === undefined) (shapeIds.set(key, (id = shapeList.length)), shapeList.push({ namespace: w.namespace, labels: w.pod.labels }));
+      shapeOf.push(id);
     }
     const index = new ShapeIndex(shapeList, this.model, this.allowlist.rules);
-    for (const w of this.model.workloads) {
+    const rules = shapeList.map((shape, i) => sourceRules(this.model, this.allowlist.rules, shape, this.npByNs, index.selection(i)));
+    // Shapes are analysed in an order that puts those with the same lists of rules side by side
+    // (namespace, allowlist rules, then NetworkPolicy rules): what the engine derives from a list is
+    // used in one stretch and released after its last shape, so it dies young instead of living to
+    // the end of the run. The verdicts below are in workload order whatever the order here.
+    const listIds = new Map<object, number>();
+    const idOf = (l: object) => {
+      let i = listIds.get(l);
+      if (i === undefined) listIds.set(l, (i = listIds.size));
+      return i;
+    };
+    const sortKey = rules.map((r) => [r.shape.namespace, idOf(r.allowlist), idOf(r.networkPolicy)] as const);
+    const order = rules.map((_, i) => i).sort((a, b) => {
+      const x = sortKey[a]!, y = sortKey[b]!;
+      return x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] - y[1] || x[2] - y[2] || a - b;
+    });
+    const listsOf = (r: SourceRules) => [r.allowlist, r.networkPolicy, r.ipBlocks];
+    const lastUse = new Map<object, number>();
+    order.forEach((id, k) => {
+      for (const l of listsOf(rules[id]!)) lastUse.set(l, k);
+    });
+    const merged: ShapeOutcome[] = [];
+    order.forEach((id, k) => {
+      const src = rules[id]!;
+      merged[id] = mergeModes([...this.analyseModes(src).values()], this.maxCx);
+      const done = listsOf(src).filter((l) => lastUse.get(l) === k);
+      if (done.length) {
+        this.fast?.release(done);
+        for (const l of done) this.universe?.releaseStarts(l);
+      }
+    });
+    const out: WorkloadVerdict[] = [];
+    this.model.workloads.forEach((w, wi) => {
       const reasons = this.globalDoubts(w);
       let counterexamples: Counterexample[] = [];
       let count = 0;
       const local: string[] = [];
-      if (!w.pod.hostNetwork) {
-        const key = `${w.namespace}\u0000${labelsKey(w.pod.labels)}`;
-        let s = shapes.get(key);
-        if (!s) {
-          s = { shape: { namespace: w.namespace, labels: w.pod.labels } };
-          s.rules = sourceRules(this.model, this.allowlist.rules, s.shape, this.npByNs, index.selection(shapeIds.get(key) as number));
-          s.outcome = this.analyseModes(s.rules);
-          shapes.set(key, s);
-        }
-        const merged = (s.merged ??= mergeModes([...(s.outcome as Map<IpBlockMode, ShapeOutcome>).values()], this.maxCx));
-        counterexamples = merged.counterexamples;
-        count = merged.count;
-        local.push(...merged.localDoubts);
-        for (const u of s.rules?.unmodelled ?? []) reasons.push(`${u.what} in ${u.origin.object} ${u.origin.path} is not modelled`);
+      const id = shapeOf[wi]!;
+      if (id >= 0) {
+        const m = merged[id]!;
+        counterexamples = m.counterexamples;
+        count = m.count;
+        local.push(...m.localDoubts);
+        for (const u of rules[id]!.unmodelled) reasons.push(`${u.what} in ${u.origin.object} ${u.origin.path} is not modelled`);
       }
       const verdict = reasons.length ? 'inconclusive' : count ? 'violation' : local.length ? 'inconclusive' : 'compliant';
       if (verdict === 'inconclusive' && !reasons.length) reasons.push(...local);
       out.push({ namespace: w.namespace, name: w.name, kind: w.kind, verdict, counterexamples, counterexampleCount: count, reasons, file: w.origin.file, line: w.origin.file ? w.origin.line : undefined });
-    }
+    });
     return out;
   }
 

@@ -29,6 +29,24 @@ type Picks = { picks: Bits; off: number; lo: number; hi: number; words?: Int32Ar
  */
 type Group = Picks & { ports: PortSet; pid: number; words: Int32Array };
 
+/** The allowlist's components by port set, and the covers found so far (per list of allowlist rules and mode). */
+type Approvals = { byPid: Map<number, Component[]>; covers: Map<number, Cover>; groups?: Component[][] };
+
+/**
+ * What the engine keeps per list of rules (lists are interned per namespace, shape-index.ts, so a
+ * list stands for its namespace and rules): whether its rules pick the same positions in both
+ * modes, its components and merged groups per mode, as an allowlist list its approvals per mode,
+ * and as a NetworkPolicy list the outcomes per allowlist list and mode (shared by every source
+ * shape with both lists).
+ */
+type ListInfo = {
+  invariant: boolean;
+  comps?: Map<string, Component[]>;
+  groups?: Map<string, Group[]>;
+  approvals?: Map<string, Approvals>;
+  outcomes?: Map<readonly object[], Map<string, ShapeOutcome>>;
+};
+
 /** The word of `g` at absolute index `w` (0 outside its span). */
 function wordOf(g: Picks, w: number): number {
   const i = w - g.off;
@@ -90,8 +108,6 @@ export class BitsetEngine {
   private readonly hasTemplates: boolean;
   /** Port-set relations by interned ids: 0 disjoint, 1 overlapping, 2 the first contains the second. */
   private readonly relations: number[][] = [];
-  /** Outcomes shared by every source shape with the same namespace and rules. */
-  private readonly byRules = new Map<string, ShapeOutcome>();
   /** For (allowed port set, partial approval port sets): per atom of the former, which of the latter cover it; null when they cannot cover it all. */
   private readonly atomsByPorts = new Map<string, number[][] | null>();
 
@@ -108,11 +124,11 @@ export class BitsetEngine {
     return r;
   }
 
-  /** Per list of rules (SourceRules share theirs): the rules' ids, and whether they pick the same positions in both modes. */
-  private readonly lists = new WeakMap<readonly object[], { ids: string; invariant: boolean; comps?: Map<string, Component[]>; groups?: Map<string, Group[]> }>();
+  /** Per list of rules (SourceRules share theirs): see ListInfo. */
+  private readonly lists = new WeakMap<readonly object[], ListInfo>();
   private listInfo(u: Universe, list: readonly (EgressRule | AllowlistRule)[], ns: string) {
     let hit = this.lists.get(list);
-    if (!hit) this.lists.set(list, (hit = { ids: list.map((r) => this.ruleId(r)).join(','), invariant: list.every((r) => u.ruleModeInvariant(r, ns)) }));
+    if (!hit) this.lists.set(list, (hit = { invariant: list.every((r) => u.ruleModeInvariant(r, ns)) }));
     return hit;
   }
   /** The components of a list of rules, flattened, per mode (one list when the rules are mode-invariant). */
@@ -137,20 +153,23 @@ export class BitsetEngine {
     if (!hit) byMode.set(key, (hit = groupByPorts(this.listComponents(u, list, ns, mode))));
     return hit;
   }
-  /** Approvals by port set, and the covers found so far, per (namespace, mode, allowlist rules): shared by sources with the same allowlist rules. */
-  private readonly approvals = new Map<string, { byPid: Map<number, Component[]>; covers: Map<number, Cover>; groups?: Component[][] }>();
 
   analyse(u: Universe, src: SourceRules, mode: IpBlockMode, invariant: boolean): ShapeOutcome {
     const ns = src.shape.namespace;
     const npInfo = this.listInfo(u, src.networkPolicy, ns);
     const alInfo = this.listInfo(u, src.allowlist, ns);
-    const ruleKey = `${ns}\u0000${src.isolated ? 1 : 0}\u0000${invariant ? '' : mode}\u0000${npInfo.ids}\u0000${alInfo.ids}`;
-    const shared = this.byRules.get(ruleKey);
+    // Outcomes are shared by every source shape with the same lists (hence namespace) and isolation.
+    const outcomeKey = `${src.isolated ? 1 : 0}${invariant ? '' : mode}`;
+    const npOutcomes = (npInfo.outcomes ??= new Map<readonly object[], Map<string, ShapeOutcome>>());
+    let outcomes = npOutcomes.get(src.allowlist);
+    if (!outcomes) npOutcomes.set(src.allowlist, (outcomes = new Map<string, ShapeOutcome>()));
+    const shared = outcomes.get(outcomeKey);
     if (shared) return { ...shared, counterexamples: shared.counterexamples.map((cx) => ({ ...cx, modes: [mode] })) };
 
     // Approved: the allowlist's components, by port set.
-    const alKey = `${ns}\u0000${alInfo.invariant ? '' : mode}\u0000${alInfo.ids}`;
-    let appr = this.approvals.get(alKey);
+    const alKey = alInfo.invariant ? '' : mode;
+    const approvals = (alInfo.approvals ??= new Map<string, Approvals>());
+    let appr = approvals.get(alKey);
     if (!appr) {
       const byPid = new Map<number, Component[]>();
       for (const c of this.listComponents(u, src.allowlist, ns, mode)) {
@@ -158,7 +177,7 @@ export class BitsetEngine {
         if (list) list.push(c);
         else byPid.set(c.pid, [c]);
       }
-      this.approvals.set(alKey, (appr = { byPid, covers: new Map() }));
+      approvals.set(alKey, (appr = { byPid, covers: new Map() }));
     }
     const { byPid, covers } = appr;
     const allowed = src.isolated ? this.listGroups(u, src.networkPolicy, ns, mode) : undefined;
@@ -265,13 +284,13 @@ export class BitsetEngine {
     };
     // When every rule picks the same positions in both modes, so do the violating positions: the
     // second mode reuses the first's (modes are analysed one after the other per source).
-    const judgedKey = `${ns}\u0000${src.isolated ? 1 : 0}\u0000${npInfo.ids}\u0000${alInfo.ids}`;
     const modeFree = npInfo.invariant && alInfo.invariant;
-    let last = modeFree && this.lastJudged?.key === judgedKey ? this.lastJudged : undefined;
+    const prev = this.lastJudged;
+    let last = modeFree && prev && prev.np === src.networkPolicy && prev.al === src.allowlist && prev.isolated === src.isolated ? prev : undefined;
     if (!last) {
       const violating = bits(u.n);
       judgeAll(violating);
-      last = { key: judgedKey, violating, listed: new Map() };
+      last = { np: src.networkPolicy, al: src.allowlist, isolated: src.isolated, violating, listed: new Map() };
       this.lastJudged = modeFree ? last : undefined;
     }
     const violating = last.violating;
@@ -294,8 +313,21 @@ export class BitsetEngine {
       atTemplate,
     };
     const outcome = this.describe(u, src, mode, violating, comps, modeFree ? last.listed : undefined);
-    this.byRules.set(ruleKey, outcome);
+    outcomes.set(outcomeKey, outcome);
     return outcome;
+  }
+
+  /**
+   * Forget what was derived from these lists of rules (components, merged groups, approvals and
+   * their covers, shared outcomes): the caller is done with every source that uses them. Kept,
+   * they would live to the end of the run, which costs memory and makes every young-generation
+   * collection copy them.
+   */
+  release(lists: Iterable<readonly object[]>): void {
+    for (const list of lists) {
+      this.lists.delete(list);
+      this.podPeers.delete(list as readonly EgressRule[]);
+    }
   }
 
   private readonly podPeers = new WeakMap<readonly EgressRule[], Extract<Peer, { kind: 'pods' }>[]>();
@@ -325,14 +357,8 @@ export class BitsetEngine {
   private readonly atomEnd: number[] = [];
 
   /** The last source's violating positions, for its next mode when no rule tells the modes apart. */
-  private lastJudged?: { key: string; violating: Bits; listed: Map<number, Counterexample[]> };
+  private lastJudged?: { np: readonly object[]; al: readonly object[]; isolated: boolean; violating: Bits; listed: Map<number, Counterexample[]> };
 
-  private readonly ruleIds = new Map<object, number>();
-  private ruleId(r: object): number {
-    let id = this.ruleIds.get(r);
-    if (id === undefined) this.ruleIds.set(r, (id = this.ruleIds.size));
-    return id;
-  }
 
   /**
    * Counterexamples in the order and form of `analyseShape`, from the violating positions. `listed`:

@@ -400,6 +400,11 @@ export class Universe {
     return hit;
   }
 
+  /** Forget the cells of these lists of ipBlocks (their sources are done). */
+  releaseStarts(blocks: readonly object[]): void {
+    this.localStartsCache.delete(blocks);
+  }
+
   /** The local cell that starts at global position `from` (a set bit of `localStartsOf`). */
   localCellAt(starts: Bits, from: number): { family: Family; from: number; to: number } {
     const family: Family = from < this.ext[6].offset ? 4 : 6;

@@ -8,11 +8,12 @@ export function renderJson(r: PolicyCheckResult): string {
 }
 
 /**
- * The same text as `renderJson`, in pieces: one per workload verdict (and one per other field), so
- * a large report is written as it is rendered instead of as one string (100,000 workloads make a
- * report longer than the longest string V8 allows). Each piece is `JSON.stringify` of a value with
- * its lines indented to its depth, which is what stringifying the whole document gives (strings
- * never hold a raw newline in JSON).
+ * The same text as `renderJson`, in pieces of about a megabyte, so a large report is written as it
+ * is rendered instead of as one string (100,000 workloads make a report longer than the longest
+ * string V8 allows). An array's items are stringified a batch at a time at the depth they have in
+ * the document (`[[...batch]]` puts them two levels down, as the document's arrays are), and the
+ * batch's brackets are cut off: the same text as stringifying the whole document, with no second
+ * pass over it to indent it.
  */
 export function* renderJsonChunks(r: PolicyCheckResult): Generator<string> {
   const doc: Record<string, unknown> = { $schema: POLICY_CHECK_SCHEMA, ...r };
@@ -22,8 +23,15 @@ export function* renderJsonChunks(r: PolicyCheckResult): Generator<string> {
     const value = doc[key];
     if (Array.isArray(value) && value.length) {
       yield `${first ? '' : ','}\n  ${JSON.stringify(key)}: [`;
-      for (let i = 0; i < value.length; i++) {
-        yield `${i ? ',' : ''}\n    ${indent(JSON.stringify(value[i], null, 2) ?? 'null', '    ')}`;
+      // Batch size follows the items' size: about TARGET characters a piece.
+      let batch = 16;
+      for (let i = 0; i < value.length; ) {
+        const items = value.slice(i, i + batch);
+        const text = JSON.stringify([items], null, 2);
+        // "[\n  [" + "\n    item" joined by "," + "\n  ]\n]"
+        yield `${i ? ',' : ''}${text.slice(5, -6)}`;
+        i += items.length;
+        batch = Math.max(1, Math.min(4096, Math.round((items.length * TARGET) / Math.max(1, text.length))));
       }
       yield '\n  ]';
       first = false;
@@ -36,6 +44,9 @@ export function* renderJsonChunks(r: PolicyCheckResult): Generator<string> {
   }
   yield first ? '}\n' : '\n}\n';
 }
+
+/** Characters per piece of `renderJsonChunks`. */
+const TARGET = 1 << 20;
 
 function indent(text: string, by: string): string {
   return text.includes('\n') ? text.replaceAll('\n', `\n${by}`) : text;

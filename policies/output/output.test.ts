@@ -64,9 +64,14 @@ describe('policies check output', () => {
   });
   it('JSON written piece by piece is the same text as the whole document', () => {
     const whole = renderPolicyCheck(result, 'json');
-    const pieces = [...renderPolicyCheckChunks(result, 'json')];
-    expect(pieces.length).toBeGreaterThan(result.workloads.length); // one piece per workload at least
-    expect(pieces.join('')).toBe(whole);
+    expect([...renderPolicyCheckChunks(result, 'json')].join('')).toBe(whole);
+    // Many workloads: several pieces of about a megabyte, never the whole report as one string.
+    const many = { ...result, workloads: Array.from({ length: 20_000 }, (_, i) => ({ ...result.workloads[i % result.workloads.length]!, name: `w-${i}` })) };
+    const pieces = [...renderPolicyCheckChunks(many, 'json')];
+    const text = pieces.join('');
+    expect(text).toBe(renderPolicyCheck(many, 'json'));
+    expect(pieces.length).toBeGreaterThan(text.length / (2 << 20));
+    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(3 << 20);
     // No workloads, no findings (empty arrays), a field left undefined: still the same text.
     const empty = { ...result, workloads: [], findings: [], notes: undefined as unknown as string[] };
     expect([...renderPolicyCheckChunks(empty, 'json')].join('')).toBe(renderPolicyCheck(empty, 'json'));
