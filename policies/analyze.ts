@@ -434,6 +434,16 @@ function mergeModes(outcomes: ShapeOutcome[], max: number): ShapeOutcome {
     // merge below would give, without keying every counterexample.
     return { counterexamples: a.counterexamples.slice(0, max).map((cx) => ({ ...cx, modes: [...cx.modes, ...(b.counterexamples[0]?.modes ?? [])] })), count: a.count, localDoubts: [...new Set(a.localDoubts)] };
   }
+  if (outcomes.length === 2 && sameDestinations(a.counterexamples, b.counterexamples)) {
+    // Both modes list the same destinations and ports in the same order (the engine's second mode
+    // reuses the first's destination objects): the general merge's answer, without keying them.
+    const local = a.localDoubts.concat(b.localDoubts);
+    return {
+      counterexamples: a.counterexamples.slice(0, max).map((cx, i) => ({ ...cx, modes: [...cx.modes, ...(b.counterexamples[i] as Counterexample).modes] })),
+      count: Math.max(a.count, b.count, a.counterexamples.length),
+      localDoubts: local.length ? [...new Set(local)] : local,
+    };
+  }
   const byKey = new Map<string, Counterexample>();
   let extra = 0;
   for (const o of outcomes) {
@@ -453,4 +463,14 @@ function mergeModes(outcomes: ShapeOutcome[], max: number): ShapeOutcome {
     count: Math.max(extra, all.length),
     localDoubts: [...new Set(outcomes.flatMap((o) => o.localDoubts))],
   };
+}
+
+/** Whether two lists name the same (destination object, protocol, port) at every index. */
+function sameDestinations(a: readonly Counterexample[], b: readonly Counterexample[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as Counterexample, y = b[i] as Counterexample;
+    if (x.destination !== y.destination || x.protocol !== y.protocol || x.port !== y.port) return false;
+  }
+  return true;
 }
