@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { InputError, type InputIssue } from '../core/errors.ts';
 import type { PathSegment } from '../core/source.ts';
 import { parseIp } from './ipset.ts';
-import type { AllowlistRule, EgressAllowlist, ProbeTarget } from './model.ts';
+import type { AllowlistRule, EgressAllowlist, Origin, ProbeTarget } from './model.ts';
 import { npPeer, npPort, ObjectContext, selector } from './normalize.ts';
 import { npPeerSchema, npPortSchema, selectorSchema, zodIssues } from './schemas.ts';
 import { parseManifestText, readManifests, type InputObject } from './sources.ts';
@@ -75,10 +75,16 @@ function allowlistFromObjects(objects: InputObject[], file: string): EgressAllow
       },
       peers,
       ports: rule.ports?.length ? rule.ports.map(npPort) : 'all',
-      origin: { ...ctx.origin(path), object: `EgressAllowlist rule "${rule.name}"` },
+      origin: named(ctx.origin(path), `EgressAllowlist rule "${rule.name}"`),
     };
   });
   const probeTargets: ProbeTarget[] = (spec.probeTargets ?? []).map((t, i) => ({ ...t, origin: ctx.origin(['spec', 'probeTargets', i]) }));
   if (issues.length) throw new InputError(issues);
   return { name: r.data.metadata.name, rules, probeTargets, file };
+}
+
+/** The origin under another object name; its line and column stay lazy (spreading it would locate it now). */
+function named(o: Origin, object: string): Origin {
+  o.object = object;
+  return o;
 }

@@ -53,6 +53,20 @@ describe('JSON manifests', () => {
     expect(at(objs[1]!, ['spec', 'nope'])).toEqual(valueAt('"spec"', '{'));
     expect(at(objs[0]!, [])).toEqual({ line: 5, column: 3 }); // the item's opening brace
   });
+
+  it('locate items after strings holding quotes, backslashes and brackets', () => {
+    const tricky = JSON.stringify({
+      apiVersion: 'v1', kind: 'List', metadata: { annotations: { a: 'say \\"items\\": [{', b: 'ends in a backslash \\', c: '}]}' } },
+      items: [
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a', annotations: { note: '\\\\"}' } } },
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'b' } },
+      ],
+    }, null, 1);
+    const objs = parseManifestText(tricky, 'dump.json');
+    const lines = tricky.split('\n');
+    const line = lines.findIndex((l) => l.includes('"name": "b"')) + 1;
+    expect(objs[1]!.locator!.locate([...objs[1]!.base, 'metadata', 'name'])).toEqual({ line, column: (lines[line - 1] as string).indexOf('"b"') + 1 });
+  });
 });
 
 describe('plain YAML manifests (read without a YAML document, located lazily)', () => {

@@ -230,21 +230,14 @@ function lineStarts(text: string): number[] {
 /** Byte spans of the elements of the root array, or of the root object's `items` array. */
 function itemSpans(text: string): [number, number][] {
   const spans: [number, number][] = [];
-  let depth = 0, itemsDepth = -1, start = -1, inStr = false, strStart = 0, lastKey = '';
+  let depth = 0, itemsDepth = -1, start = -1, lastKey = '';
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inStr) {
-      if (c === 92) i++;
-      else if (c === 34) {
-        inStr = false;
-        if (depth === 1) lastKey = text.slice(strStart + 1, i);
-      }
-      continue;
-    }
     if (c === 34) {
-      inStr = true;
-      strStart = i;
       if (depth === itemsDepth && start < 0) start = i;
+      const end = stringEnd(text, i);
+      if (depth === 1) lastKey = text.slice(i + 1, end);
+      i = end;
     } else if (c === 123 || c === 91) {
       if (depth === 0 && c === 91) itemsDepth = 1;
       else if (depth === itemsDepth && start < 0) start = i;
@@ -259,6 +252,17 @@ function itemSpans(text: string): [number, number][] {
     }
   }
   return spans;
+}
+
+/** The index of the quote closing the JSON string that opens at `at` (text.length if none): found with indexOf, not char by char. */
+function stringEnd(text: string, at: number): number {
+  for (let j = at + 1; ; j++) {
+    j = text.indexOf('"', j);
+    if (j < 0) return text.length;
+    let k = j - 1;
+    while (text.charCodeAt(k) === 92) k--;
+    if ((j - 1 - k) % 2 === 0) return j; // an even number of backslashes: the quote is not escaped
+  }
 }
 
 async function readStdin(): Promise<string> {
