@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { kindSets, shippedScenario } from './commands/demo.ts';
+import { kindSets, serviceAddress, shippedScenario } from './commands/demo.ts';
 import { KIND, KIND_WORLD_HOSTS } from '../lab/providers/kind/config.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'gauntlet-demo-home-'));
@@ -45,5 +45,10 @@ describe('gauntlet demo', () => {
     expect(kindSets(['namespace', 'ip', 'allowed', 'denied'], [], lab)).toEqual(['ip=10.75.0.80', 'allowed=10.76.0.201', 'denied=10.76.0.202']);
     expect(kindSets(['namespace', 'ip', 'allowed', 'denied'], ['ip=10.75.0.193', 'namespace=x'], lab)).toEqual(['allowed=10.76.0.201', 'denied=10.76.0.202']);
     expect(kindSets(['namespace', 'ip', 'rate'], [], lab)).toEqual(['ip=10.75.0.80']); // spot-storm declares no outside hosts
+    // Any Service range, not only a /16: the 80th address from its network address.
+    expect(kindSets(['ip'], [], { serviceCidr: '10.96.0.0/12', world: [] })).toEqual(['ip=10.96.0.80']);
+    expect(kindSets(['ip'], [], { serviceCidr: '172.20.16.0/20', world: [] })).toEqual(['ip=172.20.16.80']);
+    expect(serviceAddress('192.168.1.0/24', 80)).toBe('192.168.1.80');
+    expect(() => serviceAddress('10.0.0.0/26', 80)).toThrow(/no address 80/);
   });
 });

@@ -28,8 +28,18 @@ export function shippedScenario(name: string, from = import.meta.url): string {
  */
 export function kindSets(declared: readonly string[], sets: readonly string[], lab: { serviceCidr: string; world: ReadonlyArray<{ name: string; ip: string }> }): string[] {
   const given = new Set(sets.map((s) => s.split('=')[0]));
-  const want: Record<string, string> = { ip: `${lab.serviceCidr.split('.').slice(0, 2).join('.')}.0.80`, ...Object.fromEntries(lab.world.map((w) => [w.name, w.ip])) };
+  const want: Record<string, string> = { ip: serviceAddress(lab.serviceCidr, 80), ...Object.fromEntries(lab.world.map((w) => [w.name, w.ip])) };
   return Object.entries(want).filter(([k]) => declared.includes(k) && !given.has(k)).map(([k, v]) => `${k}=${v}`);
+}
+
+/** The `offset`-th address of an IPv4 Service range (`10.96.0.0/12`, 80 -> `10.96.0.80`), whatever its prefix length. */
+export function serviceAddress(cidr: string, offset: number): string {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
+  const len = Number(m?.[5]);
+  if (!m || len > 32 || m.slice(1, 5).some((o) => Number(o) > 255) || offset >= 2 ** (32 - len)) throw new Error(`no address ${offset} in Service range "${cidr}"`);
+  const mask = len ? (~0 << (32 - len)) >>> 0 : 0;
+  const n = ((m.slice(1, 5).reduce((a, o) => a * 256 + Number(o), 0) & mask) >>> 0) + offset;
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
 export const demo = defineCommand<Omit<ScenarioArgs, 'scenario'> & { scenario?: string; labUp: boolean; provider: 'local' | 'kind' }>({
