@@ -1,5 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import SlowestFirst from './test/support/sequencer.ts';
 
 // End-to-end files that share the lab without disturbing each other: each case works in its own
 // namespace, touches no node, and judges nothing that another run's CPU use would move (no rate or
@@ -29,8 +28,6 @@ const kind = ['test/e2e/kind.test.ts'];
 
 export default defineConfig({
   test: {
-    // Slowest shared e2e files first (test/support/sequencer.ts): the pass ends sooner.
-    sequence: { sequencer: SlowestFirst },
     projects: [
       {
         test: {
