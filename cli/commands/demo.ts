@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { ExitCode } from '../../core/errors.ts';
+import { formatIp, parseCidr } from '../../policies/ipset.ts';
 import { defineCommand } from './types.ts';
 import { optionsFromArgs } from '../context.ts';
 import { runCommand, type ScenarioArgs } from './scenario.ts';
@@ -32,14 +33,11 @@ export function kindSets(declared: readonly string[], sets: readonly string[], l
   return Object.entries(want).filter(([k]) => declared.includes(k) && !given.has(k)).map(([k, v]) => `${k}=${v}`);
 }
 
-/** The `offset`-th address of an IPv4 Service range (`10.96.0.0/12`, 80 -> `10.96.0.80`), whatever its prefix length. */
+/** The `offset`-th address of a Service range (`10.96.0.0/12`, 80 -> `10.96.0.80`), whatever its prefix length. */
 export function serviceAddress(cidr: string, offset: number): string {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
-  const len = Number(m?.[5]);
-  if (!m || len > 32 || m.slice(1, 5).some((o) => Number(o) > 255) || offset >= 2 ** (32 - len)) throw new Error(`no address ${offset} in Service range "${cidr}"`);
-  const mask = len ? (~0 << (32 - len)) >>> 0 : 0;
-  const n = ((m.slice(1, 5).reduce((a, o) => a * 256 + Number(o), 0) & mask) >>> 0) + offset;
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+  const c = parseCidr(cidr);
+  if (!c || c.lo + BigInt(offset) > c.hi) throw new Error(`no address ${offset} in Service range "${cidr}"`);
+  return formatIp(c.family, c.lo + BigInt(offset));
 }
 
 export const demo = defineCommand<Omit<ScenarioArgs, 'scenario'> & { scenario?: string; labUp: boolean; provider: 'local' | 'kind' }>({
