@@ -113,10 +113,10 @@ describe('chaos in the lab', () => {
     await deploy(ns, serviceIp('0.122'), 2, 2);
     const node = (await podsOf(ns))[0]!.node;
     const out = mkdtempSync(join(dir, 'drain-'));
-    const file = scenario(dir, 'chaos-drain', ns, serviceIp('0.122'), '38s', `  - kind: node-drain
+    const file = scenario(dir, 'chaos-drain', ns, serviceIp('0.122'), '30s', `  - kind: node-drain
     name: drain
     at: 3s
-    duration: 30s
+    duration: 22s
     nodes: {names: [${node}]}
     evictionRetry: 1s`);
     const running = gauntlet(['run', file, '--report-dir', out]);
@@ -140,10 +140,10 @@ describe('chaos in the lab', () => {
     namespaces.push(ns);
     await deploy(ns, serviceIp('0.123'), 2, 1);
     const out = mkdtempSync(join(dir, 'taint-'));
-    const file = scenario(dir, 'chaos-taint', ns, serviceIp('0.123'), '20s', `  - kind: node-taint
+    const file = scenario(dir, 'chaos-taint', ns, serviceIp('0.123'), '12s', `  - kind: node-taint
     name: taint
     at: 2s
-    duration: 10s
+    duration: 5s
     nodes: {names: [${od}]}
     key: chaos.gauntlet.dev/test
     value: x
