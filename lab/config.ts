@@ -39,6 +39,8 @@ export const CONTEXT_NAME = 'gauntlet-lab';
  */
 export const ENFORCERS = ['netpol', 'kube-router'] as const;
 export type Enforcer = (typeof ENFORCERS)[number];
+/** The nftables table (inet family) gauntlet-netpol owns on each node; lab/netpol's `-table` default. */
+export const NETPOL_TABLE = 'gauntlet_netpol';
 
 /**
  * Addresses. 10.77.0.0/24 is the lab bridge (host .1, nodes .11+, outside world .201+),

@@ -56,6 +56,11 @@ describe('the network rule on kind', () => {
     expect(ds.spec.template.spec.containers[0].image).toBe('gauntlet.local/netpol:abc');
   });
 
+  it('the enforcer is Ready only once its ruleset is on the node (lab up waits for that on every node)', () => {
+    const ds = parseAllDocuments(addonManifests(tags)).map((d) => d.toJS() as Record<string, any>).find((d) => d.kind === 'DaemonSet')!;
+    expect(ds.spec.template.spec.containers[0].readinessProbe.exec.command).toEqual(['nft', 'list', 'table', 'inet', 'gauntlet_netpol']);
+  });
+
   it('locks the podman network down: no NAT, no default route, no port-forward or firewall plugins', () => {
     // What podman 4.3 writes for `podman network create --disable-dns --subnet ...`.
     const podman = JSON.stringify({

@@ -7,7 +7,7 @@
  * no DNS forwarder), pods 10.74.0.0/16, Services 10.75.0.0/16.
  */
 import { dirname, join } from 'node:path';
-import { TIMINGS, WORLD_HOSTS, WORLD_PORTS, nodeSpecs, type LabPaths, type NodeSpec, type WorldHost } from '../../config.ts';
+import { NETPOL_TABLE, TIMINGS, WORLD_HOSTS, WORLD_PORTS, nodeSpecs, type LabPaths, type NodeSpec, type WorldHost } from '../../config.ts';
 
 export const K8S_VERSION = 'v1.34.4';
 
@@ -284,6 +284,8 @@ spec:
         args: [-node=$(NODE_NAME)]
         env: [{name: NODE_NAME, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}]
         securityContext: {privileged: true}
+        # Ready once the first ruleset is in place, so \`lab up\` returns with policies enforced on every node.
+        readinessProbe: {exec: {command: [nft, list, table, inet, ${NETPOL_TABLE}]}, periodSeconds: 1}
 `;
 }
 

@@ -199,6 +199,12 @@ export async function kindUp(opts: KindUpOptions): Promise<KindSpec> {
     return kindNodes(spec.nodes).every((k) => ns.some((n) => n.name === k.container && n.ready));
   }, 180_000, 1000);
   await waitFor('CoreDNS ready', async () => (await kubectlKind(p, ['-n', 'kube-system', 'get', 'deploy', 'coredns', '-o', 'jsonpath={.status.readyReplicas}'])).trim() === '1', 120_000, 1000);
+  // Ready = its first ruleset is in place (the DaemonSet's readiness probe): policies hold once \`lab up\` returns.
+  const want = kindNodes(spec.nodes).length;
+  await waitFor('the NetworkPolicy enforcer ready on every node', async () => {
+    const st = JSON.parse(await kubectlKind(p, ['-n', 'kube-system', 'get', 'ds', 'gauntlet-netpol', '-o', 'jsonpath={.status}'])) as { numberReady?: number; updatedNumberScheduled?: number };
+    return st.numberReady === want && st.updatedNumberScheduled === want;
+  }, 120_000, 1000);
   return spec;
 }
 

@@ -4,7 +4,7 @@
  * both accept traffic whose source is the node itself, so probes start in pods.
  */
 import { join } from 'node:path';
-import { NET, type Enforcer, type LabPaths, type NodeSpec } from '../../config.ts';
+import { NET, NETPOL_TABLE, type Enforcer, type LabPaths, type NodeSpec } from '../../config.ts';
 import { kubeconfigFor } from './controlplane.ts';
 import type { Daemon } from './sh.ts';
 
@@ -27,4 +27,13 @@ export function enforcerDaemon(p: LabPaths, n: NodeSpec, enforcer: Enforcer): Da
       '--health-port=0', '--metrics-port=0', '--v=1',
     ],
   };
+}
+
+/**
+ * A command that succeeds in the node's network namespace once its enforcer has put rules in place:
+ * gauntlet-netpol's table (written whole on its first apply), kube-router's top-level forward chain
+ * (made before its first full policy sync).
+ */
+export function enforcerReadyCheck(enforcer: Enforcer): [string, string[]] {
+  return enforcer === 'netpol' ? ['nft', ['list', 'table', 'inet', NETPOL_TABLE]] : ['iptables', ['-w', '-S', 'KUBE-ROUTER-FORWARD']];
 }

@@ -5,14 +5,14 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NET, WORLD_HOSTS, WORLD_PORTS, IMAGES, imageTarball, labPaths, nodeSpecs, type AddonName, type Enforcer, type LabPaths, type NodeSpec } from '../../config.ts';
-import { ENFORCER_TOOL, enforcerDaemon } from './enforcer.ts';
+import { ENFORCER_TOOL, enforcerDaemon, enforcerReadyCheck } from './enforcer.ts';
 import * as cp from './controlplane.ts';
 import { ensureCgroup } from './cgroups.ts';
 import { bridgeUp, ensureBridge, ensureNetns, nodeSysctls, podRoutes, routeReplace } from './net.ts';
 import { ensureCa, ensureClientCert, ensureServingCert, writeKubeconfig } from './pki.ts';
 import { containerdToml, cniConflist, kubeletConfig, kubeProxyConfig, nodeCgroup, nodeDirs, nodeLabelsFlag } from './node-config.ts';
 import { apiReady, kubectl, nodes } from './kubectl.ts';
-import { daemons, run, startDaemon, waitFor, type Daemon } from './sh.ts';
+import { daemons, inNetns, run, startDaemon, tryRun, waitFor, type Daemon } from './sh.ts';
 import { startFakeNodes } from './fake-nodes.ts';
 import { flaggerAddonUp } from './addons.ts';
 
@@ -204,6 +204,12 @@ export async function localUp(opts: LocalUpOptions): Promise<LabSpec> {
     const ns = await nodes(p);
     return specs.every((s) => ns.some((n) => n.name === s.name && n.ready));
   }, 180_000, 1000);
+  // Policies are enforced from the moment `lab up` returns: a probe straight after it is judged.
+  const ready = enforcerReadyCheck(spec.enforcer ?? 'netpol');
+  await waitFor('the NetworkPolicy enforcer\'s rules on every node', async () => {
+    for (const n of specs) if (!await tryRun(...inNetns(n.netns, ...ready))) return false;
+    return true;
+  }, 60_000, 500);
   if (addons.includes('flagger')) await flaggerAddonUp(p, log);
   return readSpec(p)!;
 }
