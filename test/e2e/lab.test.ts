@@ -138,10 +138,10 @@ spec: {minAvailable: 3, selector: {matchLabels: {app: demo}}}
     await kk(['-n', ns, 'delete', 'pdb', 'demo']);
   });
 
-  it('a stopped node turns NotReady and its pods are rescheduled within the shortened timings', async () => {
+  // Rescheduling off a lost node, timed, is chaos.test.ts's node-loss case (rescheduledSeconds).
+  it('a stopped node shows as stopped at once, turns NotReady within the shortened timings, and comes back Ready', async () => {
     const probeNode = (await kjson<{ spec: { nodeName: string } }>(['-n', ns, 'get', 'pod', 'probe'])).spec.nodeName;
     const victimNode = (await demoPods()).map((p) => p.spec.nodeName!).find((n) => n !== probeNode)!;
-    const started = Date.now();
     await labNodeStop({ provider: 'local', node: victimNode });
     try {
       // `lab status` says so at once (the API server still reports Ready until its grace period).
@@ -153,11 +153,6 @@ spec: {minAvailable: 3, selector: {matchLabels: {app: demo}}}
         const n = await kjson<{ status: { conditions: { type: string; status: string }[] } }>(['get', 'node', victimNode]);
         return n.status.conditions.some((c) => c.type === 'Ready' && c.status !== 'True');
       }, budget);
-      await eventually('3 Ready demo pods on the other nodes', async () => {
-        const pods = (await demoPods()).filter(ready);
-        return pods.length === 3 && pods.every((p) => p.spec.nodeName !== victimNode);
-      }, budget + TIMINGS.unreachableTolerationSeconds * 1000 + 60_000);
-      expect((Date.now() - started) / 1000).toBeLessThan(120);
     } finally {
       // --wait (the CLI's default): returns once the API server reports the node Ready.
       const r = await labNodeStart({ provider: 'local', node: victimNode, waitMs: 120_000 });
