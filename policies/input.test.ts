@@ -39,6 +39,28 @@ describe('policies check input', () => {
     expect(r.status).toBe(1); // no policy isolates shop/web: a violation, not bad input
   });
 
+  it('an input with no workload says nothing was judged (exit 1), and names where the objects it ignored are', () => {
+    // A policy recipe as blogs publish it: the policy, then bare fragments without kind.
+    const manifests = file('recipe.yaml', `kind: NetworkPolicy
+apiVersion: networking.k8s.io/v1
+metadata: {name: api-allow-5000}
+spec: {podSelector: {matchLabels: {app: api}}, ingress: [{ports: [{port: 5000}]}]}
+---
+ingress:
+- ports: [{port: api-port}]
+---
+containers: [{name: api, image: api-image:latest}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: c}
+`);
+    const r = check(file('allow3.yaml', example), manifests);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^nothing judged: the input has no workload/m);
+    expect(r.stdout).toContain(`ignored objects: (no kind) x2, first at ${manifests}:6, ConfigMap x1, first at ${manifests}:11`);
+  });
+
   it('rejects an alias bomb with exit 2, located, without a stack trace', () => {
     const levels = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 9 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`).join(', ')}]`)];
     const bomb = file('bomb.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: shop}\ndata:\n${levels.map((l) => `  ${l}`).join('\n')}\n`);

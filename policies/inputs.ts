@@ -6,7 +6,7 @@ import { InputError, type InputIssue } from '../core/errors.ts';
 import type { PathSegment } from '../core/source.ts';
 import { parseIp } from './ipset.ts';
 import type {
-  AdminPolicyInfo, Address, ClusterModel, DestinationPod, EgressRule, NamedPort, NetworkPolicyInfo, PodShape, Workload, WorkloadKind,
+  AdminPolicyInfo, Address, ClusterModel, DestinationPod, EgressRule, NamedPort, NetworkPolicyInfo, Origin, PodShape, Workload, WorkloadKind,
 } from './model.ts';
 import { adminPeers, anpPort, cnpProtocols, npPeer, npPort, ObjectContext, selector } from './normalize.ts';
 import type { Protocol } from './ports.ts';
@@ -38,7 +38,8 @@ export function buildModel(objects: readonly InputObject[]): ClusterModel {
   };
   const livePods: { pod: DestinationPod; owner?: string }[] = [];
   const ownedBy = new Map<string, string>(); // `ns/Kind/name` of a ReplicaSet/Job -> its owner key
-  const ignored = new Map<string, number>();
+  /** Kinds the analysis does not read: how many, and where the first one is (file:line). */
+  const ignored = new Map<string, { n: number; first: Origin }>();
 
   for (const obj of objects) {
     const v = obj.value;
@@ -86,7 +87,10 @@ export function buildModel(objects: readonly InputObject[]): ClusterModel {
       // A ReplicaSet owned by a Deployment, a Job owned by a CronJob: the owner is the workload.
       if (!owner) model.workloads.push({ kind: TEMPLATE_KINDS[kind] as WorkloadKind, namespace, name: name as string, pod, origin: ctx.origin([]) });
     } else {
-      ignored.set(kind || '(no kind)', (ignored.get(kind) ?? 0) + 1);
+      const key = kind || '(no kind)';
+      const hit = ignored.get(key);
+      if (hit) hit.n++;
+      else ignored.set(key, { n: 1, first: ctx.origin([]) });
     }
     model.hostBitCidrs.push(...ctx.hostBitCidrs);
   }
@@ -105,7 +109,10 @@ export function buildModel(objects: readonly InputObject[]): ClusterModel {
   for (const ns of new Set([...model.workloads.map((w) => w.namespace), ...model.destinations.map((d) => d.namespace), ...model.networkPolicies.map((p) => p.namespace)])) {
     if (!model.namespaces.has(ns)) model.namespaces.set(ns, { name: ns, labels: { 'kubernetes.io/metadata.name': ns } });
   }
-  if (ignored.size) model.notes.push(`ignored objects: ${[...ignored].map(([k, n]) => `${k} x${n}`).join(', ')}`);
+  if (ignored.size) {
+    const at = (o: Origin) => (o.file ? `, first at ${o.line ? `${o.file}:${o.line}` : o.file}` : '');
+    model.notes.push(`ignored objects: ${[...ignored].map(([k, { n, first }]) => `${k} x${n}${at(first)}`).join(', ')}`);
+  }
   return model;
 }
 

@@ -16,3 +16,6 @@ export function formatCounterexample(cx: Counterexample): string {
 export function formatAllowedBy(cx: Counterexample): string {
   return cx.allowedBy.map((a) => (a.origin ? `${a.reason}: ${formatOrigin(a.origin)}` : a.reason)).join('; ');
 }
+
+/** Said when the input had no workload: the exit code (1) is a failed check, not a pass. */
+export const NOTHING_JUDGED = 'nothing judged: the input has no workload (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or CronJob) whose egress could be checked; exit 1';

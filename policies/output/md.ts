@@ -1,6 +1,6 @@
 import type { PolicyCheckResult } from '../check.ts';
 import { formatOrigin } from '../model.ts';
-import { formatAllowedBy, formatCounterexample } from './format.ts';
+import { formatAllowedBy, formatCounterexample, NOTHING_JUDGED } from './format.ts';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -10,6 +10,7 @@ export function renderMarkdown(r: PolicyCheckResult): string {
     '## Egress policy check',
     '',
     `${s.workloads} workload(s): **${s.compliant} compliant**, **${s.violation} violation**, **${s.inconclusive} inconclusive** (allowlist \`${r.allowlist}\`, ipBlock mode ${r.ipBlockMode})`,
+    ...(s.workloads ? [] : ['', `**${NOTHING_JUDGED}**`]),
     '',
     '| Workload | Verdict | First counterexample / reason | Allowed by |',
     '|---|---|---|---|',

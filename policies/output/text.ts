@@ -1,6 +1,6 @@
 import type { PolicyCheckResult } from '../check.ts';
 import { formatOrigin } from '../model.ts';
-import { formatAllowedBy, formatCounterexample } from './format.ts';
+import { formatAllowedBy, formatCounterexample, NOTHING_JUDGED } from './format.ts';
 
 export function renderText(r: PolicyCheckResult): string {
   const lines: string[] = [];
@@ -20,6 +20,7 @@ export function renderText(r: PolicyCheckResult): string {
   }
   const s = r.summary;
   lines.push('', `${s.workloads} workload(s): ${s.compliant} compliant, ${s.violation} violation, ${s.inconclusive} inconclusive; ${s.findings} finding(s); ipBlock mode ${r.ipBlockMode}`);
+  if (!s.workloads) lines.push(NOTHING_JUDGED);
   for (const n of r.notes) lines.push(`note: ${n}`);
   return lines.join('\n') + '\n';
 }
