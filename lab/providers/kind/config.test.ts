@@ -58,7 +58,11 @@ describe('the network rule on kind', () => {
 
   it('the enforcer is Ready only once its ruleset is on the node (lab up waits for that on every node)', () => {
     const ds = parseAllDocuments(addonManifests(tags)).map((d) => d.toJS() as Record<string, any>).find((d) => d.kind === 'DaemonSet')!;
-    expect(ds.spec.template.spec.containers[0].readinessProbe.exec.command).toEqual(['nft', 'list', 'table', 'inet', 'gauntlet_netpol']);
+    const c = ds.spec.template.spec.containers[0];
+    for (const probe of [c.startupProbe, c.readinessProbe]) expect(probe.exec.command).toEqual(['nft', 'list', 'table', 'inet', 'gauntlet_netpol']);
+    // Every second until the table is there, then rarely: each check is an exec in the container.
+    expect(c.startupProbe.periodSeconds).toBe(1);
+    expect(c.readinessProbe.periodSeconds).toBeGreaterThanOrEqual(10);
   });
 
   it('locks the podman network down: no NAT, no default route, no port-forward or firewall plugins', () => {

@@ -284,8 +284,10 @@ spec:
         args: [-node=$(NODE_NAME)]
         env: [{name: NODE_NAME, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}]
         securityContext: {privileged: true}
-        # Ready once the first ruleset is in place, so \`lab up\` returns with policies enforced on every node.
-        readinessProbe: {exec: {command: [nft, list, table, inet, ${NETPOL_TABLE}]}, periodSeconds: 1}
+        # Ready once the first ruleset is in place, so \`lab up\` returns with policies enforced on every
+        # node: checked every second until then (startup), every 10 s after (each check is a runc exec).
+        startupProbe: {exec: {command: [nft, list, table, inet, ${NETPOL_TABLE}]}, periodSeconds: 1, failureThreshold: 300}
+        readinessProbe: {exec: {command: [nft, list, table, inet, ${NETPOL_TABLE}]}, periodSeconds: 10}
 `;
 }
 
