@@ -155,8 +155,8 @@ export class Analysis {
     });
   }
 
-  /** Verdicts for every workload in the model. */
-  run(): WorkloadVerdict[] {
+  /** Verdicts for every workload in the model; `onShapes` hears after each source shape how many of how many are done. */
+  run(onShapes?: (done: number, total: number) => void): WorkloadVerdict[] {
     // Every distinct source shape, and what selects each, evaluated once per selector over all shapes.
     const shapeIds = new Map<string, number>();
     const shapeList: { namespace: string; labels: Labels }[] = [];
@@ -202,6 +202,7 @@ export class Analysis {
         this.fast?.release(done);
         for (const l of done) this.universe?.releaseStarts(l);
       }
+      onShapes?.(k + 1, order.length);
     });
     const out: WorkloadVerdict[] = [];
     this.model.workloads.forEach((w, wi) => {

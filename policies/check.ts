@@ -28,6 +28,31 @@ export interface PolicyCheckOptions {
   /** CIDRs pods get their IPs from, narrowing where a template's pods may sit. */
   podCidrs?: string[];
   maxCounterexamples?: number;
+  /**
+   * Progress lines for a person waiting (the CLI: stderr). A check that ends within 2 s says
+   * nothing; a longer one says each phase as it ends and the analysis's progress every 5 s.
+   */
+  progress?: (line: string) => void;
+}
+
+/** Progress of a long check: see `PolicyCheckOptions.progress`. */
+export function checkProgress(out?: (line: string) => void, now = () => performance.now()) {
+  const t0 = now();
+  let last: number | undefined;
+  const secs = (t: number) => `${((t - t0) / 1000).toFixed(1)} s`;
+  return {
+    phase(what: string): void {
+      const t = now();
+      if (out && t - t0 >= 2000) out(`policies check: ${what} (${secs(t)})`);
+    },
+    shapes(done: number, total: number): void {
+      if (!out) return;
+      const t = now();
+      if (t - t0 < 2000 || (last !== undefined && t - last < 5000)) return;
+      last = t;
+      out(`policies check: analysed ${done} of ${total} source shapes (${Math.floor((100 * done) / total)} %, ${secs(t)})`);
+    },
+  };
 }
 
 export interface PolicyCheckSummary {
@@ -67,20 +92,25 @@ export async function checkPolicies(opts: PolicyCheckOptions): Promise<PolicyChe
     objects = (await Promise.all(list.map(readManifests))).flat();
     input = list.join(', ');
   }
+  const progress = checkProgress(opts.progress);
+  progress.phase(`read ${objects.length} objects`);
   const model = buildModel(objects);
-  return analyseModel(model, allowlist, { ...opts, podCidrRanges: podCidrs, otherNamespaces: opts.context === undefined, input });
+  progress.phase(`${model.workloads.length} workloads, ${model.networkPolicies.length} NetworkPolicies, ${allowlist.rules.length} allowlist rules`);
+  const r = analyseModel(model, allowlist, { ...opts, podCidrRanges: podCidrs, otherNamespaces: opts.context === undefined, input, onShapes: (d, t) => progress.shapes(d, t) });
+  progress.phase(`analysed: ${r.summary.violation} violation, ${r.summary.inconclusive} inconclusive, ${r.summary.compliant} compliant`);
+  return r;
 }
 
 export function analyseModel(
   model: ClusterModel,
   allowlist: EgressAllowlist,
-  opts: { ipBlockMode?: IpBlockModeOption; podCidrRanges?: IpRange[]; otherNamespaces?: boolean; maxCounterexamples?: number; input?: string },
+  opts: { ipBlockMode?: IpBlockModeOption; podCidrRanges?: IpRange[]; otherNamespaces?: boolean; maxCounterexamples?: number; input?: string; onShapes?: (done: number, total: number) => void },
 ): PolicyCheckResult {
   const mode = opts.ipBlockMode ?? 'unknown';
   const analysis = new Analysis(model, allowlist, {
     mode, podCidrs: opts.podCidrRanges, otherNamespaces: opts.otherNamespaces ?? true, maxCounterexamples: opts.maxCounterexamples,
   });
-  const workloads = analysis.run();
+  const workloads = analysis.run(opts.onShapes);
   const findings = lint(model);
   const count = (v: string) => workloads.filter((w) => w.verdict === v).length;
   return {

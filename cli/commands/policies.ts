@@ -67,7 +67,7 @@ export const policies = defineCommand<PoliciesArgs>({
       const kube = a.manifests ? undefined : (await import('../../core/kube.ts')).connect(o);
       const r = await checkPolicies({
         allowlist: a.allowlist, manifests: a.manifests, ...(kube ? { context: kube.context, kube } : {}),
-        ipBlockMode: a.ipBlockMode, podCidrs: a.podCidr, maxCounterexamples: a.maxCounterexamples,
+        ipBlockMode: a.ipBlockMode, podCidrs: a.podCidr, maxCounterexamples: a.maxCounterexamples, progress: o.progress,
       });
       await writeChunks(renderPolicyCheckChunks(r, a.output), a.out);
       if (a.out) o.progress(`wrote ${a.out}`);
