@@ -8,6 +8,7 @@ import { parseIp } from './ipset.ts';
 import type {
   AdminPolicyInfo, Address, ClusterModel, DestinationPod, EgressRule, NamedPort, NetworkPolicyInfo, Origin, PodShape, Workload, WorkloadKind,
 } from './model.ts';
+import { originPlace } from './model.ts';
 import { adminPeers, anpPort, cnpProtocols, npPeer, npPort, ObjectContext, selector } from './normalize.ts';
 import type { Protocol } from './ports.ts';
 import { anpSpecSchema, banpSpecSchema, cnpSpecSchema, npSpecSchema, zodIssues, type AnpSpec, type CnpSpec } from './schemas.ts';
@@ -110,7 +111,7 @@ export function buildModel(objects: readonly InputObject[]): ClusterModel {
     if (!model.namespaces.has(ns)) model.namespaces.set(ns, { name: ns, labels: { 'kubernetes.io/metadata.name': ns } });
   }
   if (ignored.size) {
-    const at = (o: Origin) => (o.file ? `, first at ${o.line ? `${o.file}:${o.line}` : o.file}` : '');
+    const at = (o: Origin) => (o.file ? `, first at ${originPlace(o)}` : '');
     model.notes.push(`ignored objects: ${[...ignored].map(([k, { n, first }]) => `${k} x${n}${at(first)}`).join(', ')}`);
   }
   return model;

@@ -161,7 +161,11 @@ export interface EgressAllowlist {
   file?: string;
 }
 
+/** Where an origin is: `file:line`, the file, or `cluster` for objects read from a live cluster. */
+export function originPlace(o: Origin): string {
+  return o.file ? (o.line ? `${o.file}:${o.line}` : o.file) : 'cluster';
+}
+
 export function formatOrigin(o: Origin): string {
-  const where = o.file ? (o.line ? `${o.file}:${o.line}` : o.file) : 'cluster';
-  return `${o.object} ${o.path} (${where})`;
+  return `${o.object} ${o.path} (${originPlace(o)})`;
 }

@@ -1,6 +1,6 @@
 /** Short human text for verdict pieces, shared by every renderer. */
 import type { Counterexample, Destination } from '../analyze.ts';
-import { formatOrigin } from '../model.ts';
+import { formatOrigin, WORKLOAD_KINDS } from '../model.ts';
 
 export function formatDestination(d: Destination): string {
   if (d.kind === 'pod') return `pod ${d.namespace}/${d.name}${d.ip ? ` (${d.ip})` : ''}`;
@@ -18,4 +18,4 @@ export function formatAllowedBy(cx: Counterexample): string {
 }
 
 /** Said when the input had no workload: the exit code (1) is a failed check, not a pass. */
-export const NOTHING_JUDGED = 'nothing judged: the input has no workload (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or CronJob) whose egress could be checked; exit 1';
+export const NOTHING_JUDGED = `nothing judged: the input has no workload (${WORKLOAD_KINDS.join(', ')}) whose egress could be checked; exit 1`;
