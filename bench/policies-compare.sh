@@ -17,8 +17,9 @@ DIR=$(mktemp -d)
 git worktree add --detach "$DIR/ref" "$REF" >/dev/null 2>&1
 trap 'git worktree remove --force "$DIR/ref" >/dev/null 2>&1 || true; rm -rf "$DIR"' EXIT
 ln -s "$PWD/node_modules" "$DIR/ref/node_modules"
-(cd "$DIR/ref" && $TSC -p tsconfig.build.json)
-$TSC -p tsconfig.build.json
+# Each side as `npm run build` makes it (the vendored zod and yaml too, where the side has them).
+(cd "$DIR/ref" && $TSC -p tsconfig.build.json && { [ ! -f scripts/vendor.ts ] || $NODE scripts/vendor.ts >/dev/null; })
+$TSC -p tsconfig.build.json && $NODE scripts/vendor.ts >/dev/null
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); machine: $(uname -srm); $(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); node $($NODE --version)"
 echo "ref $REF = $(git rev-parse --short "$REF"); this checkout $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- policies cli || echo ' + uncommitted changes')"
 for c in $CASES; do

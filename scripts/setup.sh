@@ -23,10 +23,12 @@ NODE="$root/node_modules/.bin/node"
 "$NODE" -e 'const [M]=process.versions.node.split(".");if(+M<22){console.error("node "+process.version+" is too old");process.exit(3)}'
 
 # Build ahead of time so the CLI starts fast; skipped when nothing changed since the last build.
-if [ ! -f dist/.stamp ] || [ -n "$(find core cli scenarios reports loadtest policies canary chaos lab index.ts package.json tsconfig*.json -newer dist/.stamp -name '*.ts' -o -newer dist/.stamp -name '*.json' 2>/dev/null | grep -v '/fixtures/' | head -1)" ]; then
+# The lockfile and scripts/vendor.ts count too: dist/vendor/ bundles the installed zod and yaml.
+if [ ! -f dist/.stamp ] || [ -n "$(find core cli scenarios reports loadtest policies canary chaos lab index.ts package.json package-lock.json scripts/vendor.ts tsconfig*.json -newer dist/.stamp -name '*.ts' -o -newer dist/.stamp -name '*.json' 2>/dev/null | grep -v '/fixtures/' | head -1)" ]; then
   say "build"
   rm -rf dist
   "$NODE" node_modules/.bin/tsc -p tsconfig.build.json
+  "$NODE" scripts/vendor.ts >/dev/null
   touch dist/.stamp
 fi
 
