@@ -8,7 +8,7 @@
  * cell) decided once over whole port sets and memoized, the reference the bitset engine is tested against.
  */
 import { ALL_V4, ALL_V6, cells, formatIp, formatRange, representative, type Family, type IpRange } from './ipset.ts';
-import type { ClusterModel, DestinationPod, EgressAllowlist, IpBlockMode, IpBlockModeOption, NamedPort, Peer, Workload, WorkloadKind } from './model.ts';
+import type { AllowlistRule, ClusterModel, DestinationPod, EgressAllowlist, IpBlockMode, IpBlockModeOption, NamedPort, Peer, Workload, WorkloadKind } from './model.ts';
 import { formatPorts, has, isEmpty, pick, subtract, type PortSet, type Protocol } from './ports.ts';
 import { labelsKey, matches, type Labels } from './selectors.ts';
 import { decide, explain, sourceRules, type AllowedBy, type DestView, type SourceRules } from './engine.ts';
@@ -250,6 +250,17 @@ export class Analysis {
       if (!u.namespace || u.namespace === w.namespace) out.push(`${u.kind} ${u.namespace ? `${u.namespace}/` : ''}${u.name} is present and not analysed`);
     }
     return out;
+  }
+
+  private readonly allowlistByNs = new Map<string, AllowlistRule[]>();
+  /** The allowlist rules whose `from.namespaces` admits the namespace: every rule a source there can be selected by. */
+  allowlistIn(ns: string): readonly AllowlistRule[] {
+    let hit = this.allowlistByNs.get(ns);
+    if (!hit) {
+      const labels = this.model.namespaces.get(ns)?.labels ?? { 'kubernetes.io/metadata.name': ns };
+      this.allowlistByNs.set(ns, (hit = this.allowlist.rules.filter((r) => !r.from.namespaces || matches(r.from.namespaces, labels))));
+    }
+    return hit;
   }
 
   /** Indices of destination groups a selector peer picks, for a source in `srcNs`. */

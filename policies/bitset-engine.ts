@@ -13,7 +13,7 @@ import type { Component, Universe } from './universe.ts';
 import type { Counterexample, DestGroup, ShapeOutcome } from './analyze.ts';
 
 /** For an allowed port set: the approvals whose ports contain it, those that overlap it, and per atom the port sets (ids) of the approvals covering it (undefined: not built yet; null: they cannot cover it). */
-type Cover = { whole: Component[]; partial: Component[]; atoms?: number[][] | null };
+type Cover = { whole: Component[]; wholeRules: number[]; partial: Component[]; atoms?: number[][] | null };
 
 /**
  * A bitset with the words it may have set, [lo, hi); `picks` holds words [off, off + picks.length)
@@ -29,8 +29,16 @@ type Picks = { picks: Bits; off: number; lo: number; hi: number; words?: Int32Ar
  */
 type Group = Picks & { ports: PortSet; pid: number; words: Int32Array };
 
-/** The allowlist's components by port set, and the covers found so far (per list of allowlist rules and mode). */
-type Approvals = { byPid: Map<number, Component[]>; covers: Map<number, Cover>; groups?: Component[][] };
+/** Approvals of one port set: their components, and for each the index of its rule in the namespace's list. */
+type PidApprovals = { comps: Component[]; rules: number[] };
+
+/**
+ * The components of every allowlist rule some source in one namespace is selected by, by port
+ * set, and the covers found so far (per namespace and mode). A source's own list of allowlist rules
+ * is a subset, read through a mask over `rules`: the namespace's lists overlap a great deal (a
+ * source is selected by half of 200 rules), so covers are worked out once per namespace, not per list.
+ */
+type Approvals = { ns: string; rules: Map<AllowlistRule, number>; byPid: Map<number, PidApprovals>; covers: Map<number, Cover>; groups: PidApprovals[] };
 
 /**
  * What the engine keeps per list of rules (lists are interned per namespace, shape-index.ts, so a
@@ -43,7 +51,8 @@ type ListInfo = {
   invariant: boolean;
   comps?: Map<string, Component[]>;
   groups?: Map<string, Group[]>;
-  approvals?: Map<string, Approvals>;
+  /** As an allowlist list: which of its namespace's approvals (`Approvals.rules`) it holds. */
+  member?: { of: Approvals; mask: Uint8Array };
   outcomes?: Map<readonly object[], Map<string, ShapeOutcome>>;
 };
 
@@ -93,6 +102,8 @@ function groupByPorts(list: readonly Component[]): Group[] {
 /** What the engine reads from the analysis: destination groups and counterexample options. */
 export interface BitsetContext {
   groups: readonly DestGroup[];
+  /** Every allowlist rule some source in the namespace is selected by, in the allowlist's order. */
+  allowlistIn(ns: string): readonly AllowlistRule[];
   maxCx: number;
   podRanges: IpRange[];
   /** Whether pod IPs may be anywhere (no --pod-cidr): the pod cells are the address cells. */
@@ -154,6 +165,28 @@ export class BitsetEngine {
     return hit;
   }
 
+  /** The namespace's approvals under a mode; kept for one namespace at a time (sources come namespace by namespace). */
+  private approvalsCache = new Map<string, Approvals>();
+  private approvalsIn(u: Universe, ns: string, mode: IpBlockMode): Approvals {
+    const rules = this.ctx.allowlistIn(ns);
+    const key = rules.every((r) => u.ruleModeInvariant(r, ns)) ? '' : mode;
+    let hit = this.approvalsCache.get(key);
+    if (hit?.ns === ns) return hit;
+    if (hit || this.approvalsCache.values().next().value?.ns !== ns) this.approvalsCache.clear();
+    const index = new Map<AllowlistRule, number>();
+    const byPid = new Map<number, PidApprovals>();
+    rules.forEach((r, i) => {
+      index.set(r, i);
+      for (const c of u.components(r, ns, mode)) {
+        const a = byPid.get(c.pid);
+        if (a) (a.comps.push(c), a.rules.push(i));
+        else byPid.set(c.pid, { comps: [c], rules: [i] });
+      }
+    });
+    this.approvalsCache.set(key, (hit = { ns, rules: index, byPid, covers: new Map(), groups: [...byPid.values()] }));
+    return hit;
+  }
+
   analyse(u: Universe, src: SourceRules, mode: IpBlockMode, invariant: boolean): ShapeOutcome {
     const ns = src.shape.namespace;
     const npInfo = this.listInfo(u, src.networkPolicy, ns);
@@ -166,19 +199,18 @@ export class BitsetEngine {
     const shared = outcomes.get(outcomeKey);
     if (shared) return { ...shared, counterexamples: shared.counterexamples.map((cx) => ({ ...cx, modes: [mode] })) };
 
-    // Approved: the allowlist's components, by port set.
-    const alKey = alInfo.invariant ? '' : mode;
-    const approvals = (alInfo.approvals ??= new Map<string, Approvals>());
-    let appr = approvals.get(alKey);
-    if (!appr) {
-      const byPid = new Map<number, Component[]>();
-      for (const c of this.listComponents(u, src.allowlist, ns, mode)) {
-        const list = byPid.get(c.pid);
-        if (list) list.push(c);
-        else byPid.set(c.pid, [c]);
+    // Approved: the namespace's allowlist components, by port set, read through this list's mask.
+    const appr = this.approvalsIn(u, ns, mode);
+    if (alInfo.member?.of !== appr) {
+      const mask = new Uint8Array(appr.rules.size);
+      for (const r of src.allowlist) {
+        const i = appr.rules.get(r);
+        if (i === undefined) throw new Error(`internal: allowlist rule ${r.name} is not among ${ns}'s`);
+        mask[i] = 1;
       }
-      approvals.set(alKey, (appr = { byPid, covers: new Map() }));
+      alInfo.member = { of: appr, mask };
     }
+    const member = alInfo.member.mask;
     const { byPid, covers } = appr;
     const allowed = src.isolated ? this.listGroups(u, src.networkPolicy, ns, mode) : undefined;
     /**
@@ -189,13 +221,14 @@ export class BitsetEngine {
       let hit = covers.get(p.pid);
       if (hit) return hit;
       const whole: Component[] = [];
+      const wholeRules: number[] = [];
       const partial: Component[] = [];
-      for (const list of byPid.values()) {
-        const rel = this.relation(list[0] as Component, p);
-        if (rel === 2) for (const c of list) whole.push(c);
-        else if (rel === 1) partial.push(list[0] as Component);
+      for (const a of byPid.values()) {
+        const rel = this.relation(a.comps[0] as Component, p);
+        if (rel === 2) a.comps.forEach((c, i) => (whole.push(c), wholeRules.push(a.rules[i] as number)));
+        else if (rel === 1) partial.push(a.comps[0] as Component);
       }
-      covers.set(p.pid, (hit = { whole, partial, atoms: partial.length ? undefined : null }));
+      covers.set(p.pid, (hit = { whole, wholeRules, partial, atoms: partial.length ? undefined : null }));
       return hit;
     };
     /** Per atom of p, the port sets (ids) of the approvals covering it; null when the partial approvals cannot cover p (built when first needed). */
@@ -232,14 +265,20 @@ export class BitsetEngine {
         const lo = Math.max(c0.lo, from), hi = c0.hi;
         if (lo >= hi) return;
         const cov = coverOf(p);
-        const overlap = (list: readonly Component[], out: Bits[], n: number) => {
-          for (const a of list) {
+        /** The approvals of this source's list among `list`, that can pick words in [lo, hi). */
+        const overlap = (list: readonly Component[], rules: readonly number[], out: Bits[], n: number) => {
+          for (let i = 0; i < list.length; i++) {
+            if (!member[rules[i]!]) continue;
+            const a = list[i]!;
             const v = virt ? virt(a) : a; // approvals are whole-length components (off 0)
             if (v.lo < hi && v.hi > lo) out[n++] = v.picks;
           }
           return n;
         };
-        const nWhole = overlap(cov.whole, wholeBuf, 0);
+        const nWhole = overlap(cov.whole, cov.wholeRules, wholeBuf, 0);
+        // An approval of all these ports that picks every position (no `to`, or one picking a
+        // template pod, which `atTemplate` reads as picking every cell) leaves nothing to judge.
+        for (let k = 0; k < nWhole; k++) if (wholeBuf[k] === u.everything) return;
         /** Atoms gathered: -1 not yet, 0 none can cover, else how many (atom i's approvals are atomBuf[atomEnd[i-1]..atomEnd[i])). */
         let nAtoms = cov.atoms === null ? 0 : -1;
         // Over the component's non-zero words (all of [lo, hi) for a virtual one).
@@ -259,7 +298,10 @@ export class BitsetEngine {
               if (by) {
                 let n = 0;
                 for (const ids of by) {
-                  for (const id of ids) n = overlap(byPid.get(id) as Component[], atomBuf, n);
+                  for (const id of ids) {
+                    const a = byPid.get(id) as PidApprovals;
+                    n = overlap(a.comps, a.rules, atomBuf, n);
+                  }
                   atomEnd[nAtoms++] = n;
                 }
               }
@@ -309,7 +351,7 @@ export class BitsetEngine {
     };
     const comps = {
       allowed,
-      approvedGroups: (appr.groups ??= [...byPid.values()]),
+      approved: { groups: appr.groups, member },
       atTemplate,
     };
     const outcome = this.describe(u, src, mode, violating, comps, modeFree ? last.listed : undefined);
@@ -359,29 +401,34 @@ export class BitsetEngine {
   /** The last source's violating positions, for its next mode when no rule tells the modes apart. */
   private lastJudged?: { np: readonly object[]; al: readonly object[]; isolated: boolean; violating: Bits; listed: Map<number, Counterexample[]> };
 
-
   /**
    * Counterexamples in the order and form of `analyseShape`, from the violating positions. `listed`:
    * counterexamples at known pods and address cells already described for the source's other mode,
    * by position (given when no rule tells the modes apart: they are the same there, but for `modes`).
    */
-  private describe(u: Universe, src: SourceRules, mode: IpBlockMode, violating: Bits, comps: { allowed?: Group[]; approvedGroups: Component[][]; atTemplate: (pos: number) => Bits }, listed?: Map<number, Counterexample[]>): ShapeOutcome {
+  private describe(u: Universe, src: SourceRules, mode: IpBlockMode, violating: Bits, comps: { allowed?: Group[]; approved: { groups: readonly PidApprovals[]; member: Uint8Array }; atTemplate: (pos: number) => Bits }, listed?: Map<number, Counterexample[]>): ShapeOutcome {
     const outcome: ShapeOutcome = { counterexamples: [], count: 0, localDoubts: [] };
     const ns = src.shape.namespace;
-    /** The unapproved ports at one position, from the components that pick it (= decide's answer there). */
-    const picksAny = (list: readonly Component[], pos: number) => {
-      for (const c of list) if (test(c.picks, pos)) return true;
+    const member = comps.approved.member;
+    /** Whether one of the source's approvals in `a` picks `pos`. */
+    const picksAny = (a: PidApprovals, pos: number) => {
+      for (let i = 0; i < a.comps.length; i++) if (member[a.rules[i]!] && test(a.comps[i]!.picks, pos)) return true;
       return false;
     };
-    const violationAt = (pos: number): PortSet => {
+    /**
+     * The unapproved ports at one position, from the components that pick it (= decide's answer
+     * there); given `cell`, at a template pod at `pos` placed in that address cell (what picks
+     * either position picks it).
+     */
+    const violationAt = (pos: number, cell?: number): PortSet => {
       let v: PortSet = ALL_PORTS;
       if (comps.allowed) {
         v = NO_PORTS;
-        for (const g of comps.allowed) if (picksAt(g, pos)) v = union(v, g.ports);
+        for (const g of comps.allowed) if (picksAt(g, pos) || (cell !== undefined && picksAt(g, cell))) v = union(v, g.ports);
       }
-      for (const list of comps.approvedGroups) {
-        if (!picksAny(list, pos)) continue;
-        v = subtract(v, (list[0] as Component).ports);
+      for (const a of comps.approved.groups) {
+        if (!picksAny(a, pos) && (cell === undefined || !picksAny(a, cell))) continue;
+        v = subtract(v, (a.comps[0] as Component).ports);
         if (isEmpty(v)) break;
       }
       return v;
@@ -420,9 +467,9 @@ export class BitsetEngine {
       const d = decide(src, view, mode);
       return subtract(d.allowed, d.approved);
     };
-    const recordMany = <T>(view: DestView, items: readonly T[], describe: (t: T) => Counterexample['destination'], pos?: number) => {
+    const recordMany = <T>(view: DestView, items: readonly T[], describe: (t: T) => Counterexample['destination'], pos?: number, cell?: number) => {
       if (outcome.counterexamples.length < this.ctx.maxCx) {
-        const v = pos === undefined ? violation(view) : violationAt(pos);
+        const v = pos === undefined ? violation(view) : violationAt(pos, cell);
         for (const t of items) {
           if (outcome.counterexamples.length >= this.ctx.maxCx) break;
           record(view, v, describe(t));
@@ -468,8 +515,11 @@ export class BitsetEngine {
           if (test(tv, at) && ++badCount <= 4) bad.push(at);
         }
         if (badCount === cellCount) {
-          const c = u.cellRange(u.localCellAt(starts, u.podPositions));
-          recordMany({ isPod: true, picked: pickedAt(pos), address: { family: c.family, value: representative(c) }, namedPorts: g.namedPorts }, g.templates, describeTpl);
+          // Described in the first cell, from the bitsets (what `decide` says there); `explain` reads
+          // only NetworkPolicy peers here, as for pods.
+          const cell = u.localCellAt(starts, u.podPositions);
+          const c = u.cellRange(cell);
+          recordMany({ isPod: true, picked: npPickedAt(pos), address: { family: c.family, value: representative(c) }, namedPorts: g.namedPorts }, g.templates, describeTpl, pos, cell.from);
         } else if (badCount) {
           const ranges = bad.slice(0, 3).map((at) => formatRange(u.cellRange(u.localCellAt(starts, at)))).join(', ');
           outcome.localDoubts.push(`egress to ${g.synthetic ?? `${tpl.namespace}/${tpl.name}`} is unapproved only if its IP is in ${ranges}${badCount > 3 ? ', ...' : ''}: its IP is unknown (analyse a live cluster or pass --pod-cidr)`);

@@ -65,36 +65,48 @@ export class ShapeIndex {
 
   private byShape?: ShapeSelection[];
 
-  /** Per shape, from each policy's and rule's set of shapes (one pass over set bits, not shapes x rules). */
+  /**
+   * Per shape, from each policy's and rule's set of shapes (one pass over set bits, not shapes x
+   * rules). Allowlist rules are gathered as a bitmask per shape (a shape is selected by half of
+   * them, often): its words name the shape's list, and a list's array is built once per distinct list.
+   */
   private transpose(): ShapeSelection[] {
-    const out: ShapeSelection[] = this.shapes.map(() => ({ admin: [], np: [], rules: [], key: '' }));
-    const ids: number[][] = this.shapes.map(() => []);
+    const n = this.shapes.length;
     const each = (at: Bits, f: (i: number) => void) => {
       for (let w = 0; w < at.length; w++) for (let x = at[w]!; x; x &= x - 1) f((w << 5) + (31 - Math.clz32(x & -x)));
     };
-    this.admin.forEach((e, k) => each(e.at, (i) => (out[i]!.admin.push(e.p), ids[i]!.push(k))));
-    for (const list of ids) list.push(-1);
-    for (const e of this.np) each(e.at, (i) => (out[i]!.np.push(e.p), ids[i]!.push(e.i)));
-    for (const list of ids) list.push(-1);
-    this.rules.forEach((e, k) => each(e.at, (i) => (out[i]!.rules.push(e.r), ids[i]!.push(k))));
+    const adminIds: number[][] = Array.from({ length: n }, () => []);
+    const admin: AdminPolicyInfo[][] = Array.from({ length: n }, () => []);
+    this.admin.forEach((e, k) => each(e.at, (i) => (admin[i]!.push(e.p), adminIds[i]!.push(k))));
+    const npIds: number[][] = Array.from({ length: n }, () => []);
+    for (const e of this.np) each(e.at, (i) => npIds[i]!.push(e.i));
+    const rw = (this.rules.length + 31) >>> 5;
+    const mask = new Uint32Array(n * rw);
+    this.rules.forEach((e, k) => each(e.at, (i) => (mask[i * rw + (k >>> 5)]! |= 1 << (k & 31))));
     // Shapes of one namespace selected by the same policies (or rules) share one list: what the
     // engine derives per list (components, approvals) is then derived once per distinct list.
-    const lists = new Map<string, unknown[]>();
-    const intern = <T>(ns: string, part: string, list: T[]): T[] => {
-      const k = `${ns}\u0000${part}`;
-      const hit = lists.get(k);
-      if (hit) return hit as T[];
-      lists.set(k, list);
-      return list;
-    };
-    out.forEach((o, i) => {
-      const list = ids[i]!;
-      o.key = list.join(',');
-      const a = list.indexOf(-1), b = list.indexOf(-1, a + 1);
+    const npLists = new Map<string, NetworkPolicyInfo[]>();
+    const ruleLists = new Map<string, AllowlistRule[]>();
+    const policies = this.np;
+    const out: ShapeSelection[] = [];
+    for (let i = 0; i < n; i++) {
       const ns = this.shapes[i]!.namespace;
-      o.np = intern(ns, `np:${list.slice(a + 1, b).join(',')}`, o.np);
-      o.rules = intern(ns, `rules:${list.slice(b + 1).join(',')}`, o.rules);
-    });
+      const ids = npIds[i]!;
+      const npKey = ids.join(',');
+      const npK = `${ns}\u0000${npKey}`;
+      let np = npLists.get(npK);
+      if (!np) npLists.set(npK, (np = ids.map((id) => policies[id]!.p)));
+      let rulesKey = '';
+      for (let w = 0; w < rw; w++) rulesKey += `${w ? ',' : ''}${mask[i * rw + w]}`;
+      const rulesK = `${ns}\u0000${rulesKey}`;
+      let rules = ruleLists.get(rulesK);
+      if (!rules) {
+        rules = [];
+        for (let w = 0; w < rw; w++) for (let x = mask[i * rw + w]!; x; x &= x - 1) rules.push(this.rules[(w << 5) + (31 - Math.clz32(x & -x))]!.r);
+        ruleLists.set(rulesK, rules);
+      }
+      out.push({ admin: admin[i]!, np, rules, key: `${adminIds[i]!.join(',')}|${npKey}|${rulesKey}` });
+    }
     return out;
   }
 

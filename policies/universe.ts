@@ -73,6 +73,7 @@ export class Universe {
   private readonly invariantOf = new Map<Peer, boolean>();
   private readonly peerOf = new Map<Peer, { at: Bits; podIps: Bits; both?: Bits }>();
   private readonly peerCache = new Map<string, { at: Bits; podIps: Bits; both?: Bits }>();
+  private readonly peerByNs = new Map<Peer, Map<string, { at: Bits; podIps: Bits; both?: Bits }>>();
   /** Per rule: whether it has peers in the source's namespace, whether its picks are mode-invariant, its components. */
   private readonly compCache = new Map<object, { sourcePeers: boolean; invariant: boolean; fixed?: Component[]; byKey?: Map<string, Component[]> }>();
   private readonly portIds = new Map<string, number>();
@@ -214,14 +215,24 @@ export class Universe {
   peer(p: Peer, srcNs: string): { at: Bits; podIps: Bits; both?: Bits } {
     if (p.kind === 'unmodelled') return { at: this.empty, podIps: this.empty };
     const bySource = p.kind === 'pods' && p.namespace === 'source';
-    const own = this.peerOf.get(p);
-    if (own && !bySource) return own;
+    // A peer in the source's namespace picks per namespace: kept per peer and namespace.
+    let byNs: Map<string, { at: Bits; podIps: Bits; both?: Bits }> | undefined;
+    if (bySource) {
+      byNs = this.peerByNs.get(p);
+      if (!byNs) this.peerByNs.set(p, (byNs = new Map()));
+      const own = byNs.get(srcNs);
+      if (own) return own;
+    } else {
+      const own = this.peerOf.get(p);
+      if (own) return own;
+    }
     const key = p.kind === 'pods'
       ? `pods|${p.namespace === 'source' ? `source:${srcNs}` : 'name' in p.namespace ? `name:${p.namespace.name}` : `sel:${formatSelector(p.namespace.selector)}`}|${formatSelector(p.pods)}`
       : `ip|${p.set.ranges.map((r) => `${r.family}:${r.lo}-${r.hi}`).join(',')}`;
     let hit = this.peerCache.get(key);
     if (hit) {
-      if (!bySource) this.peerOf.set(p, hit);
+      if (byNs) byNs.set(srcNs, hit);
+      else this.peerOf.set(p, hit);
       return hit;
     }
     if (p.kind === 'pods') {
@@ -238,7 +249,8 @@ export class Universe {
       hit = { at: ext, podIps };
     }
     this.peerCache.set(key, hit);
-    if (!bySource) this.peerOf.set(p, hit);
+    if (byNs) byNs.set(srcNs, hit);
+    else this.peerOf.set(p, hit);
     return hit;
   }
 

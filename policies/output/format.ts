@@ -1,11 +1,22 @@
 /** Short human text for verdict pieces, shared by every renderer. */
 import type { Counterexample, Destination } from '../analyze.ts';
+import type { AllowedBy } from '../engine.ts';
 import { formatOrigin, WORKLOAD_KINDS } from '../model.ts';
 
+/**
+ * Destinations and allowed-by entries are shared, read-only, by the counterexamples that name them
+ * (an address cell's destination, a rule's entry): each is formatted once, not once per mention.
+ */
+const destinationText = new WeakMap<Destination, string>();
+const allowedByText = new WeakMap<AllowedBy, string>();
+
 export function formatDestination(d: Destination): string {
-  if (d.kind === 'pod') return `pod ${d.namespace}/${d.name}${d.ip ? ` (${d.ip})` : ''}`;
-  if (d.kind === 'ip') return `ip ${d.ip} (any of ${d.range})`;
-  return `other-namespace pod (${d.description})`;
+  let text = destinationText.get(d);
+  if (text === undefined) {
+    text = d.kind === 'pod' ? `pod ${d.namespace}/${d.name}${d.ip ? ` (${d.ip})` : ''}` : d.kind === 'ip' ? `ip ${d.ip} (any of ${d.range})` : `other-namespace pod (${d.description})`;
+    destinationText.set(d, text);
+  }
+  return text;
 }
 
 /** `TCP 443 -> ip 203.0.113.10 (any of 11.0.0.0-255.255.255.255)` */
@@ -14,7 +25,13 @@ export function formatCounterexample(cx: Counterexample): string {
 }
 
 export function formatAllowedBy(cx: Counterexample): string {
-  return cx.allowedBy.map((a) => (a.origin ? `${a.reason}: ${formatOrigin(a.origin)}` : a.reason)).join('; ');
+  let out = '';
+  for (const a of cx.allowedBy) {
+    let text = allowedByText.get(a);
+    if (text === undefined) allowedByText.set(a, (text = a.origin ? `${a.reason}: ${formatOrigin(a.origin)}` : a.reason));
+    out = out ? `${out}; ${text}` : text;
+  }
+  return out;
 }
 
 /** Said when the input had no workload: the exit code (1) is a failed check, not a pass. */
