@@ -8,6 +8,7 @@
 import type { Family } from './ipset.ts';
 import { ipSetHas } from './ipset.ts';
 import type { AdminPolicyInfo, AllowlistRule, ClusterModel, EgressRule, IpBlockMode, NamedPort, NetworkPolicyInfo, Origin, Peer, PortSpec } from './model.ts';
+import { settledOrigin } from './model.ts';
 import { ALL_PORTS, has, intersect, isEmpty, NO_PORTS, portRange, subtract, union, type PortSet, type Protocol } from './ports.ts';
 import { matches, type Labels } from './selectors.ts';
 
@@ -235,7 +236,7 @@ export function explain(src: SourceRules, d: DestView, mode: IpBlockMode, protoc
   for (const r of src.admin) {
     if (!contains(r)) continue;
     const p = src.adminPolicyOf.get(r);
-    out.push({ origin: r.origin, action: r.action, reason: `${p?.kind ?? 'admin policy'} ${p?.name ?? ''} (priority ${p?.priority}) ${r.action}`.trim() });
+    out.push({ origin: settledOrigin(r.origin), action: r.action, reason: `${p?.kind ?? 'admin policy'} ${p?.name ?? ''} (priority ${p?.priority}) ${r.action}`.trim() });
     if (r.action !== 'Pass') return out;
     break;
   }
@@ -243,7 +244,7 @@ export function explain(src: SourceRules, d: DestView, mode: IpBlockMode, protoc
     for (const r of src.networkPolicy) {
       if (!portsHave(r.ports, d, protocol, port) || !rulePicks(r, d, mode)) continue;
       let a = npAllowedBy.get(r);
-      if (!a) npAllowedBy.set(r, (a = { origin: r.origin, action: 'Allow', reason: 'NetworkPolicy egress rule' }));
+      if (!a) npAllowedBy.set(r, (a = { origin: settledOrigin(r.origin), action: 'Allow', reason: 'NetworkPolicy egress rule' }));
       out.push(a);
     }
     return out;
@@ -252,7 +253,7 @@ export function explain(src: SourceRules, d: DestView, mode: IpBlockMode, protoc
     if (!contains(r)) continue;
     const p = src.adminPolicyOf.get(r);
     const then = r.action === 'Pass' ? ' (rest of the baseline tier skipped; default allow)' : '';
-    out.push({ origin: r.origin, action: r.action, reason: `${p?.kind ?? 'baseline policy'} ${p?.name ?? ''} ${r.action}${then}` });
+    out.push({ origin: settledOrigin(r.origin), action: r.action, reason: `${p?.kind ?? 'baseline policy'} ${p?.name ?? ''} ${r.action}${then}` });
     return out;
   }
   out.push({ reason: 'no NetworkPolicy isolates this pod for egress (default allow)' });

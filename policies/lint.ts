@@ -3,6 +3,7 @@
  * Findings never change a verdict; they are reported beside it (and in SARIF).
  */
 import type { ClusterModel, EgressRule, NamedPort, NetworkPolicyInfo, Origin, PortSpec } from './model.ts';
+import { settledOrigin } from './model.ts';
 import { matches } from './selectors.ts';
 import { has, type Protocol } from './ports.ts';
 import { portsOf } from './engine.ts';
@@ -39,7 +40,7 @@ export function lint(model: ClusterModel): LintFinding[] {
   }
   for (const p of model.networkPolicies) {
     if (!(pods.get(p.namespace) ?? []).some((d) => matches(p.podSelector, d.labels))) {
-      out.push({ rule: 'policy-selects-nothing', message: `NetworkPolicy ${p.namespace}/${p.name} selects no pod in the input`, origin: p.origin });
+      out.push({ rule: 'policy-selects-nothing', message: `NetworkPolicy ${p.namespace}/${p.name} selects no pod in the input`, origin: settledOrigin(p.origin) });
     }
   }
   // DNS, per isolated workload: do the policies that select IT allow port 53 on UDP and TCP, to any
@@ -73,10 +74,10 @@ export function lint(model: ClusterModel): LintFinding[] {
     const what = g.missing.length === 2 ? 'DNS is not allowed' : `DNS is allowed over ${g.missing[0] === 'UDP' ? 'TCP' : 'UDP'} only (${g.missing[0]} 53 is blocked; resolvers fall back to TCP for large answers)`;
     const who = g.workloads.length > 3 ? `${g.workloads.slice(0, 3).join(', ')} and ${g.workloads.length - 3} more` : g.workloads.join(', ');
     const by = g.policies.length > 1 ? ` (selected by ${g.policies.map((q) => q.name).join(', ')})` : '';
-    out.push({ rule: 'dns-not-allowed', message: `NetworkPolicy ${p.namespace}/${p.name} isolates egress of ${who} in ${p.namespace}${by}, and ${what}`, origin: p.origin });
+    out.push({ rule: 'dns-not-allowed', message: `NetworkPolicy ${p.namespace}/${p.name} isolates egress of ${who} in ${p.namespace}${by}, and ${what}`, origin: settledOrigin(p.origin) });
   }
   for (const c of model.hostBitCidrs) {
-    out.push({ rule: 'cidr-host-bits', message: `CIDR ${c.text} has host bits set; Kubernetes uses the masked network`, origin: c.origin });
+    out.push({ rule: 'cidr-host-bits', message: `CIDR ${c.text} has host bits set; Kubernetes uses the masked network`, origin: settledOrigin(c.origin) });
   }
   return out;
 }
