@@ -27,7 +27,7 @@ await import('../dist/cli/main.js');
 
 /**
  * zod and yaml, bundled by the build into one file each (scripts/vendor.ts), instead of the ~170
- * files node_modules holds: loading them one by one costs ~50 ms of every start. Only for imports
+ * files node_modules holds: loading them one by one costs ~40 ms of every start. Only for imports
  * from the build itself, and only when the bundles are of the versions node_modules holds now.
  */
 function vendored() {
