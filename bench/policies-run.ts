@@ -1,5 +1,7 @@
 /**
- * Times `checkPolicies` on generated files: wall time per phase and peak memory, as one JSON line.
+ * Times `checkPolicies` on generated files: wall time per phase (reading, modelling, analysing,
+ * locating the counterexamples' lines, rendering the JSON and the text report) and peak memory,
+ * as one JSON line.
  *   node bench/policies-run.ts DIR [mode=unknown]
  */
 import { join } from 'node:path';
@@ -7,6 +9,7 @@ import { readAllowlist } from '../policies/allowlist.ts';
 import { analyseModel } from '../policies/check.ts';
 import { buildModel } from '../policies/inputs.ts';
 import { readManifests } from '../policies/sources.ts';
+import { renderPolicyCheckChunks } from '../policies/output/index.ts';
 import type { IpBlockModeOption } from '../policies/model.ts';
 
 const [dir = 'bench/.policies', mode = 'unknown'] = process.argv.slice(2);
@@ -29,11 +32,21 @@ let located = 0;
 for (const w of r.workloads) for (const cx of w.counterexamples) for (const a of cx.allowedBy) if (a.origin?.line) located++;
 const t4 = performance.now();
 const c4 = cpu();
+// Each report rendered as `policies check` writes it (in pieces), its characters counted, not kept.
+const render = (format: 'json' | 'text') => {
+  const t = performance.now();
+  let chars = 0;
+  for (const piece of renderPolicyCheckChunks(r, format)) chars += piece.length;
+  return { ms: Math.round(performance.now() - t), chars };
+};
+const json = render('json');
+const text = render('text');
 console.log(JSON.stringify({
   pods: model.destinations.length, workloads: r.summary.workloads,
   policies: model.networkPolicies.length, allowlistRules: allowlist.rules.length, mode,
   verdicts: { compliant: r.summary.compliant, violation: r.summary.violation, inconclusive: r.summary.inconclusive }, findings: r.summary.findings,
-  ms: { read: Math.round(t1 - t0), model: Math.round(t2 - t1), analyse: Math.round(t3 - t2), locate: Math.round(t4 - t3), total: Math.round(t4 - t0) },
+  ms: { read: Math.round(t1 - t0), model: Math.round(t2 - t1), analyse: Math.round(t3 - t2), locate: Math.round(t4 - t3), total: Math.round(t4 - t0), renderJson: json.ms, renderText: text.ms },
+  reportChars: { json: json.chars, text: text.chars },
   cpuMs: { read: Math.round(c1 - c0), model: Math.round(c2 - c1), analyse: Math.round(c3 - c2), locate: Math.round(c4 - c3), total: Math.round(c4) },
   located, maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
 }));

@@ -38,13 +38,13 @@ type PidApprovals = { comps: Component[]; rules: number[] };
  * is a subset, read through a mask over `rules`: the namespace's lists overlap a great deal (a
  * source is selected by half of 200 rules), so covers are worked out once per namespace, not per list.
  */
-type Approvals = { ns: string; rules: Map<AllowlistRule, number>; byPid: Map<number, PidApprovals>; covers: Map<number, Cover>; groups: PidApprovals[] };
+type Approvals = { rules: Map<AllowlistRule, number>; byPid: Map<number, PidApprovals>; covers: Map<number, Cover>; groups: PidApprovals[] };
 
 /**
  * What the engine keeps per list of rules (lists are interned per namespace, shape-index.ts, so a
  * list stands for its namespace and rules): whether its rules pick the same positions in both
- * modes, its components and merged groups per mode, as an allowlist list its approvals per mode,
- * and as a NetworkPolicy list the outcomes per allowlist list and mode (shared by every source
+ * modes, its components and merged groups per mode, as an allowlist list its mask over its
+ * namespace's approvals, and as a NetworkPolicy list the outcomes per allowlist list and mode (shared by every source
  * shape with both lists).
  */
 type ListInfo = {
@@ -165,14 +165,18 @@ export class BitsetEngine {
     return hit;
   }
 
-  /** The namespace's approvals under a mode; kept for one namespace at a time (sources come namespace by namespace). */
-  private approvalsCache = new Map<string, Approvals>();
+  /**
+   * One namespace's approvals, per mode (one entry when its rules are mode-invariant); kept for one
+   * namespace at a time: sources are analysed namespace by namespace.
+   */
+  private approvalsOf?: { ns: string; invariant: boolean; byMode: Map<string, Approvals> };
   private approvalsIn(u: Universe, ns: string, mode: IpBlockMode): Approvals {
     const rules = this.ctx.allowlistIn(ns);
-    const key = rules.every((r) => u.ruleModeInvariant(r, ns)) ? '' : mode;
-    let hit = this.approvalsCache.get(key);
-    if (hit?.ns === ns) return hit;
-    if (hit || this.approvalsCache.values().next().value?.ns !== ns) this.approvalsCache.clear();
+    if (this.approvalsOf?.ns !== ns) this.approvalsOf = { ns, invariant: rules.every((r) => u.ruleModeInvariant(r, ns)), byMode: new Map() };
+    const { invariant, byMode } = this.approvalsOf;
+    const key = invariant ? '' : mode;
+    let hit = byMode.get(key);
+    if (hit) return hit;
     const index = new Map<AllowlistRule, number>();
     const byPid = new Map<number, PidApprovals>();
     rules.forEach((r, i) => {
@@ -183,7 +187,7 @@ export class BitsetEngine {
         else byPid.set(c.pid, { comps: [c], rules: [i] });
       }
     });
-    this.approvalsCache.set(key, (hit = { ns, rules: index, byPid, covers: new Map(), groups: [...byPid.values()] }));
+    byMode.set(key, (hit = { rules: index, byPid, covers: new Map(), groups: [...byPid.values()] }));
     return hit;
   }
 

@@ -4,18 +4,18 @@ import type { AllowedBy } from '../engine.ts';
 import { formatOrigin, WORKLOAD_KINDS } from '../model.ts';
 
 /**
- * Destinations and allowed-by entries are shared, read-only, by the counterexamples that name them
- * (an address cell's destination, a rule's entry): each is formatted once, not once per mention.
+ * An address cell's destination and a rule's allowed-by entry are shared, read-only, by every
+ * counterexample that names them: each is formatted once, not once per mention. (A pod
+ * destination is its counterexample's own: formatted as it comes.)
  */
-const destinationText = new WeakMap<Destination, string>();
+const cellText = new WeakMap<Destination, string>();
 const allowedByText = new WeakMap<AllowedBy, string>();
 
 export function formatDestination(d: Destination): string {
-  let text = destinationText.get(d);
-  if (text === undefined) {
-    text = d.kind === 'pod' ? `pod ${d.namespace}/${d.name}${d.ip ? ` (${d.ip})` : ''}` : d.kind === 'ip' ? `ip ${d.ip} (any of ${d.range})` : `other-namespace pod (${d.description})`;
-    destinationText.set(d, text);
-  }
+  if (d.kind === 'pod') return `pod ${d.namespace}/${d.name}${d.ip ? ` (${d.ip})` : ''}`;
+  if (d.kind !== 'ip') return `other-namespace pod (${d.description})`;
+  let text = cellText.get(d);
+  if (text === undefined) cellText.set(d, (text = `ip ${d.ip} (any of ${d.range})`));
   return text;
 }
 
