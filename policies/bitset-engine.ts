@@ -414,9 +414,21 @@ export class BitsetEngine {
     const outcome: ShapeOutcome = { counterexamples: [], count: 0, localDoubts: [] };
     const ns = src.shape.namespace;
     const member = comps.approved.member;
-    /** Whether one of the source's approvals in `a` picks `pos`. */
-    const picksAny = (a: PidApprovals, pos: number) => {
-      for (let i = 0; i < a.comps.length; i++) if (member[a.rules[i]!] && test(a.comps[i]!.picks, pos)) return true;
+    /** Per approval group (by port set), the bitsets of this source's own approvals in it (built when first needed). */
+    let ownPicks: { ports: PortSet; picks: Bits[] }[] | undefined;
+    const ownApprovals = () => {
+      if (ownPicks) return ownPicks;
+      ownPicks = [];
+      for (const a of comps.approved.groups) {
+        const picks: Bits[] = [];
+        for (let i = 0; i < a.comps.length; i++) if (member[a.rules[i]!]) picks.push(a.comps[i]!.picks);
+        if (picks.length) ownPicks.push({ ports: (a.comps[0] as Component).ports, picks });
+      }
+      return ownPicks;
+    };
+    /** Whether one of `picks` has `pos`. */
+    const picksAny = (picks: readonly Bits[], pos: number) => {
+      for (let i = 0; i < picks.length; i++) if (test(picks[i]!, pos)) return true;
       return false;
     };
     /**
@@ -430,9 +442,9 @@ export class BitsetEngine {
         v = NO_PORTS;
         for (const g of comps.allowed) if (picksAt(g, pos) || (cell !== undefined && picksAt(g, cell))) v = union(v, g.ports);
       }
-      for (const a of comps.approved.groups) {
-        if (!picksAny(a, pos) && (cell === undefined || !picksAny(a, cell))) continue;
-        v = subtract(v, (a.comps[0] as Component).ports);
+      for (const a of ownApprovals()) {
+        if (!picksAny(a.picks, pos) && (cell === undefined || !picksAny(a.picks, cell))) continue;
+        v = subtract(v, a.ports);
         if (isEmpty(v)) break;
       }
       return v;
@@ -445,8 +457,8 @@ export class BitsetEngine {
       return new Set(npPeerBits.filter((x) => test(x.at, at)).map((x) => x.p));
     };
     const describeCx = (view: DestView, v: PortSet, destination: Counterexample['destination']): Counterexample => {
-      const p = pick(v) as { protocol: Protocol; port: number };
-      return { destination, protocol: p.protocol, port: p.port, ports: formatPorts(v), allowedBy: explain(src, view, mode, p.protocol, p.port), modes: [mode] };
+      const { p, text } = portsText(v);
+      return { destination, protocol: p.protocol, port: p.port, ports: text, allowedBy: explain(src, view, mode, p.protocol, p.port), modes: [mode] };
     };
     const record = (view: DestView, v: PortSet, destination: Counterexample['destination']) => {
       outcome.counterexamples.push(describeCx(view, v, destination));
@@ -604,6 +616,18 @@ export class BitsetEngine {
     }
     return outcome;
   }
+}
+
+/**
+ * A violation's port to name and its text, per port set: the sets reaching here are mostly shared
+ * objects (a rule's own ports, all ports: `subtract` and `union` return an operand unchanged when
+ * nothing is taken or added), so each is formatted once.
+ */
+const portsTexts = new WeakMap<PortSet, { p: { protocol: Protocol; port: number }; text: string }>();
+function portsText(v: PortSet): { p: { protocol: Protocol; port: number }; text: string } {
+  let hit = portsTexts.get(v);
+  if (!hit) portsTexts.set(v, (hit = { p: pick(v) as { protocol: Protocol; port: number }, text: formatPorts(v) }));
+  return hit;
 }
 
 /** The pieces of `p` on which membership in every one of `sets` is constant. */

@@ -126,14 +126,24 @@ function validate<T>(ctx: ObjectContext, schema: z.ZodType<T>, value: unknown, p
 
 function podShape(ctx: ObjectContext, namespace: string, labels: Record<string, string>, spec: Obj, status: Obj, path: PathSegment[]): PodShape {
   const namedPorts: NamedPort[] = [];
-  for (const c of [...asArr(spec.containers), ...asArr(spec.initContainers)].map(asObj)) {
-    for (const p of asArr(c.ports).map(asObj)) {
-      const name = str(p.name);
-      if (name && typeof p.containerPort === 'number') namedPorts.push({ name, port: p.containerPort, protocol: (str(p.protocol) ?? 'TCP') as Protocol });
+  for (const list of [spec.containers, spec.initContainers]) {
+    for (const c of asArr(list)) {
+      for (const x of asArr(asObj(c).ports)) {
+        const p = asObj(x);
+        const name = str(p.name);
+        if (name && typeof p.containerPort === 'number') namedPorts.push({ name, port: p.containerPort, protocol: (str(p.protocol) ?? 'TCP') as Protocol });
+      }
     }
   }
   const ips: Address[] = [];
-  const texts = new Set<string>([...asArr(status.podIPs).map((x) => str(asObj(x).ip)), str(status.podIP)].filter((x): x is string => !!x));
+  // status.podIPs, then status.podIP, each distinct text once (podIP is podIPs[0] when both are set).
+  const texts = new Set<string>();
+  for (const x of asArr(status.podIPs)) {
+    const t = str(asObj(x).ip);
+    if (t) texts.add(t);
+  }
+  const primary = str(status.podIP);
+  if (primary) texts.add(primary);
   for (const t of texts) {
     const ip = parseIp(t);
     if (ip) ips.push(ip);

@@ -41,7 +41,7 @@ function unionRanges(a: Ranges, b: Ranges): Ranges {
 }
 
 function subtractRanges(a: Ranges, b: Ranges): Ranges {
-  if (!a.length || !b.length) return a;
+  if (!a.length || !b.length || !overlaps(a, b)) return a;
   const out: number[] = [];
   for (let i = 0; i < a.length; i += 2) {
     let lo = a[i] as number;
@@ -57,16 +57,33 @@ function subtractRanges(a: Ranges, b: Ranges): Ranges {
   return out;
 }
 
+/** Whether two range lists share a port (both sorted: one merge-like pass). */
+function overlaps(a: Ranges, b: Ranges): boolean {
+  let i = 0, j = 0;
+  while (i < a.length && j < b.length) {
+    if ((a[i + 1] as number) < (b[j] as number)) i += 2;
+    else if ((b[j + 1] as number) < (a[i] as number)) j += 2;
+    else return true;
+  }
+  return false;
+}
+
 function intersectRanges(a: Ranges, b: Ranges): Ranges {
   return subtractRanges(a, subtractRanges(a, b));
 }
 
+/** Every port of `a` or `b`; one of them itself when it holds the other (no new set). */
 export function union(a: PortSet, b: PortSet): PortSet {
-  return { TCP: unionRanges(a.TCP, b.TCP), UDP: unionRanges(a.UDP, b.UDP), SCTP: unionRanges(a.SCTP, b.SCTP) };
+  const TCP = unionRanges(a.TCP, b.TCP), UDP = unionRanges(a.UDP, b.UDP), SCTP = unionRanges(a.SCTP, b.SCTP);
+  if (TCP === a.TCP && UDP === a.UDP && SCTP === a.SCTP) return a;
+  if (TCP === b.TCP && UDP === b.UDP && SCTP === b.SCTP) return b;
+  return { TCP, UDP, SCTP };
 }
 
+/** `a` without `b`; `a` itself when they share no port (no new set: the analysis subtracts a great deal). */
 export function subtract(a: PortSet, b: PortSet): PortSet {
-  return { TCP: subtractRanges(a.TCP, b.TCP), UDP: subtractRanges(a.UDP, b.UDP), SCTP: subtractRanges(a.SCTP, b.SCTP) };
+  const TCP = subtractRanges(a.TCP, b.TCP), UDP = subtractRanges(a.UDP, b.UDP), SCTP = subtractRanges(a.SCTP, b.SCTP);
+  return TCP === a.TCP && UDP === a.UDP && SCTP === a.SCTP ? a : { TCP, UDP, SCTP };
 }
 
 export function intersect(a: PortSet, b: PortSet): PortSet {

@@ -54,8 +54,9 @@ async function listManifestFiles(dir: string): Promise<string[]> {
 }
 
 export function parseManifestText(text: string, file: string): InputObject[] {
-  const trimmed = text.trimStart();
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+  // The first character that is not white space (trimStart would copy a whole cluster dump).
+  const first = /\S/.exec(text)?.[0];
+  if (first === '{' || first === '[') {
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -126,7 +127,7 @@ class JsonLocator implements Locator {
   readonly file: string;
   private readonly text: string;
   private spans?: [number, number][];
-  private lineStarts?: number[];
+  private lineStarts?: Int32Array;
 
   constructor(text: string, file: string) {
     this.text = text;
@@ -221,9 +222,13 @@ function jsonOffset(t: string, at: number, path: readonly PathSegment[]): number
   return i;
 }
 
-function lineStarts(text: string): number[] {
-  const out = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) out.push(i + 1);
+/** Offsets where each line starts; counted first, so a dump of half a million lines fills one typed array instead of growing a list. */
+function lineStarts(text: string): Int32Array {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  const out = new Int32Array(n);
+  n = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) out[n++] = i + 1;
   return out;
 }
 

@@ -226,9 +226,7 @@ export class Universe {
       const own = this.peerOf.get(p);
       if (own) return own;
     }
-    const key = p.kind === 'pods'
-      ? `pods|${p.namespace === 'source' ? `source:${srcNs}` : 'name' in p.namespace ? `name:${p.namespace.name}` : `sel:${formatSelector(p.namespace.selector)}`}|${formatSelector(p.pods)}`
-      : `ip|${p.set.ranges.map((r) => `${r.family}:${r.lo}-${r.hi}`).join(',')}`;
+    const key = bySource ? `${this.peerKey(p)}|${srcNs}` : this.peerKey(p);
     let hit = this.peerCache.get(key);
     if (hit) {
       if (byNs) byNs.set(srcNs, hit);
@@ -252,6 +250,19 @@ export class Universe {
     if (byNs) byNs.set(srcNs, hit);
     else this.peerOf.set(p, hit);
     return hit;
+  }
+
+  private readonly peerKeys = new WeakMap<Peer, string>();
+  /** A key equal for peers that pick the same (a source-namespace peer's, before its namespace is added). */
+  private peerKey(p: Extract<Peer, { kind: 'pods' | 'ipBlock' }>): string {
+    let k = this.peerKeys.get(p);
+    if (k === undefined) {
+      k = p.kind === 'pods'
+        ? `pods|${p.namespace === 'source' ? 'source' : 'name' in p.namespace ? `name:${p.namespace.name}` : `sel:${formatSelector(p.namespace.selector)}`}|${formatSelector(p.pods)}`
+        : `ip|${p.set.ranges.map((r) => `${r.family}:${r.lo}-${r.hi}`).join(',')}`;
+      this.peerKeys.set(p, k);
+    }
+    return k;
   }
 
   private bucketsIn(family: Family, lo: bigint, hi: bigint): number[] {
@@ -291,10 +302,15 @@ export class Universe {
     return v;
   }
 
+  /** Port sets already given an id, by object (most are a rule's own, asked for again per namespace). */
+  private readonly portIdOf = new WeakMap<PortSet, number>();
   portId(s: PortSet): number {
+    let id = this.portIdOf.get(s);
+    if (id !== undefined) return id;
     const key = formatPorts(s);
-    let id = this.portIds.get(key);
+    id = this.portIds.get(key);
     if (id === undefined) this.portIds.set(key, (id = this.portIds.size));
+    this.portIdOf.set(s, id);
     return id;
   }
 
