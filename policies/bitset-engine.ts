@@ -6,7 +6,7 @@
  */
 import { bits, countAnd, nextSet, orInto, test, type Bits } from './bits.ts';
 import { cells, formatIp, formatRange, representative, type Family, type IpRange } from './ipset.ts';
-import type { AllowlistRule, DestinationPod, EgressRule, IpBlockMode, Peer } from './model.ts';
+import type { AllowlistRule, DestinationPod, EgressRule, IpBlockMode, NamedPort, Peer } from './model.ts';
 import { ALL_PORTS, formatPorts, has, intersect, isEmpty, NO_PORTS, pick, PROTOCOLS, subtract, union, type PortSet, type Protocol } from './ports.ts';
 import { decide, explain, type DestView, type SourceRules } from './engine.ts';
 import type { Component, Universe } from './universe.ts';
@@ -52,9 +52,28 @@ type ListInfo = {
   comps?: Map<string, Component[]>;
   groups?: Map<string, Group[]>;
   /** As an allowlist list: which of its namespace's approvals (`Approvals.rules`) it holds. */
-  member?: { of: Approvals; mask: Uint8Array };
+  member?: { of: Approvals; mask: Uint8Array; own?: OwnApprovals };
   outcomes?: Map<readonly object[], Map<string, ShapeOutcome>>;
 };
+
+/**
+ * One allowlist list's own approvals, by port set (the namespace's groups read through the list's
+ * mask), flattened: group g's port set is `ports[g]` and its bitsets `picks[end[g-1]..end[g])`.
+ * Built when a counterexample is first described, once per list.
+ */
+type OwnApprovals = { ports: PortSet[]; picks: Bits[]; end: Int32Array };
+
+function ownApprovals(groups: readonly PidApprovals[], member: Uint8Array): OwnApprovals {
+  const ports: PortSet[] = [];
+  const picks: Bits[] = [];
+  const ends: number[] = [];
+  for (const a of groups) {
+    const before = picks.length;
+    for (let i = 0; i < a.comps.length; i++) if (member[a.rules[i]!]) picks.push(a.comps[i]!.picks);
+    if (picks.length > before) (ports.push((a.comps[0] as Component).ports), ends.push(picks.length));
+  }
+  return { ports, picks, end: Int32Array.from(ends) };
+}
 
 /** The word of `g` at absolute index `w` (0 outside its span). */
 function wordOf(g: Picks, w: number): number {
@@ -113,6 +132,8 @@ export interface BitsetContext {
 
 /** The picked peers of an address that is not a pod (none; read-only). */
 const NO_PEERS: ReadonlySet<Peer> = new Set();
+/** The named ports of an address that is not a pod (none; read-only). */
+const NO_NAMED_PORTS: readonly NamedPort[] = [];
 
 export class BitsetEngine {
   private readonly ctx: BitsetContext;
@@ -355,7 +376,7 @@ export class BitsetEngine {
     };
     const comps = {
       allowed,
-      approved: { groups: appr.groups, member },
+      approved: { own: () => (alInfo.member!.own ??= ownApprovals(appr.groups, member)) },
       atTemplate,
     };
     const outcome = this.describe(u, src, mode, violating, comps, modeFree ? last.listed : undefined);
@@ -410,25 +431,12 @@ export class BitsetEngine {
    * counterexamples at known pods and address cells already described for the source's other mode,
    * by position (given when no rule tells the modes apart: they are the same there, but for `modes`).
    */
-  private describe(u: Universe, src: SourceRules, mode: IpBlockMode, violating: Bits, comps: { allowed?: Group[]; approved: { groups: readonly PidApprovals[]; member: Uint8Array }; atTemplate: (pos: number) => Bits }, listed?: Map<number, Counterexample[]>): ShapeOutcome {
+  private describe(u: Universe, src: SourceRules, mode: IpBlockMode, violating: Bits, comps: { allowed?: Group[]; approved: { own: () => OwnApprovals }; atTemplate: (pos: number) => Bits }, listed?: Map<number, Counterexample[]>): ShapeOutcome {
     const outcome: ShapeOutcome = { counterexamples: [], count: 0, localDoubts: [] };
     const ns = src.shape.namespace;
-    const member = comps.approved.member;
-    /** Per approval group (by port set), the bitsets of this source's own approvals in it (built when first needed). */
-    let ownPicks: { ports: PortSet; picks: Bits[] }[] | undefined;
-    const ownApprovals = () => {
-      if (ownPicks) return ownPicks;
-      ownPicks = [];
-      for (const a of comps.approved.groups) {
-        const picks: Bits[] = [];
-        for (let i = 0; i < a.comps.length; i++) if (member[a.rules[i]!]) picks.push(a.comps[i]!.picks);
-        if (picks.length) ownPicks.push({ ports: (a.comps[0] as Component).ports, picks });
-      }
-      return ownPicks;
-    };
-    /** Whether one of `picks` has `pos`. */
-    const picksAny = (picks: readonly Bits[], pos: number) => {
-      for (let i = 0; i < picks.length; i++) if (test(picks[i]!, pos)) return true;
+    /** Whether one of `picks[from..to)` has `pos`. */
+    const picksAny = (picks: readonly Bits[], from: number, to: number, pos: number) => {
+      for (let i = from; i < to; i++) if (test(picks[i]!, pos)) return true;
       return false;
     };
     /**
@@ -442,9 +450,11 @@ export class BitsetEngine {
         v = NO_PORTS;
         for (const g of comps.allowed) if (picksAt(g, pos) || (cell !== undefined && picksAt(g, cell))) v = union(v, g.ports);
       }
-      for (const a of ownApprovals()) {
-        if (!picksAny(a.picks, pos) && (cell === undefined || !picksAny(a.picks, cell))) continue;
-        v = subtract(v, a.ports);
+      const own = comps.approved.own();
+      for (let g = 0, from = 0; g < own.ports.length; from = own.end[g++]!) {
+        const to = own.end[g]!;
+        if (!picksAny(own.picks, from, to, pos) && (cell === undefined || !picksAny(own.picks, from, to, cell))) continue;
+        v = subtract(v, own.ports[g]!);
         if (isEmpty(v)) break;
       }
       return v;
@@ -607,12 +617,18 @@ export class BitsetEngine {
       }
       if (!test(violating, at)) continue;
       outcome.count++;
+      // One counterexample per cell, written out rather than through `listAt`: a closure made per
+      // cell here cost more than the counterexample itself (allocation, 90,000 cells at 5k pods).
       const cell = u.localCellAt(starts, at);
-      listAt(cell.from, 1, () => {
-        const d = this.cellDestination(u, cell);
-        const view: DestView = { isPod: false, picked: NO_PEERS, address: d.address, namedPorts: [] };
-        return describeCx(view, violationAt(cell.from), d.destination);
-      });
+      const had = listed?.get(cell.from)?.[0];
+      if (had) {
+        outcome.counterexamples.push({ ...had, modes: [mode] });
+        continue;
+      }
+      const d = this.cellDestination(u, cell);
+      const cx = describeCx({ isPod: false, picked: NO_PEERS, address: d.address, namedPorts: NO_NAMED_PORTS }, violationAt(cell.from), d.destination);
+      outcome.counterexamples.push(cx);
+      listed?.set(cell.from, [cx]);
     }
     return outcome;
   }

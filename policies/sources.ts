@@ -55,7 +55,9 @@ async function listManifestFiles(dir: string): Promise<string[]> {
 
 export function parseManifestText(text: string, file: string): InputObject[] {
   // The first character that is not white space (trimStart would copy a whole cluster dump).
-  const first = /\S/.exec(text)?.[0];
+  let at = 0;
+  while (at < text.length && /\s/.test(text[at] as string)) at++;
+  const first = text[at];
   if (first === '{' || first === '[') {
     let value: unknown;
     try {
