@@ -285,22 +285,22 @@ export class BitsetEngine {
       // The approvals that can pick a component's words, gathered into reused buffers (no arrays
       // per judged component: allocation was a good part of the cost).
       const wholeBuf = this.wholeBuf, atomBuf = this.atomBuf, atomEnd = this.atomEnd;
+      /** The approvals of this source's list among `list` that can pick words in [lo, hi), into `out` from `n` on (one function per judgement, not per component). */
+      const overlap = (list: readonly Component[], rules: readonly number[], out: Bits[], n: number, lo: number, hi: number) => {
+        for (let i = 0; i < list.length; i++) {
+          if (!member[rules[i]!]) continue;
+          const a = list[i]!;
+          const v = virt ? virt(a) : a; // approvals are whole-length components (off 0)
+          if (v.lo < hi && v.hi > lo) out[n++] = v.picks;
+        }
+        return n;
+      };
       const judge = (comp: Picks, p: { ports: PortSet; pid: number }) => {
         const c0 = virt ? virt(comp) : comp;
         const lo = Math.max(c0.lo, from), hi = c0.hi;
         if (lo >= hi) return;
         const cov = coverOf(p);
-        /** The approvals of this source's list among `list`, that can pick words in [lo, hi). */
-        const overlap = (list: readonly Component[], rules: readonly number[], out: Bits[], n: number) => {
-          for (let i = 0; i < list.length; i++) {
-            if (!member[rules[i]!]) continue;
-            const a = list[i]!;
-            const v = virt ? virt(a) : a; // approvals are whole-length components (off 0)
-            if (v.lo < hi && v.hi > lo) out[n++] = v.picks;
-          }
-          return n;
-        };
-        const nWhole = overlap(cov.whole, cov.wholeRules, wholeBuf, 0);
+        const nWhole = overlap(cov.whole, cov.wholeRules, wholeBuf, 0, lo, hi);
         // An approval of all these ports that picks every position (no `to`, or one picking a
         // template pod, which `atTemplate` reads as picking every cell) leaves nothing to judge.
         for (let k = 0; k < nWhole; k++) if (wholeBuf[k] === u.everything) return;
@@ -325,7 +325,7 @@ export class BitsetEngine {
                 for (const ids of by) {
                   for (const id of ids) {
                     const a = byPid.get(id) as PidApprovals;
-                    n = overlap(a.comps, a.rules, atomBuf, n);
+                    n = overlap(a.comps, a.rules, atomBuf, n, lo, hi);
                   }
                   atomEnd[nAtoms++] = n;
                 }
