@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { rng } from '../core/random.ts';
 import { ALL_PORTS, has, intersect, NO_PORTS, PROTOCOLS, subtract, union, type PortSet, type Protocol } from './ports.ts';
-
-/** A seeded generator (mulberry32): the same sets on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random port set over ports 1..60 (small, so every port can be checked one by one). */
 function randomSet(next: () => number): PortSet {
