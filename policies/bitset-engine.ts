@@ -376,7 +376,7 @@ export class BitsetEngine {
     };
     const comps = {
       allowed,
-      approved: { own: () => (alInfo.member!.own ??= ownApprovals(appr.groups, member)) },
+      ownApprovals: () => (alInfo.member!.own ??= ownApprovals(appr.groups, member)),
       atTemplate,
     };
     const outcome = this.describe(u, src, mode, violating, comps, modeFree ? last.listed : undefined);
@@ -431,7 +431,7 @@ export class BitsetEngine {
    * counterexamples at known pods and address cells already described for the source's other mode,
    * by position (given when no rule tells the modes apart: they are the same there, but for `modes`).
    */
-  private describe(u: Universe, src: SourceRules, mode: IpBlockMode, violating: Bits, comps: { allowed?: Group[]; approved: { own: () => OwnApprovals }; atTemplate: (pos: number) => Bits }, listed?: Map<number, Counterexample[]>): ShapeOutcome {
+  private describe(u: Universe, src: SourceRules, mode: IpBlockMode, violating: Bits, comps: { allowed?: Group[]; ownApprovals: () => OwnApprovals; atTemplate: (pos: number) => Bits }, listed?: Map<number, Counterexample[]>): ShapeOutcome {
     const outcome: ShapeOutcome = { counterexamples: [], count: 0, localDoubts: [] };
     const ns = src.shape.namespace;
     /** Whether one of `picks[from..to)` has `pos`. */
@@ -450,7 +450,7 @@ export class BitsetEngine {
         v = NO_PORTS;
         for (const g of comps.allowed) if (picksAt(g, pos) || (cell !== undefined && picksAt(g, cell))) v = union(v, g.ports);
       }
-      const own = comps.approved.own();
+      const own = comps.ownApprovals();
       for (let g = 0, from = 0; g < own.ports.length; from = own.end[g++]!) {
         const to = own.end[g]!;
         if (!picksAny(own.picks, from, to, pos) && (cell === undefined || !picksAny(own.picks, from, to, cell))) continue;

@@ -72,7 +72,7 @@ function intersectRanges(a: Ranges, b: Ranges): Ranges {
   return subtractRanges(a, subtractRanges(a, b));
 }
 
-/** Every port of `a` or `b`; one of them itself when it holds the other (no new set). */
+/** Every port of `a` or `b`; `a` (or `b`) itself when the other has no ports in any protocol where it has some (no new set). */
 export function union(a: PortSet, b: PortSet): PortSet {
   const TCP = unionRanges(a.TCP, b.TCP), UDP = unionRanges(a.UDP, b.UDP), SCTP = unionRanges(a.SCTP, b.SCTP);
   if (TCP === a.TCP && UDP === a.UDP && SCTP === a.SCTP) return a;

@@ -54,10 +54,9 @@ async function listManifestFiles(dir: string): Promise<string[]> {
 }
 
 export function parseManifestText(text: string, file: string): InputObject[] {
-  // The first character that is not white space (trimStart would copy a whole cluster dump).
-  let at = 0;
-  while (at < text.length && /\s/.test(text[at] as string)) at++;
-  const first = text[at];
+  // The first character after JSON's white space (trimStart would copy a whole cluster dump). Text
+  // that starts otherwise, a byte-order mark included, is not JSON.parse's: the YAML path reads it.
+  const first = text[skipWs(text, 0)];
   if (first === '{' || first === '[') {
     let value: unknown;
     try {
