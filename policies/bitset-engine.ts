@@ -13,7 +13,38 @@ import type { Component, Universe } from './universe.ts';
 import type { Counterexample, DestGroup, ShapeOutcome } from './analyze.ts';
 
 /** For an allowed port set: the approvals whose ports contain it, those that overlap it, and per atom the port sets (ids) of the approvals covering it (undefined: not built yet; null: they cannot cover it). */
-type Cover = { whole: Component[]; wholeRules: number[]; partial: Component[]; atoms?: number[][] | null };
+type Cover = { whole: Component[]; wholeRules: number[]; partial: Component[]; atoms?: AtomCover | null };
+
+/**
+ * How partial approvals can cover an allowed port set p together: every atom of p needs one of
+ * the port sets (ids) covering it. The distinct ids are listed once; atom i's are
+ * `ids[at[end[i-1]..end[i])]`. Only atoms that constrain are kept: one whose ids include all of
+ * another kept atom's adds nothing (what covers the other covers it), so atoms with the same ids
+ * are one. Fewest ids first, so the test of a position fails early. Depends on port sets only.
+ */
+type AtomCover = { ids: number[]; at: Int32Array; end: Int32Array };
+
+function atomCover(atoms: number[][]): AtomCover {
+  atoms.sort((x, y) => x.length - y.length);
+  const kept: Set<number>[] = [];
+  for (const a of atoms) {
+    const mine = new Set(a);
+    if (!kept.some((k) => k.size <= mine.size && [...k].every((id) => mine.has(id)))) kept.push(mine);
+  }
+  const ids: number[] = [];
+  const index = new Map<number, number>();
+  const at: number[] = [];
+  const end = new Int32Array(kept.length);
+  kept.forEach((k, i) => {
+    for (const id of k) {
+      let j = index.get(id);
+      if (j === undefined) (index.set(id, (j = ids.length)), ids.push(id));
+      at.push(j);
+    }
+    end[i] = at.length;
+  });
+  return { ids, at: Int32Array.from(at), end };
+}
 
 /**
  * A bitset with the words it may have set, [lo, hi); `picks` holds words [off, off + picks.length)
@@ -141,7 +172,7 @@ export class BitsetEngine {
   /** Port-set relations by interned ids: 0 disjoint, 1 overlapping, 2 the first contains the second. */
   private readonly relations: number[][] = [];
   /** For (allowed port set, partial approval port sets): per atom of the former, which of the latter cover it; null when they cannot cover it all. */
-  private readonly atomsByPorts = new Map<string, number[][] | null>();
+  private readonly atomsByPorts = new Map<string, AtomCover | null>();
 
   constructor(ctx: BitsetContext) {
     this.ctx = ctx;
@@ -256,8 +287,8 @@ export class BitsetEngine {
       covers.set(p.pid, (hit = { whole, wholeRules, partial, atoms: partial.length ? undefined : null }));
       return hit;
     };
-    /** Per atom of p, the port sets (ids) of the approvals covering it; null when the partial approvals cannot cover p (built when first needed). */
-    const atomsOf = (p: { ports: PortSet; pid: number }, cov: Cover): number[][] | null => {
+    /** How the partial approvals can cover p (see AtomCover); null when they cannot (built when first needed). */
+    const atomsOf = (p: { ports: PortSet; pid: number }, cov: Cover): AtomCover | null => {
       if (cov.atoms !== undefined) return cov.atoms;
       // Which atoms of p each partial port set covers depends on port sets only: memoized by ids.
       const pids = cov.partial.map((g) => g.pid);
@@ -268,7 +299,7 @@ export class BitsetEngine {
         let rest = p.ports;
         for (const q of sets) if (!isEmpty(rest)) rest = subtract(rest, q);
         atomPids = isEmpty(rest)
-          ? portAtoms(p.ports, sets).map((a) => pids.filter((_, i) => has(sets[i] as PortSet, a.protocol, a.lo))).sort((x, y) => x.length - y.length)
+          ? atomCover(portAtoms(p.ports, sets).map((a) => pids.filter((_, i) => has(sets[i] as PortSet, a.protocol, a.lo))))
           : null;
         this.atomsByPorts.set(key, atomPids);
       }
@@ -284,7 +315,7 @@ export class BitsetEngine {
     const judgeAll = (target: Bits, virt?: (c: Picks) => Picks, from = 0) => {
       // The approvals that can pick a component's words, gathered into reused buffers (no arrays
       // per judged component: allocation was a good part of the cost).
-      const wholeBuf = this.wholeBuf, atomBuf = this.atomBuf, atomEnd = this.atomEnd;
+      const wholeBuf = this.wholeBuf, idBuf = this.idBuf, idEnd = this.idEnd, idWord = this.idWord, idAt = this.idAt;
       /** The approvals of this source's list among `list` that can pick words in [lo, hi), into `out` from `n` on (one function per judgement, not per component). */
       const overlap = (list: readonly Component[], rules: readonly number[], out: Bits[], n: number, lo: number, hi: number) => {
         for (let i = 0; i < list.length; i++) {
@@ -304,8 +335,12 @@ export class BitsetEngine {
         // An approval of all these ports that picks every position (no `to`, or one picking a
         // template pod, which `atTemplate` reads as picking every cell) leaves nothing to judge.
         for (let k = 0; k < nWhole; k++) if (wholeBuf[k] === u.everything) return;
-        /** Atoms gathered: -1 not yet, 0 none can cover, else how many (atom i's approvals are atomBuf[atomEnd[i-1]..atomEnd[i])). */
+        /**
+         * Atoms gathered: -1 not yet, 0 none can cover, else how many (`by`'s). Id j's approvals
+         * are idBuf[idEnd[j-1]..idEnd[j]); their word at w is idWord[j] when idAt[j] is w's stamp.
+         */
         let nAtoms = cov.atoms === null ? 0 : -1;
+        let by: AtomCover | null = null;
         // Over the component's non-zero words (all of [lo, hi) for a virtual one).
         const words = c0.words;
         const count = words ? words.length : hi - lo;
@@ -318,24 +353,43 @@ export class BitsetEngine {
           for (let k = 0; k < nWhole && m & ~c; k++) c |= wholeBuf[k]![w]!;
           if (nAtoms !== 0 && m & ~c) {
             if (nAtoms < 0) {
-              const by = atomsOf(p, cov);
+              by = atomsOf(p, cov);
               nAtoms = 0;
               if (by) {
+                // Each id's approvals once (an id covers many atoms), then whether every atom has
+                // an id with some: an atom without one can never be covered.
                 let n = 0;
-                for (const ids of by) {
-                  for (const id of ids) {
-                    const a = byPid.get(id) as PidApprovals;
-                    n = overlap(a.comps, a.rules, atomBuf, n, lo, hi);
+                for (let j = 0; j < by.ids.length; j++) {
+                  const a = byPid.get(by.ids[j]!) as PidApprovals;
+                  idEnd[j] = n = overlap(a.comps, a.rules, idBuf, n, lo, hi);
+                  idAt[j] = -1;
+                }
+                nAtoms = by.end.length;
+                for (let i = 0, start = 0; i < by.end.length && nAtoms; start = by.end[i++]!) {
+                  let some = false;
+                  for (let q = start; q < by.end[i]! && !some; q++) {
+                    const j = by.at[q]!;
+                    some = idEnd[j]! > (j ? idEnd[j - 1]! : 0);
                   }
-                  atomEnd[nAtoms++] = n;
+                  if (!some) nAtoms = 0;
                 }
               }
             }
             if (nAtoms) {
+              const { at, end } = by as AtomCover;
               let x = ~c;
-              for (let i = 0, start = 0; i < nAtoms; start = atomEnd[i++]!) {
+              for (let i = 0, start = 0; i < nAtoms; start = end[i++]!) {
                 let y = 0;
-                for (let j = start, end = atomEnd[i]!; j < end; j++) y |= atomBuf[j]![w]!;
+                for (let q = start, e = end[i]!; q < e; q++) {
+                  const j = at[q]!;
+                  if (idAt[j] !== w) {
+                    let v = 0;
+                    for (let k = j ? idEnd[j - 1]! : 0, ke = idEnd[j]!; k < ke; k++) v |= idBuf[k]![w]!;
+                    idWord[j] = v;
+                    idAt[j] = w;
+                  }
+                  y |= idWord[j]!;
+                }
                 x &= y;
                 if (!x) break;
               }
@@ -418,10 +472,12 @@ export class BitsetEngine {
     return hit;
   }
 
-  /** Scratch buffers of `judge` (the approvals overlapping one component, as a whole and per atom). */
+  /** Scratch buffers of `judge`: the approvals overlapping one component, as a whole and per id of its AtomCover (see there). */
   private readonly wholeBuf: Bits[] = [];
-  private readonly atomBuf: Bits[] = [];
-  private readonly atomEnd: number[] = [];
+  private readonly idBuf: Bits[] = [];
+  private readonly idEnd: number[] = [];
+  private readonly idWord: number[] = [];
+  private readonly idAt: number[] = [];
 
   /** The last source's violating positions, for its next mode when no rule tells the modes apart. */
   private lastJudged?: { np: readonly object[]; al: readonly object[]; isolated: boolean; violating: Bits; listed: Map<number, Counterexample[]> };
