@@ -12,7 +12,7 @@ import { decide, explain, type DestView, type SourceRules } from './engine.ts';
 import type { Component, Universe } from './universe.ts';
 import type { Counterexample, DestGroup, ShapeOutcome } from './analyze.ts';
 
-/** For an allowed port set: the approvals whose ports contain it, those that overlap it, and per atom the port sets (ids) of the approvals covering it (undefined: not built yet; null: they cannot cover it). */
+/** For an allowed port set: the approvals whose ports contain it, those that overlap it, and how the latter can cover it together (undefined: not built yet; null: they cannot cover it). */
 type Cover = { whole: Component[]; wholeRules: number[]; partial: Component[]; atoms?: AtomCover | null };
 
 /**
@@ -171,7 +171,7 @@ export class BitsetEngine {
   private readonly hasTemplates: boolean;
   /** Port-set relations by interned ids: 0 disjoint, 1 overlapping, 2 the first contains the second. */
   private readonly relations: number[][] = [];
-  /** For (allowed port set, partial approval port sets): per atom of the former, which of the latter cover it; null when they cannot cover it all. */
+  /** For (allowed port set, partial approval port sets): how the latter cover the former (AtomCover); null when they cannot cover it all. */
   private readonly atomsByPorts = new Map<string, AtomCover | null>();
 
   constructor(ctx: BitsetContext) {
@@ -337,7 +337,7 @@ export class BitsetEngine {
         for (let k = 0; k < nWhole; k++) if (wholeBuf[k] === u.everything) return;
         /**
          * Atoms gathered: -1 not yet, 0 none can cover, else how many (`by`'s). Id j's approvals
-         * are idBuf[idEnd[j-1]..idEnd[j]); their word at w is idWord[j] when idAt[j] is w's stamp.
+         * are idBuf[idEnd[j-1]..idEnd[j]); the OR of their words at w is idWord[j] once idAt[j] is w.
          */
         let nAtoms = cov.atoms === null ? 0 : -1;
         let by: AtomCover | null = null;
