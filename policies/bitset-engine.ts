@@ -162,7 +162,7 @@ export interface BitsetContext {
 }
 
 /** The picked peers of an address that is not a pod (none; read-only). */
-const NO_PEERS: ReadonlySet<Peer> = new Set();
+const NO_PEERS: DestView['picked'] = new Set();
 /** The named ports of an address that is not a pod (none; read-only). */
 const NO_NAMED_PORTS: readonly NamedPort[] = [];
 
@@ -447,16 +447,7 @@ export class BitsetEngine {
   release(lists: Iterable<readonly object[]>): void {
     for (const list of lists) {
       this.lists.delete(list);
-      this.podPeers.delete(list as readonly EgressRule[]);
     }
-  }
-
-  private readonly podPeers = new WeakMap<readonly EgressRule[], Extract<Peer, { kind: 'pods' }>[]>();
-  /** The selector peers of a list of rules (lists are shared by sources selected by the same policies). */
-  private podPeersOf(list: readonly EgressRule[]): Extract<Peer, { kind: 'pods' }>[] {
-    let hit = this.podPeers.get(list);
-    if (!hit) this.podPeers.set(list, (hit = list.flatMap((r) => (r.peers === 'all' ? [] : r.peers.filter((p) => p.kind === 'pods')))));
-    return hit;
   }
 
   /** An address cell's representative and its counterexample destination, per range of global cells: sources whose ipBlocks cut the same cell share them (read-only). */
@@ -515,13 +506,12 @@ export class BitsetEngine {
       }
       return v;
     };
-    // `explain` reads only NetworkPolicy rules' peers here (no admin tiers): the picked set needs no more.
-    const npPeers = src.isolated ? this.podPeersOf(src.networkPolicy) : [];
-    let npPeerBits: { p: Extract<Peer, { kind: 'pods' }>; at: Bits }[] | undefined;
-    const npPickedAt = (at: number) => {
-      npPeerBits ??= npPeers.map((p) => ({ p, at: u.peerPicks(p, ns, mode) }));
-      return new Set(npPeerBits.filter((x) => test(x.at, at)).map((x) => x.p));
-    };
+    /**
+     * The selector peers that pick position `at`, asked one peer at a time (`decide` and `explain`
+     * only ask about their rules' peers): no set of them is built per position, which with
+     * hundreds of rules per source cost more than the questions asked.
+     */
+    const pickedAt = (at: number): DestView['picked'] => ({ has: (p: Peer) => p.kind === 'pods' && test(u.peerPicks(p, ns, mode), at) });
     const describeCx = (view: DestView, v: PortSet, destination: Counterexample['destination']): Counterexample => {
       const { p, text } = portsText(v);
       return { destination, protocol: p.protocol, port: p.port, ports: text, allowedBy: explain(src, view, mode, p.protocol, p.port), modes: [mode] };
@@ -559,11 +549,6 @@ export class BitsetEngine {
       }
       outcome.count += items.length;
     };
-    let selectorPeers: { p: Extract<Peer, { kind: 'pods' }>; at: Bits }[] | undefined;
-    const pickedAt = (at: number) => {
-      selectorPeers ??= src.selectorPeers.map((p) => ({ p, at: u.peerPicks(p, ns, mode) }));
-      return new Set(selectorPeers.filter((x) => test(x.at, at)).map((x) => x.p));
-    };
     const ipMatters = src.ipBlocks.length > 0;
     const podBlocks = src.ipBlocks.some((b) => b.matchesPods);
     const addressBlind = !ipMatters || (mode === 'cilium' && !podBlocks);
@@ -582,7 +567,7 @@ export class BitsetEngine {
         : { kind: 'pod', namespace: tpl.namespace, name: tpl.name, workload: tpl.workload };
       const describeTpl = (t: DestinationPod): Counterexample['destination'] => (g.synthetic ? dest : { kind: 'pod', namespace: t.namespace, name: t.name, workload: t.workload });
       if (addressBlind) {
-        recordMany({ isPod: true, picked: npPickedAt(pos), namedPorts: g.namedPorts }, g.templates, describeTpl, pos);
+        recordMany({ isPod: true, picked: pickedAt(pos), namedPorts: g.namedPorts }, g.templates, describeTpl, pos);
         return;
       }
       if (mode === 'upstream' && this.ctx.podRangesAll && (!src.usesNamedPorts || !g.namedPorts.length)) {
@@ -601,7 +586,7 @@ export class BitsetEngine {
           // only NetworkPolicy peers here, as for pods.
           const cell = u.localCellAt(starts, u.podPositions);
           const c = u.cellRange(cell);
-          recordMany({ isPod: true, picked: npPickedAt(pos), address: { family: c.family, value: representative(c) }, namedPorts: g.namedPorts }, g.templates, describeTpl, pos, cell.from);
+          recordMany({ isPod: true, picked: pickedAt(pos), address: { family: c.family, value: representative(c) }, namedPorts: g.namedPorts }, g.templates, describeTpl, pos, cell.from);
         } else if (badCount) {
           const ranges = bad.slice(0, 3).map((at) => formatRange(u.cellRange(u.localCellAt(starts, at)))).join(', ');
           outcome.localDoubts.push(`egress to ${g.synthetic ?? `${tpl.namespace}/${tpl.name}`} is unapproved only if its IP is in ${ranges}${badCount > 3 ? ', ...' : ''}: its IP is unknown (analyse a live cluster or pass --pod-cidr)`);
@@ -657,7 +642,7 @@ export class BitsetEngine {
       let v: PortSet | undefined;
       listAt(pos, pods.length, (i) => {
         const pod = pods[i] as DestinationPod;
-        view ??= { isPod: true, picked: npPickedAt(pos), address: addressBlind ? undefined : (pods[0]!.ips[0] as { family: Family; value: bigint }), namedPorts: g.namedPorts };
+        view ??= { isPod: true, picked: pickedAt(pos), address: addressBlind ? undefined : (pods[0]!.ips[0] as { family: Family; value: bigint }), namedPorts: g.namedPorts };
         const a = pod.ips[0] as { family: Family; value: bigint };
         return describeCx(view, (v ??= violationAt(pos)), { kind: 'pod', namespace: pod.namespace, name: pod.name, workload: pod.workload, ip: formatIp(a.family, a.value) });
       });

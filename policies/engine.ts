@@ -21,8 +21,8 @@ export interface SourceShape {
 /** A destination as the rules see it. */
 export interface DestView {
   isPod: boolean;
-  /** Selector peers that pick this destination. */
-  picked: ReadonlySet<Peer>;
+  /** Selector peers that pick this destination (only `has` is read). */
+  picked: Pick<ReadonlySet<Peer>, 'has'>;
   /** The address (a cell representative); undefined for a pod whose IP does not matter. */
   address?: { family: Family; value: bigint };
   namedPorts: readonly NamedPort[];
