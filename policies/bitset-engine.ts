@@ -48,7 +48,7 @@ function atomCover(atoms: number[][]): AtomCover {
 
 /**
  * A bitset with the words it may have set, [lo, hi); `picks` holds words [off, off + picks.length)
- * (a merged group keeps only its span: memory), `words` its non-zero ones when known.
+ * (off is 0 for every bitset the engine holds now), `words` its non-zero ones when known.
  */
 type Picks = { picks: Bits; off: number; lo: number; hi: number; words?: Int32Array };
 
@@ -58,7 +58,8 @@ type Picks = { picks: Bits; off: number; lo: number; hi: number; words?: Int32Ar
  * answers with fewer bitsets to judge (a source's policies often repeat a port set: TCP 443, a
  * named port).
  */
-type Group = Picks & { ports: PortSet; pid: number; words: Int32Array };
+/** `owned`: a merged group, whose `picks` and `words` (a view from its start) the engine reuses once its list is released. */
+type Group = Picks & { ports: PortSet; pid: number; words: Int32Array; owned?: true };
 
 /** Approvals of one port set: their components, and for each the index of its rule in the namespace's list. */
 type PidApprovals = { comps: Component[]; rules: number[] };
@@ -117,7 +118,7 @@ function picksAt(g: Picks, pos: number): boolean {
 }
 
 /** Components by port set, in order of first appearance; one component stays as it is. */
-function groupByPorts(list: readonly Component[]): Group[] {
+function groupByPorts(list: readonly Component[], alloc: () => Bits, allocWords: () => Int32Array): Group[] {
   const by = new Map<number, Component[]>();
   for (const c of list) {
     const l = by.get(c.pid);
@@ -134,17 +135,15 @@ function groupByPorts(list: readonly Component[]): Group[] {
     let lo = c0.lo, hi = c0.hi;
     for (const c of cs) if (c.lo < c.hi) (lo = Math.min(lo, c.lo), hi = Math.max(hi, c.hi));
     if (lo >= hi) lo = hi = 0;
-    const picks = new Uint32Array(hi - lo);
+    const picks = alloc();
     for (const c of cs) {
       const ws = c.words, p = c.picks;
-      for (let k = 0; k < ws.length; k++) picks[ws[k]! - lo]! |= p[ws[k]!]!;
+      for (let k = 0; k < ws.length; k++) picks[ws[k]!]! |= p[ws[k]!]!;
     }
+    const all = allocWords();
     let n = 0;
-    for (let i = 0; i < picks.length; i++) if (picks[i]) n++;
-    const words = new Int32Array(n);
-    n = 0;
-    for (let i = 0; i < picks.length; i++) if (picks[i]) words[n++] = lo + i;
-    out.push({ ports: c0.ports, pid: c0.pid, picks, off: lo, lo, hi, words });
+    for (let i = lo; i < hi; i++) if (picks[i]) all[n++] = i;
+    out.push({ ports: c0.ports, pid: c0.pid, picks, off: 0, lo, hi, words: all.subarray(0, n), owned: true });
   }
   return out;
 }
@@ -213,7 +212,7 @@ export class BitsetEngine {
     const key = info.invariant ? '' : mode;
     const byMode = (info.groups ??= new Map());
     let hit = byMode.get(key);
-    if (!hit) byMode.set(key, (hit = groupByPorts(this.listComponents(u, list, ns, mode))));
+    if (!hit) byMode.set(key, (hit = groupByPorts(this.listComponents(u, list, ns, mode), () => this.scratch(u.n), () => this.scratchWords(u.n))));
     return hit;
   }
 
@@ -409,7 +408,10 @@ export class BitsetEngine {
     const prev = this.lastJudged;
     let last = modeFree && prev && prev.np === src.networkPolicy && prev.al === src.allowlist && prev.isolated === src.isolated ? prev : undefined;
     if (!last) {
-      const violating = bits(u.n);
+      // The previous source's positions are done with: their bitset is reused.
+      if (prev) this.recycle(prev.violating);
+      this.lastJudged = undefined;
+      const violating = this.scratch(u.n);
       judgeAll(violating);
       last = { np: src.networkPolicy, al: src.allowlist, isolated: src.isolated, violating, listed: new Map() };
       this.lastJudged = modeFree ? last : undefined;
@@ -423,7 +425,7 @@ export class BitsetEngine {
      * for groups without named ports or sources that use none.
      */
     const atTemplate = (pos: number): Bits => {
-      const t = bits(u.n);
+      const t = this.scratch(u.n);
       const all: Picks = { picks: u.everything, off: 0, lo: 0, hi: u.everything.length };
       judgeAll(t, (c) => (picksAt(c, pos) ? all : c), u.podPositions >>> 5);
       return t;
@@ -434,8 +436,36 @@ export class BitsetEngine {
       atTemplate,
     };
     const outcome = this.describe(u, src, mode, violating, comps, modeFree ? last.listed : undefined);
+    if (this.lastJudged !== last) this.recycle(violating);
     outcomes.set(outcomeKey, outcome);
     return outcome;
+  }
+
+  /**
+   * Bitsets over the whole universe that live for one source (its violating positions, a template's
+   * cells, the positions to visit) or one list of rules (its merged groups, given back by
+   * `release`), reused. Made new for each, at 100,000 pods they were hundreds of megabytes of
+   * ArrayBuffers a second: young-generation collections come by the size of the small objects that
+   * hold them, not by theirs, so V8 ran a full mark-compact about every second to bound the
+   * external memory (72 of them in a 70 s run).
+   */
+  private readonly spare: Bits[] = [];
+  private scratch(n: number): Bits {
+    const b = this.spare.pop();
+    if (b && b.length === (n + 31) >>> 5) return b.fill(0);
+    return bits(n);
+  }
+  private recycle(b: Bits): void {
+    if (this.spare.length < 64) this.spare.push(b);
+  }
+  /** Word-index lists of merged groups, likewise: as long as a bitset's words, used from the start. */
+  private readonly spareWords: Int32Array[] = [];
+  private scratchWords(n: number): Int32Array {
+    const w = this.spareWords.pop();
+    return w && w.length === (n + 31) >>> 5 ? w : new Int32Array((n + 31) >>> 5);
+  }
+  private recycleWords(view: Int32Array): void {
+    if (this.spareWords.length < 64) this.spareWords.push(new Int32Array(view.buffer));
   }
 
   /**
@@ -446,6 +476,8 @@ export class BitsetEngine {
    */
   release(lists: Iterable<readonly object[]>): void {
     for (const list of lists) {
+      // Merged groups' bitsets are this engine's (a single component's are the universe's).
+      for (const groups of this.lists.get(list)?.groups?.values() ?? []) for (const g of groups) if (g.owned) (this.recycle(g.picks), this.recycleWords(g.words));
       this.lists.delete(list);
     }
   }
@@ -558,7 +590,11 @@ export class BitsetEngine {
     // Templates whose IP is unknown are decided cell by cell whatever the bitsets say (as analyseShape does).
     const sensitive = !addressBlind && this.hasTemplates;
     let visit = violating;
-    if (sensitive) orInto((visit = violating.slice()), u.templates);
+    if (sensitive) {
+      visit = this.scratch(u.n);
+      visit.set(violating);
+      orInto(visit, u.templates);
+    }
     const template = (gi: number, pos: number) => {
       const g = this.ctx.groups[gi] as DestGroup;
       const tpl = g.templates[0] as DestinationPod;
@@ -581,6 +617,7 @@ export class BitsetEngine {
           cellCount++;
           if (test(tv, at) && ++badCount <= 4) bad.push(at);
         }
+        this.recycle(tv);
         if (badCount === cellCount) {
           // Described in the first cell, from the bitsets (what `decide` says there); `explain` reads
           // only NetworkPolicy peers here, as for pods.
@@ -671,6 +708,7 @@ export class BitsetEngine {
       outcome.counterexamples.push(cx);
       listed?.set(cell.from, [cx]);
     }
+    if (visit !== violating) this.recycle(visit);
     return outcome;
   }
 }

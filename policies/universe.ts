@@ -415,7 +415,7 @@ export class Universe {
   localStartsOf(blocks: readonly Extract<Peer, { kind: 'ipBlock' }>[]): Bits {
     let hit = this.localStartsCache.get(blocks);
     if (!hit) {
-      hit = bits(this.n);
+      hit = this.spareStarts.pop()?.fill(0) ?? bits(this.n);
       set(hit, this.ext[4].offset);
       set(hit, this.ext[6].offset);
       for (const b of blocks) {
@@ -430,8 +430,17 @@ export class Universe {
 
   /** Forget the cells of these lists of ipBlocks (their sources are done). */
   releaseStarts(blocks: readonly object[]): void {
+    const b = this.localStartsCache.get(blocks);
+    if (!b) return;
     this.localStartsCache.delete(blocks);
+    if (this.spareStarts.length < 16) this.spareStarts.push(b);
   }
+  /**
+   * Released cell starts, reused: one bitset over the universe per list of ipBlocks, made new for
+   * each, was a stream of ArrayBuffers that V8 bounds with full collections (see bitset-engine.ts
+   * `scratch`).
+   */
+  private readonly spareStarts: Bits[] = [];
 
   /** The local cell that starts at global position `from` (a set bit of `localStartsOf`). */
   localCellAt(starts: Bits, from: number): { family: Family; from: number; to: number } {
