@@ -61,7 +61,7 @@ export const policies = defineCommand<PoliciesArgs>({
     };
     if (a.action === 'check') {
       const { checkPolicies, policyExitCode } = await import('../../policies/check.ts');
-      const { renderPolicyCheckChunks } = await import('../../policies/output/index.ts');
+      const { renderPolicyCheckChunks, JSON_PIECE } = await import('../../policies/output/index.ts');
       // Without --manifests, read the cluster the kubeconfig names: --kubeconfig / $KUBECONFIG /
       // ~/.kube/config, and --context or its current-context (the resolution every command uses).
       const kube = a.manifests ? undefined : (await import('../../core/kube.ts')).connect(o);
@@ -69,7 +69,7 @@ export const policies = defineCommand<PoliciesArgs>({
         allowlist: a.allowlist, manifests: a.manifests, ...(kube ? { context: kube.context, kube } : {}),
         ipBlockMode: a.ipBlockMode, podCidrs: a.podCidr, maxCounterexamples: a.maxCounterexamples, progress: o.progress,
       });
-      await writeChunks(renderPolicyCheckChunks(r, a.output), a.out);
+      await writeChunks(renderPolicyCheckChunks(r, a.output), JSON_PIECE, a.out);
       if (a.out) o.progress(`wrote ${a.out}`);
       return policyExitCode(r);
     }
@@ -108,10 +108,10 @@ export function probeNamespaces(a: { namespaces?: string[]; namespace?: string |
 }
 
 /**
- * Write a report piece by piece to `file` (or stdout), about a megabyte at a time, waiting for the
- * stream to drain: a report of 100,000 workloads is never one string.
+ * Write a report piece by piece to `file` (or stdout), `piece` characters at a time or more,
+ * waiting for the stream to drain: a report of 100,000 workloads is never one string.
  */
-async function writeChunks(chunks: Iterable<string>, file?: string): Promise<void> {
+async function writeChunks(chunks: Iterable<string>, piece: number, file?: string): Promise<void> {
   const out = file ? createWriteStream(file) : process.stdout;
   const failed = file ? once(out, 'error').then(([e]: unknown[]) => Promise.reject(e)) : undefined;
   failed?.catch(() => {});
@@ -121,7 +121,7 @@ async function writeChunks(chunks: Iterable<string>, file?: string): Promise<voi
   let buf = '';
   for (const c of chunks) {
     buf += c;
-    if (buf.length >= 1 << 20) (await put(buf), (buf = ''));
+    if (buf.length >= piece) (await put(buf), (buf = ''));
   }
   if (buf) await put(buf);
   if (file) {

@@ -1,6 +1,7 @@
 /** Report formats for `policies check`, keyed by name; adding a format is adding a file and a line. */
 import type { PolicyCheckResult } from '../check.ts';
 import { renderJson, renderJsonChunks } from './json.ts';
+export { JSON_PIECE } from './json.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './md.ts';
 import { renderSarif } from './sarif.ts';

@@ -8,7 +8,7 @@ export function renderJson(r: PolicyCheckResult): string {
 }
 
 /**
- * The same text as `renderJson`, in pieces of about a megabyte, so a large report is written as it
+ * The same text as `renderJson`, in pieces of about 64 K characters, so a large report is written as it
  * is rendered instead of as one string (100,000 workloads make a report longer than the longest
  * string V8 allows). An array's items are stringified a batch at a time at the depth they have in
  * the document (`[[...batch]]` puts them two levels down, as the document's arrays are), and the
@@ -45,8 +45,14 @@ export function* renderJsonChunks(r: PolicyCheckResult): Generator<string> {
   yield first ? '}\n' : '\n}\n';
 }
 
-/** Characters per piece of `renderJsonChunks`. */
-const TARGET = 1 << 20;
+/**
+ * Characters per piece of `renderJsonChunks`: 64 K, below V8's large-object size (128 KB), so a
+ * piece is a young-generation string that dies young. Pieces of 1 M went to the old generation
+ * one by one, and writing a 100,000-workload report (817 MB) took 24 full collections instead of
+ * 13, about 3 s more (bench/results/policies.md, session 11).
+ */
+export const JSON_PIECE = 1 << 16;
+const TARGET = JSON_PIECE;
 
 function indent(text: string, by: string): string {
   return text.includes('\n') ? text.replaceAll('\n', `\n${by}`) : text;
