@@ -275,14 +275,18 @@ export class BitsetEngine {
     const coverOf = (p: { ports: PortSet; pid: number }): Cover => {
       let hit = covers.get(p.pid);
       if (hit) return hit;
-      const whole: Component[] = [];
-      const wholeRules: number[] = [];
+      const found: { c: Component; rule: number }[] = [];
       const partial: Component[] = [];
       for (const a of byPid.values()) {
         const rel = this.relation(a.comps[0] as Component, p);
-        if (rel === 2) a.comps.forEach((c, i) => (whole.push(c), wholeRules.push(a.rules[i] as number)));
+        if (rel === 2) a.comps.forEach((c, i) => found.push({ c, rule: a.rules[i] as number }));
         else if (rel === 1) partial.push(a.comps[0] as Component);
       }
+      // Broadest first (most non-zero words): a judged word is read from them until it is
+      // covered, and a broad approval covers it soonest (the union, hence the answer, is the same).
+      found.sort((x, y) => y.c.words.length - x.c.words.length);
+      const whole = found.map((f) => f.c);
+      const wholeRules = found.map((f) => f.rule);
       covers.set(p.pid, (hit = { whole, wholeRules, partial, atoms: partial.length ? undefined : null }));
       return hit;
     };
