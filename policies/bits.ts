@@ -5,6 +5,29 @@ export function bits(n: number): Bits {
   return new Uint32Array((n + 31) >>> 5);
 }
 
+/**
+ * Arrays of one length, given back when done and handed out again zeroed. A universe-wide bitset
+ * made new for each source or list is an ArrayBuffer, and V8 bounds their memory with full
+ * collections: at 100,000 pods, 72 in a 70 s run before the analysis reused them, 20 after
+ * (bench/results/policies.md, session 11). Keeps at most `max` spare.
+ */
+export class Pool<T extends Uint32Array | Int32Array> {
+  private readonly free: T[] = [];
+  private readonly make: () => T;
+  private readonly max: number;
+  constructor(make: () => T, max: number) {
+    this.make = make;
+    this.max = max;
+  }
+  take(): T {
+    const a = this.free.pop();
+    return a ? (a.fill(0) as T) : this.make();
+  }
+  give(a: T): void {
+    if (this.free.length < this.max) this.free.push(a);
+  }
+}
+
 export function full(n: number): Bits {
   const b = bits(n);
   b.fill(0xffffffff);

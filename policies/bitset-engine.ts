@@ -4,7 +4,7 @@
  * allowlist's components; only violating positions are then described, in the per-destination
  * engine's order and form (analyze.ts `analyseShape`, the reference it is tested equal to).
  */
-import { bits, countAnd, nextSet, orInto, test, type Bits } from './bits.ts';
+import { countAnd, nextSet, orInto, test, type Bits, type Pool } from './bits.ts';
 import { cells, formatIp, formatRange, representative, type Family, type IpRange } from './ipset.ts';
 import type { AllowlistRule, DestinationPod, EgressRule, IpBlockMode, NamedPort, Peer } from './model.ts';
 import { ALL_PORTS, formatPorts, has, intersect, isEmpty, NO_PORTS, pick, PROTOCOLS, subtract, union, type PortSet, type Protocol } from './ports.ts';
@@ -47,10 +47,10 @@ function atomCover(atoms: number[][]): AtomCover {
 }
 
 /**
- * A bitset with the words it may have set, [lo, hi); `picks` holds words [off, off + picks.length)
- * (off is 0 for every bitset the engine holds now), `words` its non-zero ones when known.
+ * A whole-length bitset with the words it may have set, [lo, hi), and `words` its non-zero ones
+ * when known.
  */
-type Picks = { picks: Bits; off: number; lo: number; hi: number; words?: Int32Array };
+type Picks = { picks: Bits; lo: number; hi: number; words?: Int32Array };
 
 /**
  * A source's allowed components merged by port set: judging and describing read only which port
@@ -58,7 +58,7 @@ type Picks = { picks: Bits; off: number; lo: number; hi: number; words?: Int32Ar
  * answers with fewer bitsets to judge (a source's policies often repeat a port set: TCP 443, a
  * named port).
  */
-/** `owned`: a merged group, whose `picks` and `words` (a view from its start) the engine reuses once its list is released. */
+/** `owned`: a merged group, whose `picks` and `words` (a view from its start) come from the universe's pools and go back when its list is released. */
 type Group = Picks & { ports: PortSet; pid: number; words: Int32Array; owned?: true };
 
 /** Approvals of one port set: their components, and for each the index of its rule in the namespace's list. */
@@ -107,18 +107,12 @@ function ownApprovals(groups: readonly PidApprovals[], member: Uint8Array): OwnA
   return { ports, picks, end: Int32Array.from(ends) };
 }
 
-/** The word of `g` at absolute index `w` (0 outside its span). */
-function wordOf(g: Picks, w: number): number {
-  const i = w - g.off;
-  return i >= 0 && i < g.picks.length ? g.picks[i]! : 0;
-}
-
 function picksAt(g: Picks, pos: number): boolean {
-  return (wordOf(g, pos >>> 5) & (1 << (pos & 31))) !== 0;
+  return test(g.picks, pos);
 }
 
 /** Components by port set, in order of first appearance; one component stays as it is. */
-function groupByPorts(list: readonly Component[], alloc: () => Bits, allocWords: () => Int32Array): Group[] {
+function groupByPorts(list: readonly Component[], bitsPool: Pool<Bits>, wordsPool: Pool<Int32Array>): Group[] {
   const by = new Map<number, Component[]>();
   for (const c of list) {
     const l = by.get(c.pid);
@@ -129,21 +123,21 @@ function groupByPorts(list: readonly Component[], alloc: () => Bits, allocWords:
   for (const cs of by.values()) {
     const c0 = cs[0] as Component;
     if (cs.length === 1) {
-      out.push({ ports: c0.ports, pid: c0.pid, picks: c0.picks, off: 0, lo: c0.lo, hi: c0.hi, words: c0.words });
+      out.push({ ports: c0.ports, pid: c0.pid, picks: c0.picks, lo: c0.lo, hi: c0.hi, words: c0.words });
       continue;
     }
     let lo = c0.lo, hi = c0.hi;
     for (const c of cs) if (c.lo < c.hi) (lo = Math.min(lo, c.lo), hi = Math.max(hi, c.hi));
     if (lo >= hi) lo = hi = 0;
-    const picks = alloc();
+    const picks = bitsPool.take();
     for (const c of cs) {
       const ws = c.words, p = c.picks;
       for (let k = 0; k < ws.length; k++) picks[ws[k]!]! |= p[ws[k]!]!;
     }
-    const all = allocWords();
+    const all = wordsPool.take();
     let n = 0;
     for (let i = lo; i < hi; i++) if (picks[i]) all[n++] = i;
-    out.push({ ports: c0.ports, pid: c0.pid, picks, off: 0, lo, hi, words: all.subarray(0, n), owned: true });
+    out.push({ ports: c0.ports, pid: c0.pid, picks, lo, hi, words: all.subarray(0, n), owned: true });
   }
   return out;
 }
@@ -212,7 +206,7 @@ export class BitsetEngine {
     const key = info.invariant ? '' : mode;
     const byMode = (info.groups ??= new Map());
     let hit = byMode.get(key);
-    if (!hit) byMode.set(key, (hit = groupByPorts(this.listComponents(u, list, ns, mode), () => this.scratch(u.n), () => this.scratchWords(u.n))));
+    if (!hit) byMode.set(key, (hit = groupByPorts(this.listComponents(u, list, ns, mode), u.bitsPool, u.wordsPool)));
     return hit;
   }
 
@@ -243,6 +237,7 @@ export class BitsetEngine {
   }
 
   analyse(u: Universe, src: SourceRules, mode: IpBlockMode, invariant: boolean): ShapeOutcome {
+    this.universe = u;
     const ns = src.shape.namespace;
     const npInfo = this.listInfo(u, src.networkPolicy, ns);
     const alInfo = this.listInfo(u, src.allowlist, ns);
@@ -324,7 +319,7 @@ export class BitsetEngine {
         for (let i = 0; i < list.length; i++) {
           if (!member[rules[i]!]) continue;
           const a = list[i]!;
-          const v = virt ? virt(a) : a; // approvals are whole-length components (off 0)
+          const v = virt ? virt(a) : a;
           if (v.lo < hi && v.hi > lo) out[n++] = v.picks;
         }
         return n;
@@ -350,7 +345,7 @@ export class BitsetEngine {
         for (let k0 = 0; k0 < count; k0++) {
           const w = words ? words[k0]! : lo + k0;
           if (w < lo) continue;
-          const m = wordOf(c0, w) & ~target[w]!;
+          const m = c0.picks[w]! & ~target[w]!;
           if (!m) continue;
           let c = 0;
           for (let k = 0; k < nWhole && m & ~c; k++) c |= wholeBuf[k]![w]!;
@@ -404,7 +399,7 @@ export class BitsetEngine {
       };
       if (allowed) {
         for (const g of allowed) judge(g, g);
-      } else judge({ picks: u.everything, off: 0, lo: 0, hi: u.everything.length }, { ports: ALL_PORTS, pid: u.portId(ALL_PORTS) });
+      } else judge({ picks: u.everything, lo: 0, hi: u.everything.length }, { ports: ALL_PORTS, pid: u.portId(ALL_PORTS) });
     };
     // When every rule picks the same positions in both modes, so do the violating positions: the
     // second mode reuses the first's (modes are analysed one after the other per source).
@@ -413,9 +408,9 @@ export class BitsetEngine {
     let last = modeFree && prev && prev.np === src.networkPolicy && prev.al === src.allowlist && prev.isolated === src.isolated ? prev : undefined;
     if (!last) {
       // The previous source's positions are done with: their bitset is reused.
-      if (prev) this.recycle(prev.violating);
+      if (prev) u.bitsPool.give(prev.violating);
       this.lastJudged = undefined;
-      const violating = this.scratch(u.n);
+      const violating = u.bitsPool.take();
       judgeAll(violating);
       last = { np: src.networkPolicy, al: src.allowlist, isolated: src.isolated, violating, listed: new Map() };
       this.lastJudged = modeFree ? last : undefined;
@@ -429,8 +424,8 @@ export class BitsetEngine {
      * for groups without named ports or sources that use none.
      */
     const atTemplate = (pos: number): Bits => {
-      const t = this.scratch(u.n);
-      const all: Picks = { picks: u.everything, off: 0, lo: 0, hi: u.everything.length };
+      const t = u.bitsPool.take();
+      const all: Picks = { picks: u.everything, lo: 0, hi: u.everything.length };
       judgeAll(t, (c) => (picksAt(c, pos) ? all : c), u.podPositions >>> 5);
       return t;
     };
@@ -440,36 +435,9 @@ export class BitsetEngine {
       atTemplate,
     };
     const outcome = this.describe(u, src, mode, violating, comps, modeFree ? last.listed : undefined);
-    if (this.lastJudged !== last) this.recycle(violating);
+    if (this.lastJudged !== last) u.bitsPool.give(violating);
     outcomes.set(outcomeKey, outcome);
     return outcome;
-  }
-
-  /**
-   * Bitsets over the whole universe that live for one source (its violating positions, a template's
-   * cells, the positions to visit) or one list of rules (its merged groups, given back by
-   * `release`), reused. Made new for each, at 100,000 pods they were hundreds of megabytes of
-   * ArrayBuffers a second: young-generation collections come by the size of the small objects that
-   * hold them, not by theirs, so V8 ran a full mark-compact about every second to bound the
-   * external memory (72 of them in a 70 s run).
-   */
-  private readonly spare: Bits[] = [];
-  private scratch(n: number): Bits {
-    const b = this.spare.pop();
-    if (b && b.length === (n + 31) >>> 5) return b.fill(0);
-    return bits(n);
-  }
-  private recycle(b: Bits): void {
-    if (this.spare.length < 64) this.spare.push(b);
-  }
-  /** Word-index lists of merged groups, likewise: as long as a bitset's words, used from the start. */
-  private readonly spareWords: Int32Array[] = [];
-  private scratchWords(n: number): Int32Array {
-    const w = this.spareWords.pop();
-    return w && w.length === (n + 31) >>> 5 ? w : new Int32Array((n + 31) >>> 5);
-  }
-  private recycleWords(view: Int32Array): void {
-    if (this.spareWords.length < 64) this.spareWords.push(new Int32Array(view.buffer));
   }
 
   /**
@@ -479,12 +447,18 @@ export class BitsetEngine {
    * collection copy them.
    */
   release(lists: Iterable<readonly object[]>): void {
+    const u = this.universe;
     for (const list of lists) {
-      // Merged groups' bitsets are this engine's (a single component's are the universe's).
-      for (const groups of this.lists.get(list)?.groups?.values() ?? []) for (const g of groups) if (g.owned) (this.recycle(g.picks), this.recycleWords(g.words));
+      // Merged groups' arrays go back to the universe's pools (a single component's bitset is a
+      // universe cache, never given back).
+      for (const groups of this.lists.get(list)?.groups?.values() ?? []) {
+        for (const g of groups) if (g.owned && u) (u.bitsPool.give(g.picks), u.wordsPool.give(new Int32Array(g.words.buffer)));
+      }
       this.lists.delete(list);
     }
   }
+  /** The universe of the sources analysed (one per analysis), whose pools `release` gives back to. */
+  private universe?: Universe;
 
   /** An address cell's representative and its counterexample destination, per range of global cells: sources whose ipBlocks cut the same cell share them (read-only). */
   private readonly cellDestinations = new Map<number, { address: { family: Family; value: bigint }; destination: Counterexample['destination'] }>();
@@ -595,7 +569,7 @@ export class BitsetEngine {
     const sensitive = !addressBlind && this.hasTemplates;
     let visit = violating;
     if (sensitive) {
-      visit = this.scratch(u.n);
+      visit = u.bitsPool.take();
       visit.set(violating);
       orInto(visit, u.templates);
     }
@@ -621,7 +595,7 @@ export class BitsetEngine {
           cellCount++;
           if (test(tv, at) && ++badCount <= 4) bad.push(at);
         }
-        this.recycle(tv);
+        u.bitsPool.give(tv);
         if (badCount === cellCount) {
           // Described in the first cell, from the bitsets (what `decide` says there); `explain` reads
           // only NetworkPolicy peers here, as for pods.
@@ -712,7 +686,7 @@ export class BitsetEngine {
       outcome.counterexamples.push(cx);
       listed?.set(cell.from, [cx]);
     }
-    if (visit !== violating) this.recycle(visit);
+    if (visit !== violating) u.bitsPool.give(visit);
     return outcome;
   }
 }

@@ -4,7 +4,7 @@
  * outside the pods. Selectors, peers and rules then become bitsets over this universe, evaluated once
  * each over all destinations (labels indexed, ipBlocks as ranges of cells), not once per pair.
  */
-import { and, bits, full, nextSet, orInto, set, setRange, test, wordBounds, type Bits } from './bits.ts';
+import { and, bits, full, nextSet, orInto, Pool, set, setRange, test, wordBounds, type Bits } from './bits.ts';
 import { familyMax, type Family } from './ipset.ts';
 import type { DestinationPod, EgressRule, IpBlockMode, NamedPort, Peer } from './model.ts';
 import { ALL_PORTS, formatPorts, NO_PORTS, portRange, union, type PortSet } from './ports.ts';
@@ -25,9 +25,8 @@ export interface Component {
   ports: PortSet;
   /** Interned id of `ports`. */
   pid: number;
+  /** Whole-length, as every bitset over the universe. */
   picks: Bits;
-  /** Index of the first word `picks` holds: 0, a component's bitset is whole-length. */
-  off: 0;
   /** The words of `picks` that may be non-zero: [lo, hi). */
   lo: number;
   hi: number;
@@ -343,7 +342,7 @@ export class Universe {
     const out: Component[] = [];
     const add = (ports: PortSet, at: Bits) => {
       const [lo, hi] = wordBounds(at);
-      out.push({ ports, pid: this.portId(ports), picks: at, off: 0, lo, hi, words: nonZeroWords(at, lo, hi) });
+      out.push({ ports, pid: this.portId(ports), picks: at, lo, hi, words: nonZeroWords(at, lo, hi) });
     };
     if (r.ports === 'all') add(ALL_PORTS, picks);
     else {
@@ -415,7 +414,7 @@ export class Universe {
   localStartsOf(blocks: readonly Extract<Peer, { kind: 'ipBlock' }>[]): Bits {
     let hit = this.localStartsCache.get(blocks);
     if (!hit) {
-      hit = this.spareStarts.pop()?.fill(0) ?? bits(this.n);
+      hit = this.bitsPool.take();
       set(hit, this.ext[4].offset);
       set(hit, this.ext[6].offset);
       for (const b of blocks) {
@@ -433,14 +432,16 @@ export class Universe {
     const b = this.localStartsCache.get(blocks);
     if (!b) return;
     this.localStartsCache.delete(blocks);
-    if (this.spareStarts.length < 16) this.spareStarts.push(b);
+    this.bitsPool.give(b);
   }
+
   /**
-   * Released cell starts, reused: one bitset over the universe per list of ipBlocks, made new for
-   * each, was a stream of ArrayBuffers that V8 bounds with full collections (see bitset-engine.ts
-   * `scratch`).
+   * Bitsets over every position and word-index lists as long as one, for what lives for one
+   * source or one list of rules (cell starts here; the engine's violating positions, template
+   * cells and merged groups), given back when it is done (bits.ts `Pool`).
    */
-  private readonly spareStarts: Bits[] = [];
+  readonly bitsPool = new Pool<Bits>(() => bits(this.n), 256);
+  readonly wordsPool = new Pool<Int32Array>(() => new Int32Array((this.n + 31) >>> 5), 64);
 
   /** The local cell that starts at global position `from` (a set bit of `localStartsOf`). */
   localCellAt(starts: Bits, from: number): { family: Family; from: number; to: number } {

@@ -23,7 +23,7 @@ export function* renderJsonChunks(r: PolicyCheckResult): Generator<string> {
     const value = doc[key];
     if (Array.isArray(value) && value.length) {
       yield `${first ? '' : ','}\n  ${JSON.stringify(key)}: [`;
-      // Batch size follows the items' size: about TARGET characters a piece.
+      // Batch size follows the items' size: about JSON_PIECE characters a piece.
       let batch = 16;
       for (let i = 0; i < value.length; ) {
         const items = value.slice(i, i + batch);
@@ -31,7 +31,7 @@ export function* renderJsonChunks(r: PolicyCheckResult): Generator<string> {
         // "[\n  [" + "\n    item" joined by "," + "\n  ]\n]"
         yield `${i ? ',' : ''}${text.slice(5, -6)}`;
         i += items.length;
-        batch = Math.max(1, Math.min(4096, Math.round((items.length * TARGET) / Math.max(1, text.length))));
+        batch = Math.max(1, Math.min(4096, Math.round((items.length * JSON_PIECE) / Math.max(1, text.length))));
       }
       yield '\n  ]';
       first = false;
@@ -52,7 +52,6 @@ export function* renderJsonChunks(r: PolicyCheckResult): Generator<string> {
  * 13, about 3 s more (bench/results/policies.md, session 11).
  */
 export const JSON_PIECE = 1 << 16;
-const TARGET = JSON_PIECE;
 
 function indent(text: string, by: string): string {
   return text.includes('\n') ? text.replaceAll('\n', `\n${by}`) : text;
